@@ -1,0 +1,16 @@
+//===- Passes.h - LowBit conversion passes ----------------------*- C++ -*-===//
+
+#ifndef LOWBIT_CONVERSION_PASSES_H
+#define LOWBIT_CONVERSION_PASSES_H
+
+#include "lowbit/Conversion/LowBitToQuant/LowBitToQuant.h"
+#include "lowbit/Conversion/QuantToLowBit/QuantToLowBit.h"
+
+namespace mlir::lowbit {
+
+#define GEN_PASS_REGISTRATION
+#include "lowbit/Conversion/Passes.h.inc"
+
+} // namespace mlir::lowbit
+
+#endif // LOWBIT_CONVERSION_PASSES_H

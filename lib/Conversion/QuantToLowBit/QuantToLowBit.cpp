@@ -1,0 +1,26 @@
+//===- QuantToLowBit.cpp ---------------------------------------------------------===//
+
+#include "lowbit/Conversion/QuantToLowBit/QuantToLowBit.h"
+#include "lowbit/Dialect/LowBit/IR/LowBitOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Quant/IR/Quant.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir::lowbit {
+#define GEN_PASS_DEF_CONVERTQUANTTOLOWBIT
+#include "lowbit/Conversion/Passes.h.inc"
+} // namespace mlir::lowbit
+
+using namespace mlir;
+using namespace mlir::lowbit;
+
+namespace {
+struct ConvertQuantToLowBitPass
+    : public lowbit::impl::ConvertQuantToLowBitBase<ConvertQuantToLowBitPass> {
+  void runOnOperation() override {
+    getOperation().emitError("TODO: not implemented yet");
+    signalPassFailure();
+  }
+};
+} // namespace
