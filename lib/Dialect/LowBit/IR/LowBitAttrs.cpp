@@ -7,10 +7,15 @@
 #include "lowbit/Dialect/LowBit/IR/LowBitAttrs.h"
 #include "lowbit/Dialect/LowBit/IR/LowBitDialect.h"
 #include "lowbit/Dialect/LowBit/IR/LowBitTypes.h"
+#include "AsmUtils.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <cstdlib>
 #include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
@@ -470,6 +475,21 @@ Attribute SchemeAttr::parse(AsmParser &parser, Type) {
       family);
 }
 
+std::string mlir::lowbit::detail::formatShortestDecimal(double value) {
+  std::string text;
+  for (int precision = 1; precision <= 17; ++precision) {
+    text = llvm::formatv("{0}", llvm::format("%.*g", precision, value)).str();
+    if (std::strtod(text.c_str(), nullptr) == value)
+      break;
+  }
+  // MLIR float literals need a '.' before any exponent.
+  if (text.find('.') == std::string::npos) {
+    size_t exp = text.find('e');
+    text.insert(exp == std::string::npos ? text.size() : exp, ".0");
+  }
+  return text;
+}
+
 void SchemeAttr::print(AsmPrinter &printer) const {
   printer << "<";
   if (const Preset *preset = findPreset(*this)) {
@@ -502,9 +522,8 @@ void SchemeAttr::print(AsmPrinter &printer) const {
     printer << ", clip = " << stringifyClipKind(getClipKind());
     if (getClipKind() == ClipKind::Ratio ||
         getClipKind() == ClipKind::Percentile) {
-      printer << "(";
-      printer.printFloat(getClipValue());
-      printer << ")";
+      printer << "(" << detail::formatShortestDecimal(getClipValue().convertToDouble())
+              << ")";
     }
   }
   printer << ">";

@@ -2,6 +2,7 @@
 
 #include "lowbit/Dialect/LowBit/IR/LowBitTypes.h"
 #include "lowbit/Dialect/LowBit/IR/LowBitDialect.h"
+#include "AsmUtils.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
@@ -101,8 +102,9 @@ void LutType::print(AsmPrinter &printer) const {
     printer << "nf4";
   } else {
     printer << "[";
-    llvm::interleaveComma(getValues(), printer,
-                          [&](double v) { printer.printFloat(APFloat(v)); });
+    llvm::interleaveComma(getValues(), printer, [&](double v) {
+      printer << detail::formatShortestDecimal(v);
+    });
     printer << "]";
   }
   printer << ">";
@@ -116,11 +118,6 @@ LogicalResult QTensorType::verify(function_ref<InFlightDiagnostic()> emitError,
                                   ArrayRef<int64_t> shape, SchemeAttr scheme) {
   if (shape.empty())
     return emitError() << "quantized tensors must have rank >= 1";
-  for (int64_t dim : shape)
-    if (dim < 0 && !ShapedType::isDynamic(dim))
-      return emitError() << "invalid dimension size " << dim;
-  if (!scheme)
-    return emitError() << "quantized tensor needs a scheme";
   return scheme.getGranularity().verifyShape(shape, emitError);
 }
 

@@ -1,0 +1,34 @@
+# -*- Python -*-
+# lit configuration for LowBit's regression tests.
+
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "LowBit"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".py", ".test"]
+config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "Inputs", "Unit"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.lowbit_obj_root, "test")
+
+llvm_config.with_system_environment(["HOME", "TMPDIR"])
+llvm_config.use_default_substitutions()
+
+config.substitutions.append(("%python", config.python_executable))
+config.substitutions.append(("%lowbit_src", config.lowbit_src_root))
+config.substitutions.append(("%mlir_tblgen", config.mlir_tblgen))
+config.substitutions.append(("%mlir_include", config.mlir_include_dir))
+llvm_config.with_environment("PYTHONPATH", config.lowbit_python_dir, append_path=True)
+
+# Real model data lives beside the repository; tests that need it use
+# `REQUIRES: shared-models` and are skipped where it is absent.
+shared_models = os.path.join(os.path.dirname(config.lowbit_src_root), "shared", "models")
+if os.path.isdir(shared_models):
+    config.available_features.add("shared-models")
+    config.substitutions.append(("%shared_models", shared_models))
+
+tool_dirs = [config.lowbit_tools_dir, config.llvm_tools_dir]
+llvm_config.add_tool_substitutions(["quant-opt"], tool_dirs)
