@@ -139,6 +139,24 @@ TEST_F(SchemeTest, VerifierRejectsWithMessages) {
       << errors;
 }
 
+// Rules that the textual syntax cannot reach (the parser already rejects
+// such input) still guard C++ callers of getChecked.
+TEST_F(SchemeTest, VerifierGuardsCppCallers) {
+  std::string message;
+  ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {
+    message = diag.str();
+    return success();
+  });
+  auto emit = [&]() { return emitError(UnknownLoc::get(&context)); };
+  EXPECT_FALSE(PerBlockAttr::getChecked(emit, &context, {}));
+  EXPECT_EQ(message, "block granularity needs at least one extent");
+  EXPECT_TRUE(failed(SchemeAttr::verify(
+      emit, builder.getIntegerType(4), GranularityAttrInterface(),
+      false, false, false, builder.getF32Type(), RoundingMode::NearestEven,
+      ClipKind::None, APFloat(0.0), Family::None)));
+  EXPECT_EQ(message, "scheme needs a format, a granularity and a scale type");
+}
+
 TEST_F(SchemeTest, QTensorShapeChecks) {
   auto scheme = SchemeAttr::get(builder.getIntegerType(4),
                                 PerGroupAttr::get(&context, 1, 128));
