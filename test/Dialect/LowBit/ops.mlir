@@ -167,3 +167,14 @@ func.func @matmul_params(
       : !lowbit.qtensor<4x64, #lowbit.scheme<nvfp4, axis = 1>>, !lowbit.qtensor<64x8, #lowbit.scheme<ui4, per_axis<1>, asymmetric>> -> tensor<4x8xf32>
   return %0 : tensor<4x8xf32>
 }
+
+// Granularity attributes and format types on their own.
+// CHECK-LABEL: func.func @standalone
+// CHECK-SAME: !lowbit.lut<nf4>, %{{.*}}: !lowbit.lut<[-1.0, 1.0]>, %{{.*}}: !lowbit.binary
+// CHECK-SAME: attributes {granularities = [#lowbit.per_tensor, #lowbit.per_axis<0>, #lowbit.per_group<axis = 1, size = 128>, #lowbit.per_cluster<axis = 1, sizes = [1, 2]>, #lowbit.per_cluster<axis = 0, sizes = [4], per_slice>, #lowbit.per_block<[128, 128]>]}
+func.func @standalone(%a: !lowbit.lut<nf4>, %b: !lowbit.lut<[-1.0, 1.0]>, %c: !lowbit.binary)
+    attributes {granularities = [#lowbit.per_tensor, #lowbit.per_axis<0>, #lowbit.per_group<axis = 1, size = 128>,
+                                 #lowbit.per_cluster<axis = 1, sizes = [1, 2]>, #lowbit.per_cluster<axis = 0, sizes = [4], per_slice>,
+                                 #lowbit.per_block<[128, 128]>]} {
+  return
+}
