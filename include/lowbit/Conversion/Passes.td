@@ -12,10 +12,25 @@ def ConvertLowBitToQuant : Pass<"convert-lowbit-to-quant", "::mlir::ModuleOp"> {
     Rewrites `lowbit.dequantize(lowbit.quantize(x, p), p)` with constant
     parameters `p` into `quant.dcast(quant.qcast(x))` on tensors of
     `!quant.uniform` (per-tensor, per-axis or sub-channel). Integer formats
-    only. Anything upstream cannot express (float, lookup-table or binary
+    only. A quantize whose users are all dequantizes with the same SSA
+    parameters becomes one `quant.qcast` shared by their `quant.dcast`s;
+    parameter constants left unused are erased, and so are unused
+    quantize ops.
+
+    `per_tensor` maps to per-tensor types, `per_axis` to per-axis types,
+    `per_group` and `per_block` to sub-channel types, listing only the
+    dimensions that are split into more than one block (a single block
+    over the whole tensor gives a per-tensor type). Scales widen exactly to
+    the doubles of upstream types; sub-channel types store them in the
+    expressed type and zero points in the storage type, so values that do
+    not fit there exactly are errors, as are scales outside the range of
+    the expressed type.
+
+    Anything upstream cannot express (float, lookup-table or binary
     formats, cluster granularity, dynamic schemes, non-constant parameters,
     non-default rounding, a quantized value used by any other op) is
-    reported as an error at the op's location.
+    reported as an error at the op's location, with the reason, and the
+    pass fails.
   }];
   let dependentDialects = ["::mlir::quant::QuantDialect"];
 }
@@ -26,12 +41,26 @@ def ConvertQuantToLowBit : Pass<"convert-quant-to-lowbit", "::mlir::ModuleOp"> {
     `quant.qcast` becomes `lowbit.quantize` and `quant.dcast` becomes
     `lowbit.dequantize`, with the scales and zero points of the
     `!quant.uniform` type materialized as `arith.constant` tensors in the
-    grid layout. Tensors of quantized type (also in function signatures)
-    become `!lowbit.qtensor`. Per-tensor types map to `per_tensor`,
-    per-axis types to `per_axis`, sub-channel types to `per_group` (one
-    split dimension) or `per_block`. Types lowbit cannot express
-    (`!quant.any`, `!quant.calibrated`, storage wider than 8 bits, storage
-    ranges that are neither full nor narrow) and `quant.scast` are errors.
+    grid layout. Tensors of quantized type (also in function signatures,
+    calls and returns) become `!lowbit.qtensor`. Per-tensor types map to
+    `per_tensor`, per-axis types to `per_axis`, sub-channel types to
+    `per_group` (exactly one dimension split into blocks of more than one
+    element) or `per_block`.
+
+    Signed storage maps to `iN`, unsigned to `uiN`; the narrow storage
+    range maps to `narrow`. Zero points that are all 0 give a symmetric
+    scheme, anything else `asymmetric` with an `i32` zero point tensor.
+    Scales become `f32`: upstream keeps them as doubles (sub-channel types
+    in the expressed type), and they are rounded to the nearest `f32`, so
+    a round trip through lowbit only preserves scales that `f32`
+    represents exactly. A `quant.dcast` of a converted `quant.qcast` reuses
+    its parameter constants.
+
+    Types lowbit cannot express (`!quant.any`, `!quant.calibrated`,
+    storage wider than 8 bits, storage ranges that are neither full nor
+    narrow, scalars, unranked tensors), quantized values of other ops and
+    `quant.scast` are errors at the op's location, reported before any
+    rewriting.
   }];
   let dependentDialects = ["::mlir::lowbit::LowBitDialect",
                            "::mlir::arith::ArithDialect"];
