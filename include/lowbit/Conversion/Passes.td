@@ -66,4 +66,34 @@ def ConvertQuantToLowBit : Pass<"convert-quant-to-lowbit", "::mlir::ModuleOp"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def ConvertLowBitToLinalg : Pass<"convert-lowbit-to-linalg", "::mlir::ModuleOp"> {
+  let summary = "Reference lowering of lowbit ops to linalg/tensor/arith/math";
+  let description = [{
+    Lowers every lowbit op to upstream ops on tensors, with the exact
+    semantics of the numerics library (docs/numerics.md), for executing
+    programs on CPU and as the oracle for faster lowerings:
+
+    - `!lowbit.qtensor<..., N>` becomes `tensor<..., ceil(N * bits / 8) x i8>`:
+      codes packed LSB-first along the innermost dimension, each row starting
+      on a byte boundary (8-bit codes unpacked). Function signatures follow.
+    - `quantize`/`dequantize` compute codes and values element by element;
+      float, lookup-table, binary and MXINT8 codes are found by a binary
+      search over decision thresholds that the numerics library computes at
+      compile time, and decoded through tables it fills.
+    - `choose_params` reduces each parameter block and applies the library's
+      parameter rules.
+    - `observe` is the identity; `reorder` is a gather along its axis.
+    - `matmul` with a float accumulator dequantizes its operands and sums
+      products in increasing k; with an integer accumulator it sums exact i32
+      products within K segments of constant parameters and adds
+      `float(sum) * (lhs scale * rhs scale)` per segment.
+
+    Sub-byte quantized tensors need a static innermost dimension.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 #endif // LOWBIT_CONVERSION_PASSES_TD

@@ -1,0 +1,1213 @@
+//===- LowBitToLinalg.cpp - reference lowering of lowbit ------------------===//
+//
+// Lowers every lowbit op to linalg/tensor/arith/math on decomposed buffers:
+// a !lowbit.qtensor becomes its packed codes (tensor of i8, sub-byte codes
+// packed along the innermost dimension as docs/numerics.md describes);
+// parameters already are tensors. The generated code mirrors the numerics
+// library bit for bit; speed is not a goal here.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lowbit/Conversion/LowBitToLinalg/LowBitToLinalg.h"
+
+#include "ElementCodegen.h"
+
+#include "lowbit/Dialect/LowBit/IR/LowBitOps.h"
+#include "lowbit/Numerics/BitPacking.h"
+#include "lowbit/Numerics/BlockScaled.h"
+#include "lowbit/Numerics/FloatFormats.h"
+#include "lowbit/Numerics/LookupTable.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Func/Transforms/FuncConversions.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Transforms/DialectConversion.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cfloat>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+namespace mlir::lowbit {
+#define GEN_PASS_DEF_CONVERTLOWBITTOLINALG
+#include "lowbit/Conversion/Passes.h.inc"
+} // namespace mlir::lowbit
+
+using namespace mlir;
+using namespace mlir::lowbit;
+using namespace mlir::lowbit::codegen;
+
+//===----------------------------------------------------------------------===//
+// Types
+//===----------------------------------------------------------------------===//
+
+RankedTensorType mlir::lowbit::getPackedType(QTensorType type) {
+  SmallVector<int64_t> shape(type.getShape());
+  int64_t &last = shape.back();
+  if (!ShapedType::isDynamic(last))
+    last = ::lowbit::numerics::getPackedRowBytes(last,
+                                                 type.getScheme().getBitWidth());
+  return RankedTensorType::get(shape, IntegerType::get(type.getContext(), 8));
+}
+
+LowBitToLinalgTypeConverter::LowBitToLinalgTypeConverter() {
+  addConversion([](Type type) { return type; });
+  addConversion([](QTensorType type) -> Type { return getPackedType(type); });
+}
+
+//===----------------------------------------------------------------------===//
+// Helpers
+//===----------------------------------------------------------------------===//
+
+namespace {
+using BodyBuilder =
+    function_ref<Value(OpBuilder &, Location, ArrayRef<Value> indices)>;
+} // namespace
+
+/// Builds a tensor of `sizes` x `elementType` whose element at each index is
+/// what `body` computes (a linalg.generic without inputs).
+static Value buildTensor(OpBuilder &b, Location loc,
+                         ArrayRef<OpFoldResult> sizes, Type elementType,
+                         BodyBuilder body) {
+  Value empty = tensor::EmptyOp::create(b, loc, sizes, elementType);
+  unsigned rank = sizes.size();
+  auto generic = linalg::GenericOp::create(
+      b, loc, empty.getType(), ValueRange{}, ValueRange{empty},
+      ArrayRef<AffineMap>{b.getMultiDimIdentityMap(rank)},
+      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+      [&](OpBuilder &nb, Location nloc, ValueRange) {
+        SmallVector<Value> indices;
+        for (unsigned d = 0; d < rank; ++d)
+          indices.push_back(linalg::IndexOp::create(nb, nloc, d));
+        linalg::YieldOp::create(nb, nloc, body(nb, nloc, indices));
+      });
+  return generic.getResult(0);
+}
+
+static Value toF32(OpBuilder &b, Location loc, Value v) {
+  Type type = v.getType();
+  if (type.isF32())
+    return v;
+  if (type.getIntOrFloatBitWidth() < 32)
+    return arith::ExtFOp::create(b, loc, b.getF32Type(), v);
+  return arith::TruncFOp::create(b, loc, b.getF32Type(), v);
+}
+
+static Value fromF32(OpBuilder &b, Location loc, Value v, Type type) {
+  if (type.isF32())
+    return v;
+  if (type.getIntOrFloatBitWidth() < 32)
+    return arith::TruncFOp::create(b, loc, type, v);
+  return arith::ExtFOp::create(b, loc, type, v);
+}
+
+static Value i32Const(OpBuilder &b, Location loc, int64_t v) {
+  return arith::ConstantIntOp::create(b, loc, b.getI32Type(), v);
+}
+
+static Value indexConst(OpBuilder &b, Location loc, int64_t v) {
+  return arith::ConstantIndexOp::create(b, loc, v);
+}
+
+static Value toI32(OpBuilder &b, Location loc, Value v) {
+  unsigned width = v.getType().getIntOrFloatBitWidth();
+  if (width == 32)
+    return v;
+  if (width < 32)
+    return arith::ExtSIOp::create(b, loc, b.getI32Type(), v);
+  return arith::TruncIOp::create(b, loc, b.getI32Type(), v);
+}
+
+static Value indexToI32(OpBuilder &b, Location loc, Value v) {
+  return arith::IndexCastOp::create(b, loc, b.getI32Type(), v);
+}
+
+/// The parameters of one quantized tensor, after conversion.
+struct QuantOperand {
+  QTensorType type;
+  Value codes; // packed i8 tensor
+  Value scale;
+  Value zeroPoint;   // may be null
+  Value globalScale; // may be null
+};
+
+/// Emits the effective f32 scale of the element at `indices`: the scale at
+/// its grid position, times the global scale for NVFP4 (one f32 product, as
+/// the numerics library does).
+static Value emitElementScale(OpBuilder &b, Location loc,
+                              const QuantOperand &q, ArrayRef<Value> indices) {
+  SchemeAttr scheme = q.type.getScheme();
+  SmallVector<Value> grid = emitGridIndices(b, loc, scheme.getGranularity(),
+                                            q.type.getShape(), indices);
+  Value scale = emitScaleToF32(
+      b, loc, tensor::ExtractOp::create(b, loc, q.scale, grid));
+  if (q.globalScale) {
+    SmallVector<Value> zeros(indices.size(), indexConst(b, loc, 0));
+    Value global = tensor::ExtractOp::create(b, loc, q.globalScale, zeros);
+    scale = arith::MulFOp::create(b, loc, scale, global);
+  }
+  return scale;
+}
+
+static Value emitElementZeroPoint(OpBuilder &b, Location loc,
+                                  const QuantOperand &q,
+                                  ArrayRef<Value> indices) {
+  if (!q.zeroPoint)
+    return Value();
+  SmallVector<Value> grid =
+      emitGridIndices(b, loc, q.type.getScheme().getGranularity(),
+                      q.type.getShape(), indices);
+  return toI32(b, loc, tensor::ExtractOp::create(b, loc, q.zeroPoint, grid));
+}
+
+/// Reads code `indices` (i32, zero-extended) out of the packed `codes`:
+/// bits [k*b, k*b + b) of the row's little-endian bit stream.
+static Value emitUnpack(OpBuilder &b, Location loc, Value codes, unsigned bits,
+                        ArrayRef<Value> indices) {
+  SmallVector<Value> at(indices);
+  auto zext = [&](Value v) {
+    return arith::ExtUIOp::create(b, loc, b.getI32Type(), v);
+  };
+  if (bits == 8)
+    return zext(tensor::ExtractOp::create(b, loc, codes, at));
+  unsigned last = indices.size() - 1;
+  Value bitOffset = arith::MulIOp::create(b, loc, indices[last],
+                                          indexConst(b, loc, bits));
+  Value byte = arith::DivUIOp::create(b, loc, bitOffset, indexConst(b, loc, 8));
+  Value shift = indexToI32(
+      b, loc, arith::RemUIOp::create(b, loc, bitOffset, indexConst(b, loc, 8)));
+  at[last] = byte;
+  Value word = zext(tensor::ExtractOp::create(b, loc, codes, at));
+  if (8 % bits != 0) {
+    // The code may continue in the next byte; read it only when it exists.
+    Value rowBytes = tensor::DimOp::create(b, loc, codes, last);
+    Value next = arith::AddIOp::create(b, loc, byte, indexConst(b, loc, 1));
+    Value hasNext =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, next, rowBytes);
+    at[last] = arith::SelectOp::create(b, loc, hasNext, next, byte);
+    Value high = zext(tensor::ExtractOp::create(b, loc, codes, at));
+    high = arith::SelectOp::create(b, loc, hasNext, high, i32Const(b, loc, 0));
+    word = arith::OrIOp::create(
+        b, loc, word, arith::ShLIOp::create(b, loc, high, i32Const(b, loc, 8)));
+  }
+  Value code = arith::ShRUIOp::create(b, loc, word, shift);
+  return arith::AndIOp::create(b, loc, code, i32Const(b, loc, (1 << bits) - 1));
+}
+
+/// Packs `codes` (one code per i8, innermost row length `rowLength`) into the
+/// bit-stream layout: byte j of a row holds stream bits [8j, 8j + 8).
+static Value emitPack(OpBuilder &b, Location loc, Value codes, unsigned bits) {
+  if (bits == 8)
+    return codes;
+  auto type = cast<RankedTensorType>(codes.getType());
+  unsigned last = type.getRank() - 1;
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, codes);
+  Value rowLength = tensor::DimOp::create(b, loc, codes, last);
+  // ceil(rowLength * bits / 8)
+  Value rowBits =
+      arith::MulIOp::create(b, loc, rowLength, indexConst(b, loc, bits));
+  if (type.isDynamicDim(last))
+    sizes[last] =
+        arith::CeilDivUIOp::create(b, loc, rowBits, indexConst(b, loc, 8))
+            .getResult();
+  else
+    sizes[last] = b.getIndexAttr(
+        ::lowbit::numerics::getPackedRowBytes(type.getDimSize(last), bits));
+  return buildTensor(
+      b, loc, sizes, b.getI8Type(),
+      [&](OpBuilder &nb, Location nloc, ArrayRef<Value> indices) -> Value {
+        Value firstBit = arith::MulIOp::create(nb, nloc, indices[last],
+                                               indexConst(nb, nloc, 8));
+        Value firstCode = arith::DivUIOp::create(nb, nloc, firstBit,
+                                                 indexConst(nb, nloc, bits));
+        // Bits of the first code that lie in earlier bytes.
+        Value skipped = indexToI32(
+            nb, nloc,
+            arith::RemUIOp::create(nb, nloc, firstBit,
+                                   indexConst(nb, nloc, bits)));
+        Value endBit =
+            arith::AddIOp::create(nb, nloc, firstBit, indexConst(nb, nloc, 8));
+        Value lastValid = arith::SubIOp::create(nb, nloc, rowLength,
+                                                indexConst(nb, nloc, 1));
+        Value byte = i32Const(nb, nloc, 0);
+        SmallVector<Value> at(indices);
+        for (unsigned t = 0; t < 8 / bits + 2; ++t) {
+          Value k = arith::AddIOp::create(nb, nloc, firstCode,
+                                          indexConst(nb, nloc, t));
+          Value kBit = arith::MulIOp::create(nb, nloc, k,
+                                             indexConst(nb, nloc, bits));
+          Value valid = arith::AndIOp::create(
+              nb, nloc,
+              arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::ult, k,
+                                    rowLength),
+              arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::ult, kBit,
+                                    endBit));
+          at[last] = arith::MinUIOp::create(nb, nloc, k, lastValid);
+          Value code = arith::ExtUIOp::create(
+              nb, nloc, nb.getI32Type(),
+              tensor::ExtractOp::create(nb, nloc, codes, at));
+          // Position of the code's bit 0 relative to the byte's bit 0.
+          Value shift = arith::SubIOp::create(
+              nb, nloc, i32Const(nb, nloc, t * bits), skipped);
+          Value negative = arith::CmpIOp::create(
+              nb, nloc, arith::CmpIPredicate::slt, shift, i32Const(nb, nloc, 0));
+          Value left = arith::ShLIOp::create(nb, nloc, code, shift);
+          Value right = arith::ShRUIOp::create(
+              nb, nloc, code,
+              arith::SubIOp::create(nb, nloc, i32Const(nb, nloc, 0), shift));
+          Value part = arith::SelectOp::create(nb, nloc, negative, right, left);
+          part = arith::SelectOp::create(nb, nloc, valid, part,
+                                         i32Const(nb, nloc, 0));
+          byte = arith::OrIOp::create(nb, nloc, byte, part);
+        }
+        return arith::TruncIOp::create(nb, nloc, nb.getI8Type(), byte);
+      });
+}
+
+/// Sizes of the logical (unpacked) tensor behind `q`; the innermost size
+/// comes from the type (dynamic innermost sizes are rejected earlier for
+/// sub-byte formats).
+static SmallVector<OpFoldResult> getLogicalSizes(OpBuilder &b, Location loc,
+                                                 const QuantOperand &q) {
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, q.codes);
+  int64_t last = q.type.getShape().back();
+  if (!ShapedType::isDynamic(last))
+    sizes.back() = b.getIndexAttr(last);
+  return sizes;
+}
+
+/// True for the block formats whose library quantizers give code 0 when the
+/// effective scale is zero or NaN.
+static bool zeroCodeOnDegenerateScale(SchemeAttr scheme) {
+  return scheme.getFamily() != Family::None;
+}
+
+/// Emits the codes of `input` quantized with `q`'s parameters, packed.
+static Value emitQuantize(OpBuilder &b, Location loc, Value input,
+                          const QuantOperand &q) {
+  SchemeAttr scheme = q.type.getScheme();
+  ElementFormat format = getElementFormat(scheme);
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, input);
+  Value codes = buildTensor(
+      b, loc, sizes, b.getI8Type(),
+      [&](OpBuilder &nb, Location nloc, ArrayRef<Value> indices) -> Value {
+        Value x = toF32(nb, nloc,
+                        tensor::ExtractOp::create(nb, nloc, input, indices));
+        Value scale = emitElementScale(nb, nloc, q, indices);
+        Value code;
+        if (format.kind == ElementFormat::Kind::Integer) {
+          Value zp = emitElementZeroPoint(nb, nloc, q, indices);
+          code = emitAffineEncode(nb, nloc, format, scheme.getRounding(), x,
+                                  scale, zp);
+        } else {
+          Value scaled = arith::DivFOp::create(nb, nloc, x, scale);
+          code = emitTableEncode(nb, nloc, format, scaled);
+          if (zeroCodeOnDegenerateScale(scheme)) {
+            Value zero = arith::ConstantFloatOp::create(
+                nb, nloc, nb.getF32Type(), APFloat(0.0f));
+            Value degenerate = arith::CmpFOp::create(
+                nb, nloc, arith::CmpFPredicate::UEQ, scale, zero);
+            code = arith::SelectOp::create(nb, nloc, degenerate,
+                                           i32Const(nb, nloc, 0), code);
+          }
+        }
+        code = arith::AndIOp::create(nb, nloc, code,
+                                     i32Const(nb, nloc, (1 << format.bits) - 1));
+        return arith::TruncIOp::create(nb, nloc, nb.getI8Type(), code);
+      });
+  return emitPack(b, loc, codes, format.bits);
+}
+
+/// Emits the integer value (q - z) of every element of `q` as i32.
+static Value emitIntegerValues(OpBuilder &b, Location loc,
+                               const QuantOperand &q) {
+  ElementFormat format = getElementFormat(q.type.getScheme());
+  return buildTensor(
+      b, loc, getLogicalSizes(b, loc, q), b.getI32Type(),
+      [&](OpBuilder &nb, Location nloc, ArrayRef<Value> indices) -> Value {
+        Value code = emitUnpack(nb, nloc, q.codes, format.bits, indices);
+        Value value = format.kind == ElementFormat::Kind::Integer
+                          ? emitIntegerFromCode(nb, nloc, format, code)
+                          // MXINT8: two's-complement byte.
+                          : arith::ShRSIOp::create(
+                                nb, nloc,
+                                arith::ShLIOp::create(nb, nloc, code,
+                                                      i32Const(nb, nloc, 24)),
+                                i32Const(nb, nloc, 24));
+        if (Value zp = emitElementZeroPoint(nb, nloc, q, indices))
+          value = arith::SubIOp::create(nb, nloc, value, zp);
+        return value;
+      });
+}
+
+/// Emits the dequantized values of `q` with element type `elementType`.
+static Value emitDequantize(OpBuilder &b, Location loc, const QuantOperand &q,
+                            Type elementType) {
+  ElementFormat format = getElementFormat(q.type.getScheme());
+  return buildTensor(
+      b, loc, getLogicalSizes(b, loc, q), elementType,
+      [&](OpBuilder &nb, Location nloc, ArrayRef<Value> indices) -> Value {
+        Value code = emitUnpack(nb, nloc, q.codes, format.bits, indices);
+        Value scale = emitElementScale(nb, nloc, q, indices);
+        Value value;
+        if (format.kind == ElementFormat::Kind::Integer) {
+          Value integer = emitIntegerFromCode(nb, nloc, format, code);
+          if (Value zp = emitElementZeroPoint(nb, nloc, q, indices))
+            integer = arith::SubIOp::create(nb, nloc, integer, zp);
+          value = arith::MulFOp::create(
+              nb, nloc, scale,
+              arith::SIToFPOp::create(nb, nloc, nb.getF32Type(), integer));
+        } else {
+          value = arith::MulFOp::create(
+              nb, nloc, emitTableDecode(nb, nloc, format, code), scale);
+        }
+        return fromF32(nb, nloc, value, elementType);
+      });
+}
+
+/// Checks what the reference lowering cannot handle; reports it at the op.
+static LogicalResult checkLowerable(Operation *op, QTensorType type) {
+  if (type.getScheme().getBitWidth() < 8 &&
+      ShapedType::isDynamic(type.getShape().back()))
+    return op->emitOpError()
+           << "cannot lower a sub-byte quantized tensor with a dynamic "
+              "innermost dimension: its packed size does not determine it";
+  return success();
+}
+
+static LogicalResult checkLowerable(ChooseParamsOp op) {
+  SchemeAttr scheme = op.getScheme();
+  if (scheme.getFamily() != Family::None)
+    return success();
+  Type scaleType = scheme.getScaleType();
+  if (!isa<Float32Type, Float16Type, BFloat16Type>(scaleType))
+    return op.emitOpError()
+           << "cannot choose " << scaleType
+           << " scales at run time outside the mx and nvfp4 families";
+  if (scheme.getClipKind() != ClipKind::None &&
+      scheme.getClipKind() != ClipKind::Ratio)
+    return op.emitOpError()
+           << "clip = " << stringifyClipKind(scheme.getClipKind())
+           << " needs calibration data; run-time parameter choice supports "
+              "none and ratio";
+  if (scheme.isInteger() && !scheme.getAsymmetric() && scheme.getQMax() <= 0)
+    return op.emitOpError("a symmetric scheme needs a positive code");
+  return success();
+}
+
+/// Reports every op of `root` that the lowering cannot handle.
+static LogicalResult checkLowerable(Operation *root) {
+  WalkResult result = root->walk([](Operation *op) {
+    if (auto choose = dyn_cast<ChooseParamsOp>(op))
+      return failed(checkLowerable(choose)) ? WalkResult::interrupt()
+                                            : WalkResult::advance();
+    if (auto matmul = dyn_cast<MatmulOp>(op))
+      if (isa<IntegerType>(matmul.getAccType()) &&
+          ShapedType::isDynamic(
+              cast<QTensorType>(matmul.getLhs().getType()).getShape()[1])) {
+        matmul.emitOpError("integer accumulation needs a static reduction size");
+        return WalkResult::interrupt();
+      }
+    if (!isa<QuantizeOp, DequantizeOp, MatmulOp>(op))
+      return WalkResult::advance();
+    for (Type type : llvm::concat<Type>(op->getOperandTypes(),
+                                        op->getResultTypes()))
+      if (auto qtype = dyn_cast<QTensorType>(type))
+        if (failed(checkLowerable(op, qtype)))
+          return WalkResult::interrupt();
+    return WalkResult::advance();
+  });
+  return failure(result.wasInterrupted());
+}
+
+//===----------------------------------------------------------------------===//
+// choose_params
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// How one data dimension splits into parameter blocks.
+struct BlockSpec {
+  enum Kind { Full, Unit, Uniform } kind;
+  int64_t size = 1; // block extent for Uniform
+};
+
+/// Per-block statistics of a tensor: min and max over finite elements
+/// (+inf/-inf where there are none) and whether a NaN / an Inf occurred.
+struct BlockStats {
+  Value min, max, hasNaN, hasInf; // f32, f32, i8, i8 tensors of grid shape
+};
+} // namespace
+
+/// Reduces each block of `x` (blocks described per dimension by `spec`).
+/// Loops: one grid loop and one in-block loop per dimension.
+static BlockStats emitBlockStats(OpBuilder &b, Location loc, Value x,
+                                 ArrayRef<BlockSpec> spec) {
+  MLIRContext *ctx = b.getContext();
+  unsigned rank = spec.size();
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, x);
+  SmallVector<OpFoldResult> gridSizes, blockSizes;
+  SmallVector<AffineExpr> inputExprs, gridExprs, blockExprs;
+  for (unsigned d = 0; d < rank; ++d) {
+    AffineExpr g = getAffineDimExpr(d, ctx), r = getAffineDimExpr(rank + d, ctx);
+    gridExprs.push_back(g);
+    blockExprs.push_back(r);
+    switch (spec[d].kind) {
+    case BlockSpec::Full:
+      gridSizes.push_back(b.getIndexAttr(1));
+      blockSizes.push_back(sizes[d]);
+      inputExprs.push_back(r);
+      break;
+    case BlockSpec::Unit:
+      gridSizes.push_back(sizes[d]);
+      blockSizes.push_back(b.getIndexAttr(1));
+      inputExprs.push_back(g);
+      break;
+    case BlockSpec::Uniform: {
+      int64_t size = spec[d].size;
+      std::optional<int64_t> dim = getConstantIntValue(sizes[d]);
+      assert(dim && "uniform blocks need a static dimension");
+      gridSizes.push_back(b.getIndexAttr(*dim / size));
+      blockSizes.push_back(b.getIndexAttr(size));
+      inputExprs.push_back(g * size + r);
+      break;
+    }
+    }
+  }
+  auto map = [&](ArrayRef<AffineExpr> exprs) {
+    return AffineMap::get(2 * rank, 0, exprs, ctx);
+  };
+  auto filled = [&](Type type, Attribute value) {
+    Value empty = tensor::EmptyOp::create(b, loc, gridSizes, type);
+    Value cst = arith::ConstantOp::create(b, loc, cast<TypedAttr>(value));
+    return linalg::FillOp::create(b, loc, cst, empty).getResult(0);
+  };
+  Type f32 = b.getF32Type(), i8 = b.getI8Type();
+  float inf = std::numeric_limits<float>::infinity();
+  Value inits[] = {filled(f32, b.getF32FloatAttr(inf)),
+                   filled(f32, b.getF32FloatAttr(-inf)),
+                   filled(i8, b.getI8IntegerAttr(0)),
+                   filled(i8, b.getI8IntegerAttr(0))};
+  Value blockShape = tensor::EmptyOp::create(b, loc, blockSizes, i8);
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  iterators.append(rank, utils::IteratorType::reduction);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange(ValueRange(inits)), ValueRange{x, blockShape},
+      ValueRange(inits),
+      {map(inputExprs), map(blockExprs), map(gridExprs), map(gridExprs),
+       map(gridExprs), map(gridExprs)},
+      iterators, [&](OpBuilder &nb, Location l, ValueRange args) {
+        Value v = toF32(nb, l, args[0]);
+        Value abs = math::AbsFOp::create(nb, l, v);
+        Value infC = arith::ConstantFloatOp::create(nb, l, nb.getF32Type(),
+                                                    APFloat(inf));
+        // ONE: ordered and not equal, so false for NaN and for +-Inf.
+        Value finite = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::ONE,
+                                             abs, infC);
+        Value isNaN =
+            arith::CmpFOp::create(nb, l, arith::CmpFPredicate::UNO, v, v);
+        Value isInf = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ,
+                                            abs, infC);
+        Value min = arith::SelectOp::create(
+            nb, l, finite, arith::MinimumFOp::create(nb, l, args[2], v),
+            args[2]);
+        Value max = arith::SelectOp::create(
+            nb, l, finite, arith::MaximumFOp::create(nb, l, args[3], v),
+            args[3]);
+        Value nanFlag = arith::OrIOp::create(
+            nb, l, args[4],
+            arith::ExtUIOp::create(nb, l, nb.getI8Type(), isNaN));
+        Value infFlag = arith::OrIOp::create(
+            nb, l, args[5],
+            arith::ExtUIOp::create(nb, l, nb.getI8Type(), isInf));
+        linalg::YieldOp::create(nb, l, ValueRange{min, max, nanFlag, infFlag});
+      });
+  return {generic.getResult(0), generic.getResult(1), generic.getResult(2),
+          generic.getResult(3)};
+}
+
+/// Block statistics for every granularity; clusters (blocks of varying size)
+/// reduce one static slice per cluster.
+static BlockStats emitGranularityStats(OpBuilder &b, Location loc, Value x,
+                                       GranularityAttrInterface granularity) {
+  auto type = cast<RankedTensorType>(x.getType());
+  unsigned rank = type.getRank();
+  SmallVector<BlockSpec> spec(rank, {BlockSpec::Full});
+  if (auto axis = dyn_cast<PerAxisAttr>(granularity)) {
+    spec[axis.getAxis()] = {BlockSpec::Unit};
+  } else if (auto group = dyn_cast<PerGroupAttr>(granularity)) {
+    spec.assign(rank, {BlockSpec::Unit});
+    spec[group.getAxis()] = {BlockSpec::Uniform, group.getSize()};
+  } else if (auto block = dyn_cast<PerBlockAttr>(granularity)) {
+    for (unsigned d = 0; d < rank; ++d)
+      spec[d] = block.getSizes()[d] == 1
+                    ? BlockSpec{BlockSpec::Unit}
+                    : BlockSpec{BlockSpec::Uniform, block.getSizes()[d]};
+  } else if (auto cluster = dyn_cast<PerClusterAttr>(granularity)) {
+    if (cluster.getPerSlice())
+      spec.assign(rank, {BlockSpec::Unit});
+    int64_t axis = cluster.getAxis();
+    spec[axis] = {BlockSpec::Full};
+    SmallVector<BlockStats> parts;
+    int64_t offset = 0;
+    for (int64_t size : cluster.getSizes()) {
+      SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0));
+      SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, x);
+      SmallVector<OpFoldResult> strides(rank, b.getIndexAttr(1));
+      offsets[axis] = b.getIndexAttr(offset);
+      sizes[axis] = b.getIndexAttr(size);
+      Value slice =
+          tensor::ExtractSliceOp::create(b, loc, x, offsets, sizes, strides);
+      parts.push_back(emitBlockStats(b, loc, slice, spec));
+      offset += size;
+    }
+    // Concatenate the per-cluster grids along the cluster axis.
+    auto concat = [&](Value BlockStats::*field) {
+      SmallVector<Value> values;
+      for (BlockStats &part : parts)
+        values.push_back(part.*field);
+      return tensor::ConcatOp::create(b, loc, axis, values).getResult();
+    };
+    return {concat(&BlockStats::min), concat(&BlockStats::max),
+            concat(&BlockStats::hasNaN), concat(&BlockStats::hasInf)};
+  }
+  return emitBlockStats(b, loc, x, spec);
+}
+
+static Value f64Const(OpBuilder &b, Location loc, double v) {
+  return arith::ConstantFloatOp::create(b, loc, b.getF64Type(), APFloat(v));
+}
+
+/// max(f32(v), FLT_MIN): the library rounds a positive scale to f32 once and
+/// raises results below the smallest normal f32 to it.
+static Value emitToF32Scale(OpBuilder &b, Location loc, Value v) {
+  Value f = arith::TruncFOp::create(b, loc, b.getF32Type(), v);
+  return arith::MaximumFOp::create(
+      b, loc, f,
+      arith::ConstantFloatOp::create(b, loc, b.getF32Type(), APFloat(FLT_MIN)));
+}
+
+/// floor(log2(x)) of a positive finite f32, subnormals included (ilogb).
+static Value emitILogB(OpBuilder &b, Location loc, Value x) {
+  Value bits = arith::BitcastOp::create(b, loc, b.getI32Type(), x);
+  Value exponent = arith::AndIOp::create(
+      b, loc, arith::ShRUIOp::create(b, loc, bits, i32Const(b, loc, 23)),
+      i32Const(b, loc, 0xFF));
+  Value mantissa = arith::AndIOp::create(b, loc, bits, i32Const(b, loc, 0x7FFFFF));
+  Value normal = arith::SubIOp::create(b, loc, exponent, i32Const(b, loc, 127));
+  // Subnormal: mantissa * 2^-149, so floor(log2) = 31 - clz(mantissa) - 149.
+  Value subnormal = arith::SubIOp::create(
+      b, loc, i32Const(b, loc, 31 - 149),
+      math::CountLeadingZerosOp::create(b, loc, mantissa));
+  Value isSubnormal = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                            exponent, i32Const(b, loc, 0));
+  return arith::SelectOp::create(b, loc, isSubnormal, subnormal, normal);
+}
+
+namespace num = ::lowbit::numerics;
+
+static num::MXElementType getMXElementType(SchemeAttr scheme) {
+  Type storage = scheme.getStorage();
+  if (isa<Float8E4M3FNType>(storage))
+    return num::MXElementType::FP8E4M3;
+  if (isa<Float8E5M2Type>(storage))
+    return num::MXElementType::FP8E5M2;
+  if (isa<Float6E3M2FNType>(storage))
+    return num::MXElementType::FP6E3M2;
+  if (isa<Float6E2M3FNType>(storage))
+    return num::MXElementType::FP6E2M3;
+  if (isa<Float4E2M1FNType>(storage))
+    return num::MXElementType::FP4E2M1;
+  return num::MXElementType::INT8;
+}
+
+/// The value that a symmetric scale maps the clipped absmax to (qmax for
+/// integers, the largest value for float and table formats).
+static double getSymmetricTarget(SchemeAttr scheme) {
+  Type storage = scheme.getStorage();
+  if (scheme.isInteger())
+    return static_cast<double>(scheme.getQMax());
+  if (auto lut = dyn_cast<LutType>(storage)) {
+    std::vector<float> values(lut.getValues().begin(), lut.getValues().end());
+    return num::LookupTable::create(values)->getMaxAbs();
+  }
+  if (isa<BinaryType>(storage))
+    return 1.0;
+  std::vector<float> table;
+  ElementFormat format = getElementFormat(scheme);
+  float max = 0.0f;
+  for (float v : format.decodeTable)
+    if (std::isfinite(v))
+      max = std::max(max, std::fabs(v));
+  return max;
+}
+
+/// Lowers choose_params; returns the results in op order.
+static SmallVector<Value> emitChooseParams(OpBuilder &b,
+                                                      Location loc,
+                                                      ChooseParamsOp op,
+                                                      Value x) {
+  SchemeAttr scheme = op.getScheme();
+  auto type = cast<RankedTensorType>(x.getType());
+  Type scaleType = scheme.getScaleType();
+  unsigned rank = type.getRank();
+  BlockStats stats = emitGranularityStats(b, loc, x, scheme.getGranularity());
+  SmallVector<OpFoldResult> grid = tensor::getMixedSizes(b, loc, stats.min);
+  auto at = [&](OpBuilder &nb, Location l, Value t, ArrayRef<Value> idx) {
+    return tensor::ExtractOp::create(nb, l, t, idx).getResult();
+  };
+  auto bitcastTo = [&](OpBuilder &nb, Location l, Value code, Type to) {
+    Value byte = arith::TruncIOp::create(nb, l, nb.getI8Type(), code);
+    return arith::BitcastOp::create(nb, l, to, byte).getResult();
+  };
+
+  if (scheme.getFamily() == Family::MX) {
+    int emax = num::getMXElementEmax(getMXElementType(scheme));
+    Value scale = buildTensor(
+        b, loc, grid, scaleType,
+        [&](OpBuilder &nb, Location l, ArrayRef<Value> idx) -> Value {
+          Value amax = arith::MaximumFOp::create(
+              nb, l, math::AbsFOp::create(nb, l, at(nb, l, stats.min, idx)),
+              math::AbsFOp::create(nb, l, at(nb, l, stats.max, idx)));
+          Value nonFinite = arith::OrIOp::create(
+              nb, l, at(nb, l, stats.hasNaN, idx), at(nb, l, stats.hasInf, idx));
+          Value exponent = arith::AddIOp::create(
+              nb, l, emitILogB(nb, l, amax), i32Const(nb, l, 127 - emax));
+          exponent = arith::MaxSIOp::create(nb, l, exponent, i32Const(nb, l, 0));
+          exponent = arith::MinSIOp::create(nb, l, exponent, i32Const(nb, l, 254));
+          // No finite element (min = +inf) or all zeros: code 0.
+          Value zero = arith::CmpFOp::create(
+              nb, l, arith::CmpFPredicate::UNE, amax,
+              arith::ConstantFloatOp::create(nb, l, nb.getF32Type(),
+                                             APFloat(0.0f)));
+          Value finiteMax = arith::CmpFOp::create(
+              nb, l, arith::CmpFPredicate::OLE,
+              at(nb, l, stats.min, idx), at(nb, l, stats.max, idx));
+          Value code = arith::SelectOp::create(
+              nb, l, arith::AndIOp::create(nb, l, zero, finiteMax), exponent,
+              i32Const(nb, l, 0));
+          code = arith::SelectOp::create(
+              nb, l,
+              arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ne, nonFinite,
+                                    arith::ConstantIntOp::create(
+                                        nb, l, nb.getI8Type(), 0)),
+              i32Const(nb, l, num::kMXNaNScaleCode), code);
+          return bitcastTo(nb, l, code, scaleType);
+        });
+    return SmallVector<Value>{scale};
+  }
+
+  if (scheme.getFamily() == Family::NVFP4) {
+    // Global: finite absmax of the whole tensor / (448 * 6) in f32.
+    BlockStats all = emitBlockStats(b, loc, x,
+                                    SmallVector<BlockSpec>(rank, {BlockSpec::Full}));
+    Value global = buildTensor(
+        b, loc, tensor::getMixedSizes(b, loc, all.min), b.getF32Type(),
+        [&](OpBuilder &nb, Location l, ArrayRef<Value> idx) -> Value {
+          Value lo = at(nb, l, all.min, idx), hi = at(nb, l, all.max, idx);
+          Value amax = arith::MaximumFOp::create(
+              nb, l, math::AbsFOp::create(nb, l, lo), math::AbsFOp::create(nb, l, hi));
+          Value some = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OLE,
+                                             lo, hi);
+          Value zeroF = arith::ConstantFloatOp::create(nb, l, nb.getF32Type(),
+                                                       APFloat(0.0f));
+          amax = arith::SelectOp::create(nb, l, some, amax, zeroF);
+          Value g = arith::DivFOp::create(
+              nb, l, amax,
+              arith::ConstantFloatOp::create(nb, l, nb.getF32Type(),
+                                             APFloat(448.0f * 6.0f)));
+          g = arith::MaximumFOp::create(
+              nb, l, g,
+              arith::ConstantFloatOp::create(nb, l, nb.getF32Type(),
+                                             APFloat(FLT_MIN)));
+          Value isZero = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ,
+                                               amax, zeroF);
+          return arith::SelectOp::create(
+              nb, l, isZero,
+              arith::ConstantFloatOp::create(nb, l, nb.getF32Type(),
+                                             APFloat(1.0f)),
+              g);
+        });
+    ElementFormat e4m3 = getElementFormat(SchemeAttr::get(
+        Float8E4M3FNType::get(b.getContext()),
+        PerTensorAttr::get(b.getContext())));
+    Value scale = buildTensor(
+        b, loc, grid, scaleType,
+        [&](OpBuilder &nb, Location l, ArrayRef<Value> idx) -> Value {
+          Value lo = at(nb, l, stats.min, idx), hi = at(nb, l, stats.max, idx);
+          Value amax = arith::MaximumFOp::create(
+              nb, l, math::AbsFOp::create(nb, l, lo), math::AbsFOp::create(nb, l, hi));
+          Value some = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OLE,
+                                             lo, hi);
+          Value zeroF = arith::ConstantFloatOp::create(nb, l, nb.getF32Type(),
+                                                       APFloat(0.0f));
+          amax = arith::SelectOp::create(nb, l, some, amax, zeroF);
+          Value zeroI8 = arith::ConstantIntOp::create(nb, l, nb.getI8Type(), 0);
+          Value hasInf = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ne,
+                                               at(nb, l, stats.hasInf, idx),
+                                               zeroI8);
+          amax = arith::SelectOp::create(
+              nb, l, hasInf,
+              arith::ConstantFloatOp::create(
+                  nb, l, nb.getF32Type(),
+                  APFloat(std::numeric_limits<float>::infinity())),
+              amax);
+          SmallVector<Value> zeros(rank, indexConst(nb, l, 0));
+          Value g = at(nb, l, global, zeros);
+          Value v = arith::DivFOp::create(
+              nb, l,
+              arith::DivFOp::create(nb, l, amax,
+                                    arith::ConstantFloatOp::create(
+                                        nb, l, nb.getF32Type(), APFloat(6.0f))),
+              g);
+          Value code = emitTableEncode(nb, l, e4m3, v);
+          Value hasNaN = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ne,
+                                               at(nb, l, stats.hasNaN, idx),
+                                               zeroI8);
+          code = arith::SelectOp::create(nb, l, hasNaN, i32Const(nb, l, 0x7F),
+                                         code);
+          return bitcastTo(nb, l, code, scaleType);
+        });
+    return SmallVector<Value>{scale, global};
+  }
+
+  double clip = 1.0;
+  if (scheme.getClipKind() == ClipKind::Ratio)
+    clip = static_cast<double>(
+        static_cast<float>(scheme.getClipValue().convertToDouble()));
+  bool asymmetric = scheme.getAsymmetric();
+  int64_t qmin = scheme.isInteger() ? scheme.getQMin() : 0;
+  int64_t qmax = scheme.isInteger() ? scheme.getQMax() : 0;
+  double target = getSymmetricTarget(scheme);
+
+  // Range over finite elements; none at all counts as the all-zero range.
+  auto range = [&](OpBuilder &nb, Location l, ArrayRef<Value> idx) {
+    Value lo = at(nb, l, stats.min, idx), hi = at(nb, l, stats.max, idx);
+    Value some =
+        arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OLE, lo, hi);
+    Value zero = arith::ConstantFloatOp::create(nb, l, nb.getF32Type(),
+                                                APFloat(0.0f));
+    lo = arith::SelectOp::create(nb, l, some, lo, zero);
+    hi = arith::SelectOp::create(nb, l, some, hi, zero);
+    Type f64 = nb.getF64Type();
+    return std::make_pair(arith::ExtFOp::create(nb, l, f64, lo).getResult(),
+                          arith::ExtFOp::create(nb, l, f64, hi).getResult());
+  };
+  auto castScale = [&](OpBuilder &nb, Location l, Value f32Scale) {
+    return fromF32(nb, l, f32Scale, scaleType);
+  };
+  Value one = arith::ConstantFloatOp::create(b, loc, b.getF32Type(),
+                                             APFloat(1.0f));
+  if (!asymmetric) {
+    Value scale = buildTensor(
+        b, loc, grid, scaleType,
+        [&](OpBuilder &nb, Location l, ArrayRef<Value> idx) -> Value {
+          auto [lo, hi] = range(nb, l, idx);
+          Value absMax = arith::MaximumFOp::create(
+              nb, l, math::AbsFOp::create(nb, l, lo),
+              math::AbsFOp::create(nb, l, hi));
+          absMax = arith::MulFOp::create(nb, l, absMax, f64Const(nb, l, clip));
+          Value s = emitToF32Scale(
+              nb, l,
+              arith::DivFOp::create(nb, l, absMax, f64Const(nb, l, target)));
+          Value isZero = arith::CmpFOp::create(
+              nb, l, arith::CmpFPredicate::OEQ, absMax, f64Const(nb, l, 0.0));
+          return castScale(nb, l,
+                           arith::SelectOp::create(nb, l, isZero, one, s));
+        });
+    return SmallVector<Value>{scale};
+  }
+
+  // Asymmetric: the range extended to include 0.
+  auto bounds = [&](OpBuilder &nb, Location l, ArrayRef<Value> idx) {
+    auto [lo, hi] = range(nb, l, idx);
+    Value c = f64Const(nb, l, clip), z = f64Const(nb, l, 0.0);
+    lo = arith::MinimumFOp::create(nb, l,
+                                   arith::MulFOp::create(nb, l, lo, c), z);
+    hi = arith::MaximumFOp::create(nb, l,
+                                   arith::MulFOp::create(nb, l, hi, c), z);
+    return std::make_pair(lo, hi);
+  };
+  auto f32Scale = [&](OpBuilder &nb, Location l, Value lo, Value hi) {
+    Value s = emitToF32Scale(
+        nb, l,
+        arith::DivFOp::create(nb, l, arith::SubFOp::create(nb, l, hi, lo),
+                              f64Const(nb, l, double(qmax - qmin))));
+    Value degenerate =
+        arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ, hi, lo);
+    return std::make_pair(arith::SelectOp::create(nb, l, degenerate, one, s)
+                              .getResult(),
+                          degenerate);
+  };
+  Value scale = buildTensor(
+      b, loc, grid, scaleType,
+      [&](OpBuilder &nb, Location l, ArrayRef<Value> idx) -> Value {
+        auto [lo, hi] = bounds(nb, l, idx);
+        return castScale(nb, l, f32Scale(nb, l, lo, hi).first);
+      });
+  Value zeroPoint = buildTensor(
+      b, loc, grid, b.getI32Type(),
+      [&](OpBuilder &nb, Location l, ArrayRef<Value> idx) -> Value {
+        auto [lo, hi] = bounds(nb, l, idx);
+        auto [s, degenerate] = f32Scale(nb, l, lo, hi);
+        Value sd = arith::ExtFOp::create(nb, l, nb.getF64Type(), s);
+        Value zp = arith::SubFOp::create(nb, l, f64Const(nb, l, double(qmin)),
+                                         arith::DivFOp::create(nb, l, lo, sd));
+        zp = math::RoundEvenOp::create(nb, l, zp);
+        zp = arith::MaximumFOp::create(nb, l, zp, f64Const(nb, l, double(qmin)));
+        zp = arith::MinimumFOp::create(nb, l, zp, f64Const(nb, l, double(qmax)));
+        Value z = arith::FPToSIOp::create(nb, l, nb.getI32Type(), zp);
+        int64_t zeroCode = std::clamp<int64_t>(0, qmin, qmax);
+        return arith::SelectOp::create(nb, l, degenerate,
+                                       i32Const(nb, l, zeroCode), z);
+      });
+  Type zpType = cast<RankedTensorType>(op.getZeroPoint().getType())
+                    .getElementType();
+  if (zpType != b.getI32Type())
+    zeroPoint = buildTensor(
+        b, loc, grid, zpType,
+        [&](OpBuilder &nb, Location l, ArrayRef<Value> idx) -> Value {
+          Value v = at(nb, l, zeroPoint, idx);
+          return zpType.getIntOrFloatBitWidth() < 32
+                     ? arith::TruncIOp::create(nb, l, zpType, v).getResult()
+                     : arith::ExtSIOp::create(nb, l, zpType, v).getResult();
+        });
+  return SmallVector<Value>{scale, zeroPoint};
+}
+
+//===----------------------------------------------------------------------===//
+// Patterns
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+struct ObserveOpLowering : public OpConversionPattern<ObserveOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ObserveOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    // A probe is the identity at run time.
+    rewriter.replaceOp(op, adaptor.getInput());
+    return success();
+  }
+};
+
+struct ReorderOpLowering : public OpConversionPattern<ReorderOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ReorderOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value input = adaptor.getInput();
+    auto type = cast<RankedTensorType>(input.getType());
+    std::vector<int32_t> perm(op.getPermutation().begin(),
+                              op.getPermutation().end());
+    int64_t axis = op.getAxis();
+    Value result = buildTensor(
+        rewriter, loc, tensor::getMixedSizes(rewriter, loc, input),
+        type.getElementType(),
+        [&](OpBuilder &b, Location l, ArrayRef<Value> indices) -> Value {
+          SmallVector<Value> from(indices);
+          Value source = tensor::ExtractOp::create(
+              b, l, emitI32Table(b, l, perm), indices[axis]);
+          from[axis] =
+              arith::IndexCastOp::create(b, l, b.getIndexType(), source);
+          return tensor::ExtractOp::create(b, l, input, from);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct QuantizeOpLowering : public OpConversionPattern<QuantizeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(QuantizeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    QTensorType type = op.getResult().getType();
+    QuantOperand q{type, Value(), adaptor.getScale(), adaptor.getZeroPoint(),
+                   adaptor.getGlobalScale()};
+    rewriter.replaceOp(
+        op, emitQuantize(rewriter, op.getLoc(), adaptor.getInput(), q));
+    return success();
+  }
+};
+
+struct DequantizeOpLowering : public OpConversionPattern<DequantizeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(DequantizeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    QTensorType type = op.getInput().getType();
+    QuantOperand q{type, adaptor.getInput(), adaptor.getScale(),
+                   adaptor.getZeroPoint(), adaptor.getGlobalScale()};
+    rewriter.replaceOp(op, emitDequantize(rewriter, op.getLoc(), q,
+                                          op.getType().getElementType()));
+    return success();
+  }
+};
+
+/// Along K, the largest segment length inside which both operands'
+/// parameters are constant (the gcd of all their block boundaries).
+static int64_t getUniformSegment(QTensorType type, unsigned kAxis, int64_t k) {
+  return llvm::TypeSwitch<Attribute, int64_t>(type.getScheme().getGranularity())
+      .Case([&](PerAxisAttr a) { return a.getAxis() == kAxis ? 1 : k; })
+      .Case([&](PerGroupAttr a) { return a.getAxis() == kAxis ? a.getSize() : k; })
+      .Case([&](PerBlockAttr a) { return a.getSizes()[kAxis]; })
+      .Case([&](PerClusterAttr a) {
+        if (a.getAxis() != kAxis)
+          return k;
+        int64_t g = 0;
+        for (int64_t size : a.getSizes())
+          g = std::gcd(g, size);
+        return g;
+      })
+      .Default([&](Attribute) { return k; });
+}
+
+struct ChooseParamsOpLowering : public OpConversionPattern<ChooseParamsOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ChooseParamsOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    SmallVector<Value> results =
+        emitChooseParams(rewriter, op.getLoc(), op, adaptor.getInput());
+    // Static result types: cast the computed (possibly dynamic) shapes.
+    SmallVector<Value> casted;
+    for (auto [value, result] : llvm::zip_equal(results, op.getResults()))
+      casted.push_back(value.getType() == result.getType()
+                           ? value
+                           : tensor::CastOp::create(rewriter, op.getLoc(),
+                                                    result.getType(), value)
+                                 .getResult());
+    rewriter.replaceOp(op, casted);
+    return success();
+  }
+};
+
+struct MatmulOpLowering : public OpConversionPattern<MatmulOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult
+  matchAndRewrite(MatmulOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto lhsQ = dyn_cast<QTensorType>(op.getLhs().getType());
+    auto rhsQ = dyn_cast<QTensorType>(op.getRhs().getType());
+    QuantOperand lhs{lhsQ, adaptor.getLhs(), adaptor.getLhsScale(),
+                     adaptor.getLhsZeroPoint(), adaptor.getLhsGlobalScale()};
+    QuantOperand rhs{rhsQ, adaptor.getRhs(), adaptor.getRhsScale(),
+                     adaptor.getRhsZeroPoint(), adaptor.getRhsGlobalScale()};
+    bool transposed = op.getTransposeRhs();
+    Type resultType = op.getType().getElementType();
+    Value result = isa<IntegerType>(op.getAccType())
+                       ? lowerInteger(rewriter, loc, lhs, rhs, transposed)
+                       : lowerFloat(rewriter, loc, lhs, adaptor.getLhs(), rhs,
+                                    adaptor.getRhs(), transposed,
+                                    cast<FloatType>(op.getAccType()));
+    // Round the accumulator to the result type once, at the end.
+    auto accType = cast<RankedTensorType>(result.getType()).getElementType();
+    if (accType != resultType)
+      result = buildTensor(
+          rewriter, loc, tensor::getMixedSizes(rewriter, loc, result),
+          resultType, [&](OpBuilder &b, Location l, ArrayRef<Value> idx) {
+            Value v = tensor::ExtractOp::create(b, l, result, idx);
+            return fromF32(b, l, toF32(b, l, v), resultType);
+          });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+
+  /// Maps of the reduction over (m, n, k).
+  static SmallVector<AffineMap> matmulMaps(OpBuilder &b, bool transposed) {
+    AffineExpr m, n, k;
+    bindDims(b.getContext(), m, n, k);
+    auto map = [&](ArrayRef<AffineExpr> exprs) {
+      return AffineMap::get(3, 0, exprs, b.getContext());
+    };
+    return {map({m, k}), transposed ? map({n, k}) : map({k, n}), map({m, n})};
+  }
+
+  /// Float accumulation: dequantize (or convert) both operands to the
+  /// accumulation type, then sum products in increasing k.
+  Value lowerFloat(OpBuilder &b, Location loc, const QuantOperand &lhs,
+                   Value lhsValue, const QuantOperand &rhs, Value rhsValue,
+                   bool transposed, FloatType accType) const {
+    auto operand = [&](const QuantOperand &q, Value value) -> Value {
+      if (q.type)
+        return emitDequantize(b, loc, q, accType);
+      auto type = cast<RankedTensorType>(value.getType());
+      if (type.getElementType() == accType)
+        return value;
+      return buildTensor(b, loc, tensor::getMixedSizes(b, loc, value), accType,
+                         [&](OpBuilder &nb, Location l, ArrayRef<Value> idx) {
+                           Value v = tensor::ExtractOp::create(nb, l, value, idx);
+                           return fromF32(nb, l, toF32(nb, l, v), accType);
+                         });
+    };
+    Value a = operand(lhs, lhsValue), w = operand(rhs, rhsValue);
+    OpFoldResult m = tensor::getMixedSize(b, loc, a, 0);
+    OpFoldResult n = tensor::getMixedSize(b, loc, w, transposed ? 0 : 1);
+    Value init = tensor::EmptyOp::create(b, loc, ArrayRef<OpFoldResult>{m, n},
+                                         accType);
+    Value zero = arith::ConstantOp::create(b, loc, b.getFloatAttr(accType, 0.0));
+    init = linalg::FillOp::create(b, loc, zero, init).getResult(0);
+    auto generic = linalg::GenericOp::create(
+        b, loc, init.getType(), ValueRange{a, w}, ValueRange{init},
+        matmulMaps(b, transposed),
+        {utils::IteratorType::parallel, utils::IteratorType::parallel,
+         utils::IteratorType::reduction},
+        [&](OpBuilder &nb, Location l, ValueRange args) {
+          Value prod = arith::MulFOp::create(nb, l, args[0], args[1]);
+          linalg::YieldOp::create(nb, l,
+                                  arith::AddFOp::create(nb, l, args[2], prod)
+                                      .getResult());
+        });
+    return generic.getResult(0);
+  }
+
+  /// Integer accumulation: exact i32 dot products over K segments in which
+  /// both operands' parameters are constant, then
+  /// acc += float(segment sum) * (lhs scale * rhs scale) in f32, segments in
+  /// increasing k.
+  Value lowerInteger(OpBuilder &b, Location loc, const QuantOperand &lhs,
+                     const QuantOperand &rhs, bool transposed) const {
+    int64_t k = lhs.type.getShape()[1];
+    int64_t segment = std::gcd(getUniformSegment(lhs.type, 1, k),
+                               getUniformSegment(rhs.type, transposed ? 1 : 0, k));
+    int64_t numSegments = k / segment;
+    Value a = emitIntegerValues(b, loc, lhs);
+    Value w = emitIntegerValues(b, loc, rhs);
+    OpFoldResult m = tensor::getMixedSize(b, loc, a, 0);
+    OpFoldResult n = tensor::getMixedSize(b, loc, w, transposed ? 0 : 1);
+
+    // partial[m, n, s] = sum_j a[m, s*G + j] * w[s*G + j, n] in i32.
+    MLIRContext *ctx = b.getContext();
+    AffineExpr dm, dn, ds, dj;
+    bindDims(ctx, dm, dn, ds, dj);
+    AffineExpr kk = ds * segment + dj;
+    auto map4 = [&](ArrayRef<AffineExpr> e) {
+      return AffineMap::get(4, 0, e, ctx);
+    };
+    Value partialInit = tensor::EmptyOp::create(
+        b, loc, ArrayRef<OpFoldResult>{m, n, b.getIndexAttr(numSegments)},
+        b.getI32Type());
+    partialInit = linalg::FillOp::create(b, loc, i32Const(b, loc, 0),
+                                         partialInit)
+                      .getResult(0);
+    // Gives the j loop its extent.
+    Value segmentShape =
+        tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{segment}, b.getI8Type());
+    auto partial = linalg::GenericOp::create(
+        b, loc, partialInit.getType(), ValueRange{a, w, segmentShape},
+        ValueRange{partialInit},
+        {map4({dm, kk}), transposed ? map4({dn, kk}) : map4({kk, dn}),
+         map4({dj}), map4({dm, dn, ds})},
+        {utils::IteratorType::parallel, utils::IteratorType::parallel,
+         utils::IteratorType::parallel, utils::IteratorType::reduction},
+        [&](OpBuilder &nb, Location l, ValueRange args) {
+          Value prod = arith::MulIOp::create(nb, l, args[0], args[1]);
+          linalg::YieldOp::create(
+              nb, l, arith::AddIOp::create(nb, l, args[3], prod).getResult());
+        });
+
+    // acc[m, n] += float(partial[m, n, s]) * (sa * sw), s increasing.
+    AffineExpr em, en, es;
+    bindDims(ctx, em, en, es);
+    auto map3 = [&](ArrayRef<AffineExpr> e) {
+      return AffineMap::get(3, 0, e, ctx);
+    };
+    Value init = tensor::EmptyOp::create(b, loc, ArrayRef<OpFoldResult>{m, n},
+                                         b.getF32Type());
+    Value zero =
+        arith::ConstantFloatOp::create(b, loc, b.getF32Type(), APFloat(0.0f));
+    init = linalg::FillOp::create(b, loc, zero, init).getResult(0);
+    auto scaled = linalg::GenericOp::create(
+        b, loc, init.getType(), ValueRange{partial.getResult(0)},
+        ValueRange{init}, {map3({em, en, es}), map3({em, en})},
+        {utils::IteratorType::parallel, utils::IteratorType::parallel,
+         utils::IteratorType::reduction},
+        [&](OpBuilder &nb, Location l, ValueRange args) {
+          Value im = linalg::IndexOp::create(nb, l, 0);
+          Value in = linalg::IndexOp::create(nb, l, 1);
+          Value is = linalg::IndexOp::create(nb, l, 2);
+          Value k0 =
+              arith::MulIOp::create(nb, l, is, indexConst(nb, l, segment));
+          Value sa = integerScale(nb, l, lhs, {im, k0});
+          Value sw = integerScale(nb, l, rhs,
+                                  transposed ? SmallVector<Value>{in, k0}
+                                             : SmallVector<Value>{k0, in});
+          Value sum = arith::SIToFPOp::create(nb, l, nb.getF32Type(), args[0]);
+          Value term = arith::MulFOp::create(
+              nb, l, sum, arith::MulFOp::create(nb, l, sa, sw));
+          linalg::YieldOp::create(
+              nb, l, arith::AddFOp::create(nb, l, args[1], term).getResult());
+        });
+    return scaled.getResult(0);
+  }
+
+  /// The scale that turns (q - z) into a value: the grid scale, times the
+  /// implied 2^-6 of MXINT8.
+  static Value integerScale(OpBuilder &b, Location loc, const QuantOperand &q,
+                            ArrayRef<Value> indices) {
+    Value scale = emitElementScale(b, loc, q, indices);
+    if (q.type.getScheme().getFamily() == Family::MX)
+      scale = arith::MulFOp::create(
+          b, loc, scale,
+          arith::ConstantFloatOp::create(b, loc, b.getF32Type(),
+                                         APFloat(0.015625f)));
+    return scale;
+  }
+};
+
+} // namespace
+
+void mlir::lowbit::populateLowBitToLinalgPatterns(const TypeConverter &typeConverter,
+                                            RewritePatternSet &patterns) {
+  patterns.add<ChooseParamsOpLowering, ObserveOpLowering, ReorderOpLowering,
+               QuantizeOpLowering,
+               DequantizeOpLowering, MatmulOpLowering>(typeConverter,
+                                                       patterns.getContext());
+}
+
+//===----------------------------------------------------------------------===//
+// Pass
+//===----------------------------------------------------------------------===//
+
+namespace {
+struct ConvertLowBitToLinalgPass
+    : public mlir::lowbit::impl::ConvertLowBitToLinalgBase<ConvertLowBitToLinalgPass> {
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    if (failed(checkLowerable(getOperation())))
+      return signalPassFailure();
+    LowBitToLinalgTypeConverter typeConverter;
+    ConversionTarget target(*ctx);
+    target.addIllegalDialect<LowBitDialect>();
+    target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
+                           math::MathDialect, tensor::TensorDialect>();
+    target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp op) {
+      return typeConverter.isSignatureLegal(op.getFunctionType()) &&
+             typeConverter.isLegal(&op.getBody());
+    });
+    target.addDynamicallyLegalOp<func::ReturnOp, func::CallOp>(
+        [&](Operation *op) { return typeConverter.isLegal(op); });
+
+    RewritePatternSet patterns(ctx);
+    populateLowBitToLinalgPatterns(typeConverter, patterns);
+    populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(
+        patterns, typeConverter);
+    populateReturnOpTypeConversionPattern(patterns, typeConverter);
+    populateCallOpTypeConversionPattern(patterns, typeConverter);
+    if (failed(applyPartialConversion(getOperation(), target,
+                                      std::move(patterns))))
+      signalPassFailure();
+  }
+};
+} // namespace
