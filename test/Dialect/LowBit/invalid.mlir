@@ -106,6 +106,11 @@ func.func @f(%a: !lowbit.qtensor<8x64, #lowbit.scheme<nf4, per_tensor, asymmetri
 
 // -----
 
+// expected-error @+1 {{lookup-table and binary formats pick the nearest entry; rounding = toward_zero does not apply}}
+func.func @f(%a: !lowbit.qtensor<8x64, #lowbit.scheme<nf4, per_tensor, rounding = toward_zero>>)
+
+// -----
+
 // expected-error @+1 {{scale type must be f32, f16, bf16, f8E8M0FNU or f8E4M3FN, got 'f64'}}
 func.func @f(%a: !lowbit.qtensor<8x64, #lowbit.scheme<i8, per_tensor, scale = f64>>)
 

@@ -312,6 +312,11 @@ LogicalResult SchemeAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   if (asymmetric && !intType)
     return emitError() << "a zero point (asymmetric) needs an integer format, got "
                        << storage;
+  if (isa<LutType, BinaryType>(storage) &&
+      rounding != RoundingMode::NearestEven)
+    return emitError() << "lookup-table and binary formats pick the nearest "
+                          "entry; rounding = "
+                       << stringifyRoundingMode(rounding) << " does not apply";
   if (!isSupportedScaleType(scaleType))
     return emitError() << "scale type must be f32, f16, bf16, f8E8M0FNU or "
                           "f8E4M3FN, got "
