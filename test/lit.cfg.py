@@ -15,6 +15,9 @@ config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.lowbit_obj_root, "test")
 
 llvm_config.with_system_environment(["HOME", "TMPDIR"])
+# `not`, FileCheck and friends may start a RUN line, where lit does not
+# substitute them, so LLVM's tools go on PATH too.
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.use_default_substitutions()
 
 config.substitutions.append(("%python", config.python_executable))
@@ -31,4 +34,4 @@ if os.path.isdir(shared_models):
     config.substitutions.append(("%shared_models", shared_models))
 
 tool_dirs = [config.lowbit_tools_dir, config.llvm_tools_dir]
-llvm_config.add_tool_substitutions(["quant-opt"], tool_dirs)
+llvm_config.add_tool_substitutions(["quant-opt", "quant-run"], tool_dirs)

@@ -1,0 +1,77 @@
+//===- Pipeline.h - Lowering tensor programs to the LLVM dialect -*- C++ -*-===//
+//
+// The lowering that `quant-run` applies before JIT compilation, as a reusable
+// pass pipeline: functions on tensors written with linalg, tensor, arith, math,
+// scf, affine and bufferization ops become LLVM dialect functions whose tensor
+// arguments and results are memref descriptors with identity layouts.
+//
+// Stages (all upstream passes except those marked LowBit):
+//   0. LowBit: decompose linalg aggregated ops (linalg.softmax) on tensors;
+//      then convert-elementwise-to-linalg (arith/math ops on whole tensors)
+//   1. one-shot-bufferize{bufferize-function-boundaries
+//        function-boundary-type-conversion=identity-layout-map}
+//   2. buffer-deallocation-pipeline (ownership-based: returned buffers are
+//      always fresh allocations owned by the caller, never aliases of the
+//      arguments or of constant globals), convert-bufferization-to-memref
+//   3. LowBit: memref.copy between non-identity layouts -> linalg.copy (so the
+//      JIT needs no `memrefCopy` from libmlir_c_runner_utils)
+//   4. convert-linalg-to-loops, lower-affine, convert-scf-to-cf
+//   5. math-extend-to-supported-types (f16/bf16 math computed in f32),
+//      arith-emulate-unsupported-floats{source-types=bf16} and
+//      arith-expand{include-bf16} (bf16 arithmetic in f32, f32->bf16 rounding
+//      as integer code, so no `__truncsfbf2` runtime routine is needed)
+//   6. expand-strided-metadata, lower-affine, finalize-memref-to-llvm,
+//      convert-math-to-llvm,
+//      convert-math-to-libm, convert-arith-to-llvm, convert-index-to-llvm,
+//      convert-func-to-llvm, convert-cf-to-llvm, convert-ub-to-llvm,
+//      reconcile-unrealized-casts
+//
+// LowBit's own lowerings (e.g. `lowbit` ops to linalg/arith on tensors) go in
+// front of this pipeline: add them to the pass manager before calling
+// buildTensorToLLVMPipeline(), or pass them to lowerToLLVM().
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LOWBIT_RUNNER_PIPELINE_H
+#define LOWBIT_RUNNER_PIPELINE_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Support/LLVM.h"
+
+#include <memory>
+
+namespace mlir {
+class DialectRegistry;
+class OpPassManager;
+} // namespace mlir
+
+namespace mlir::lowbit::runner {
+
+/// Registers the dialects the pipeline consumes and produces, their
+/// bufferization and convert-to-LLVM interfaces, and the builtin/LLVM dialect
+/// translations to LLVM IR that JIT compilation needs.
+void registerRunnerDialects(DialectRegistry &registry);
+
+/// Adds the tensor-to-LLVM lowering described above to `pm`, which must be
+/// anchored on (or nest) builtin.module.
+void buildTensorToLLVMPipeline(OpPassManager &pm);
+
+/// Creates the LowBit pass of stage 0: replaces each op implementing
+/// linalg::AggregatedOpInterface by its decomposition.
+std::unique_ptr<Pass> createDecomposeAggregatedOpsPass();
+
+/// Creates the LowBit pass of stage 3: rewrites each `memref.copy` whose
+/// source or target has a non-identity layout into `linalg.copy`.
+std::unique_ptr<Pass> createMemRefCopyToLinalgPass();
+
+/// Runs `addFrontPasses` (if given) and then the pipeline on `module`, and
+/// checks that only LLVM dialect ops remain; anything left over is reported
+/// as an error at its location. Diagnostics go to the context's handler.
+LogicalResult
+lowerToLLVM(ModuleOp module,
+            function_ref<void(OpPassManager &)> addFrontPasses = nullptr);
+
+} // namespace mlir::lowbit::runner
+
+#endif // LOWBIT_RUNNER_PIPELINE_H

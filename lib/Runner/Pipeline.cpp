@@ -1,0 +1,251 @@
+//===- Pipeline.cpp - Lowering tensor programs to the LLVM dialect --------===//
+
+#include "lowbit/Runner/Pipeline.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Affine/IR/ValueBoundsOpInterfaceImpl.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/IR/ValueBoundsOpInterfaceImpl.h"
+#include "mlir/Dialect/Arith/Transforms/BufferDeallocationOpInterfaceImpl.h"
+#include "mlir/Dialect/Arith/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Arith/Transforms/BufferViewFlowOpInterfaceImpl.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/FuncBufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
+#include "mlir/Dialect/ControlFlow/Transforms/BufferDeallocationOpInterfaceImpl.h"
+#include "mlir/Dialect/ControlFlow/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Index/IR/IndexDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/IR/ValueBoundsOpInterfaceImpl.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/Linalg/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Linalg/Transforms/SubsetInsertionOpInterfaceImpl.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/MemRef/IR/ValueBoundsOpInterfaceImpl.h"
+#include "mlir/Dialect/MemRef/Transforms/AllocationOpInterfaceImpl.h"
+#include "mlir/Dialect/MemRef/Transforms/BufferViewFlowOpInterfaceImpl.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/IR/ValueBoundsOpInterfaceImpl.h"
+#include "mlir/Dialect/SCF/Transforms/BufferDeallocationOpInterfaceImpl.h"
+#include "mlir/Dialect/SCF/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tensor/IR/ValueBoundsOpInterfaceImpl.h"
+#include "mlir/Dialect/Tensor/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/Tensor/Transforms/SubsetInsertionOpInterfaceImpl.h"
+#include "mlir/Dialect/UB/IR/UBOps.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+
+using namespace mlir;
+
+void lowbit::runner::registerRunnerDialects(DialectRegistry &registry) {
+  registry.insert<affine::AffineDialect, arith::ArithDialect,
+                  bufferization::BufferizationDialect, cf::ControlFlowDialect,
+                  func::FuncDialect, index::IndexDialect, linalg::LinalgDialect,
+                  LLVM::LLVMDialect, math::MathDialect, memref::MemRefDialect,
+                  scf::SCFDialect, tensor::TensorDialect, ub::UBDialect>();
+
+  // Bufferization and buffer deallocation.
+  arith::registerBufferizableOpInterfaceExternalModels(registry);
+  arith::registerBufferDeallocationOpInterfaceExternalModels(registry);
+  arith::registerBufferViewFlowOpInterfaceExternalModels(registry);
+  bufferization::func_ext::registerBufferizableOpInterfaceExternalModels(
+      registry);
+  cf::registerBufferizableOpInterfaceExternalModels(registry);
+  cf::registerBufferDeallocationOpInterfaceExternalModels(registry);
+  linalg::registerBufferizableOpInterfaceExternalModels(registry);
+  linalg::registerSubsetOpInterfaceExternalModels(registry);
+  memref::registerAllocationOpInterfaceExternalModels(registry);
+  memref::registerBufferViewFlowOpInterfaceExternalModels(registry);
+  scf::registerBufferizableOpInterfaceExternalModels(registry);
+  scf::registerBufferDeallocationOpInterfaceExternalModels(registry);
+  tensor::registerBufferizableOpInterfaceExternalModels(registry);
+  tensor::registerSubsetOpInterfaceExternalModels(registry);
+
+  // Value bounds, used when folding and reifying shapes.
+  affine::registerValueBoundsOpInterfaceExternalModels(registry);
+  arith::registerValueBoundsOpInterfaceExternalModels(registry);
+  linalg::registerValueBoundsOpInterfaceExternalModels(registry);
+  memref::registerValueBoundsOpInterfaceExternalModels(registry);
+  scf::registerValueBoundsOpInterfaceExternalModels(registry);
+  tensor::registerValueBoundsOpInterfaceExternalModels(registry);
+
+  // Translation of the final module to LLVM IR.
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+}
+
+namespace {
+
+/// Rewrites `memref.copy` ops that the LLVM lowering would turn into a call
+/// to the `memrefCopy` runtime routine (copies where either side has a
+/// non-identity layout) into `linalg.copy`, which becomes plain loops.
+struct MemRefCopyToLinalgPass
+    : public PassWrapper<MemRefCopyToLinalgPass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(MemRefCopyToLinalgPass)
+
+  StringRef getArgument() const override {
+    return "lowbit-memref-copy-to-linalg";
+  }
+  StringRef getDescription() const override {
+    return "Rewrite strided memref.copy into linalg.copy";
+  }
+  void getDependentDialects(DialectRegistry &registry) const override {
+    registry.insert<linalg::LinalgDialect>();
+  }
+
+  void runOnOperation() override {
+    SmallVector<memref::CopyOp> copies;
+    getOperation().walk([&](memref::CopyOp copy) {
+      auto src = dyn_cast<MemRefType>(copy.getSource().getType());
+      auto dst = dyn_cast<MemRefType>(copy.getTarget().getType());
+      if (src && dst &&
+          (!src.getLayout().isIdentity() || !dst.getLayout().isIdentity()))
+        copies.push_back(copy);
+    });
+    for (memref::CopyOp copy : copies) {
+      OpBuilder builder(copy);
+      linalg::CopyOp::create(builder, copy.getLoc(),
+                             ValueRange{copy.getSource()},
+                             ValueRange{copy.getTarget()});
+      copy.erase();
+    }
+  }
+};
+
+/// Decomposes ops with linalg::AggregatedOpInterface (linalg.softmax, the
+/// winograd transforms) on tensors into the linalg/arith ops they stand for,
+/// which bufferize and lower to loops.
+struct DecomposeAggregatedOpsPass
+    : public PassWrapper<DecomposeAggregatedOpsPass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(DecomposeAggregatedOpsPass)
+
+  StringRef getArgument() const override {
+    return "lowbit-decompose-aggregated-ops";
+  }
+  StringRef getDescription() const override {
+    return "Decompose linalg aggregated ops (e.g. linalg.softmax)";
+  }
+  void getDependentDialects(DialectRegistry &registry) const override {
+    registry.insert<arith::ArithDialect, linalg::LinalgDialect,
+                    math::MathDialect, tensor::TensorDialect>();
+  }
+
+  void runOnOperation() override {
+    SmallVector<linalg::AggregatedOpInterface> ops;
+    getOperation().walk([&](linalg::AggregatedOpInterface op) {
+      if (op->getNumResults() > 0) // Tensor semantics.
+        ops.push_back(op);
+    });
+    for (linalg::AggregatedOpInterface op : ops) {
+      OpBuilder builder(op);
+      FailureOr<SmallVector<Value>> replacements =
+          op.decomposeOperation(builder);
+      if (failed(replacements))
+        continue; // Left for bufferization to report.
+      op->replaceAllUsesWith(*replacements);
+      op->erase();
+    }
+  }
+};
+
+} // namespace
+
+std::unique_ptr<Pass> lowbit::runner::createDecomposeAggregatedOpsPass() {
+  return std::make_unique<DecomposeAggregatedOpsPass>();
+}
+
+std::unique_ptr<Pass> lowbit::runner::createMemRefCopyToLinalgPass() {
+  return std::make_unique<MemRefCopyToLinalgPass>();
+}
+
+void lowbit::runner::buildTensorToLLVMPipeline(OpPassManager &pm) {
+  // 0. Aggregated ops (linalg.softmax) to the structured ops they stand for,
+  // elementwise arith/math ops on tensors to linalg.generic.
+  pm.addPass(createDecomposeAggregatedOpsPass());
+  pm.addPass(createConvertElementwiseToLinalgPass());
+
+  // 1-2. Tensors to buffers; every buffer the function returns is a fresh
+  // allocation owned by the caller.
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  bufferization::buildBufferDeallocationPipeline(pm);
+  pm.addPass(createConvertBufferizationToMemRefPass());
+
+  // 3-4. Structured ops and copies to loops, loops to branches.
+  pm.addPass(createMemRefCopyToLinalgPass());
+  pm.addPass(createConvertLinalgToLoopsPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+
+  // 5. Low-precision floats: compute bf16 (and f16 math) in f32 and round
+  // f32 -> bf16 in integer code, so the JIT needs no compiler-rt routines.
+  math::MathExtendToSupportedTypesOptions mathExtend;
+  pm.addPass(math::createMathExtendToSupportedTypes(mathExtend));
+  arith::ArithEmulateUnsupportedFloatsOptions emulate;
+  emulate.sourceTypeStrs = {"bf16"};
+  emulate.targetTypeStr = "f32";
+  pm.addPass(arith::createArithEmulateUnsupportedFloats(emulate));
+  arith::ArithExpandOpsPassOptions expand;
+  expand.includeBf16 = true;
+  pm.addPass(arith::createArithExpandOpsPass(expand));
+
+  // 6. Everything to the LLVM dialect.
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createUBToLLVMConversionPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
+LogicalResult
+lowbit::runner::lowerToLLVM(ModuleOp module,
+                            function_ref<void(OpPassManager &)> addFrontPasses) {
+  // Anchored on builtin.module (see BUILD-NOTES: an `any` anchor nests).
+  PassManager pm(module.getContext(), ModuleOp::getOperationName());
+  if (addFrontPasses)
+    addFrontPasses(pm);
+  buildTensorToLLVMPipeline(pm);
+  if (failed(pm.run(module)))
+    return failure();
+  // Anything that is not LLVM dialect now could not be lowered. Report the
+  // first such op in program order, preferring real ops over the casts that
+  // partial conversions leave around them.
+  Operation *leftover = nullptr;
+  module.walk<WalkOrder::PreOrder>([&](Operation *op) {
+    if (op == module.getOperation() ||
+        isa_and_nonnull<LLVM::LLVMDialect>(op->getDialect()))
+      return WalkResult::advance();
+    if (isa<UnrealizedConversionCastOp>(op)) {
+      if (!leftover)
+        leftover = op;
+      return WalkResult::advance();
+    }
+    leftover = op;
+    return WalkResult::interrupt();
+  });
+  if (leftover)
+    return leftover->emitError("cannot lower '")
+           << leftover->getName() << "' to the LLVM dialect";
+  return success();
+}

@@ -1,0 +1,241 @@
+//===- quant-run.cpp - JIT runner for functions on tensors ----------------===//
+//
+//   quant-run FILE.mlir --entry F --input a.npy [--input b.npz ...]
+//             [--output-dir D] [--print] [-O N]
+//
+// Parses FILE, lowers it to the LLVM dialect (lowbit/Runner/Pipeline.h),
+// JIT-compiles it and calls F on the arrays read from the .npy/.npz inputs.
+// Results are written to D/result<i>.npy and/or printed. Every problem is a
+// one-line error and a non-zero exit. See docs/quant-run.md.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lowbit/Runner/JitRunner.h"
+#include "lowbit/Runner/Npy.h"
+#include "lowbit/Runner/Pipeline.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/WithColor.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+using namespace mlir;
+using namespace mlir::lowbit;
+
+namespace cl = llvm::cl;
+
+static cl::OptionCategory category("quant-run options");
+
+static cl::opt<std::string> inputFilename(cl::Positional,
+                                          cl::desc("<input .mlir file>"),
+                                          cl::Required, cl::cat(category));
+static cl::opt<std::string>
+    entryName("entry", cl::desc("Function to call (default: main)"),
+              cl::value_desc("name"), cl::init("main"), cl::cat(category));
+static cl::list<std::string>
+    inputArrays("input",
+                cl::desc("A .npy file (one argument) or .npz archive (one "
+                         "argument per member); repeat in argument order"),
+                cl::value_desc("file"), cl::cat(category));
+static cl::opt<std::string>
+    outputDir("output-dir",
+              cl::desc("Write result<i>.npy for each result into this "
+                       "directory (created if missing)"),
+              cl::value_desc("dir"), cl::cat(category));
+static cl::opt<bool> printResults("print",
+                                  cl::desc("Print each result's shape, dtype "
+                                           "and values"),
+                                  cl::init(false), cl::cat(category));
+static cl::opt<unsigned> optLevel("O",
+                                  cl::desc("LLVM optimization level 0-3 "
+                                           "(default 2)"),
+                                  cl::Prefix, cl::init(2), cl::cat(category));
+
+namespace {
+
+/// Prints the first error diagnostic as one line `file:line:col: error: msg`
+/// (notes are dropped; later errors are usually consequences of the first).
+class OneLineDiagnostics {
+public:
+  explicit OneLineDiagnostics(MLIRContext &context)
+      : handler(&context, [this](Diagnostic &diag) { return handle(diag); }) {}
+
+  bool reported() const { return errorReported; }
+
+private:
+  LogicalResult handle(Diagnostic &diag) {
+    if (diag.getSeverity() == DiagnosticSeverity::Remark ||
+        diag.getSeverity() == DiagnosticSeverity::Note)
+      return success();
+    bool isError = diag.getSeverity() == DiagnosticSeverity::Error;
+    if (isError && errorReported)
+      return success();
+    errorReported |= isError;
+    std::string message = diag.str();
+    std::replace(message.begin(), message.end(), '\n', ' ');
+    std::string where;
+    if (auto loc = diag.getLocation()->findInstanceOf<FileLineColLoc>())
+      where = llvm::formatv("{0}:{1}:{2}: ", loc.getFilename().getValue(),
+                            loc.getLine(), loc.getColumn())
+                  .str();
+    else
+      where = "quant-run: ";
+    llvm::errs() << where << (isError ? "error: " : "warning: ") << message
+                 << "\n";
+    return success();
+  }
+
+  ScopedDiagnosticHandler handler;
+  bool errorReported = false;
+};
+
+int fail(const llvm::Twine &message) {
+  llvm::errs() << "quant-run: error: " << message << "\n";
+  return 1;
+}
+
+int fail(llvm::Error error) {
+  return fail(llvm::toString(std::move(error)));
+}
+
+/// One function argument read from an --input file.
+struct Argument {
+  npy::Array array;
+  std::string source; // "a.npy" or "b.npz:x.npy"
+};
+
+/// Reads one --input file: a .npy array or every member of an .npz archive
+/// (a ZIP file: "PK" magic bytes or the .npz extension).
+llvm::Error readInput(StringRef path, std::vector<Argument> &arguments) {
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+  if (!buffer)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "cannot open input '" + path +
+                                       "': " + buffer.getError().message());
+  ArrayRef<uint8_t> bytes(
+      reinterpret_cast<const uint8_t *>((*buffer)->getBufferStart()),
+      (*buffer)->getBufferSize());
+  if ((*buffer)->getBuffer().starts_with("PK") ||
+      path.ends_with_insensitive(".npz")) {
+    auto members = npy::parseNpz(bytes, path);
+    if (!members)
+      return members.takeError();
+    npy::sortNpzMembersAsArguments(*members);
+    for (npy::NpzMember &member : *members)
+      arguments.push_back({std::move(member.array),
+                           (path + ":" + member.name + ".npy").str()});
+    return llvm::Error::success();
+  }
+  auto array = npy::parseNpy(bytes, path);
+  if (!array)
+    return array.takeError();
+  arguments.push_back({std::move(*array), path.str()});
+  return llvm::Error::success();
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM initLLVM(argc, argv);
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "quant-run: JIT-compile an MLIR function on tensors and call it on "
+      ".npy/.npz inputs\n");
+
+  DialectRegistry registry;
+  runner::registerRunnerDialects(registry);
+  MLIRContext context(registry, MLIRContext::Threading::DISABLED);
+  OneLineDiagnostics diagnostics(context);
+
+  // Parse and verify the IR.
+  auto file = llvm::MemoryBuffer::getFileOrSTDIN(inputFilename, /*IsText=*/true);
+  if (!file)
+    return fail("cannot open '" + inputFilename +
+                "': " + file.getError().message());
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(std::move(*file), llvm::SMLoc());
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  if (!module)
+    return diagnostics.reported() ? 1 : fail("cannot parse " + inputFilename);
+
+  FailureOr<runner::EntrySignature> signature =
+      runner::prepareEntry(*module, entryName);
+  if (failed(signature))
+    return 1;
+
+  // Read the inputs and check them against the signature.
+  std::vector<Argument> arguments;
+  for (const std::string &path : inputArrays)
+    if (llvm::Error err = readInput(path, arguments))
+      return fail(std::move(err));
+  if (arguments.size() != signature->inputs.size())
+    return fail(llvm::formatv("'{0}' takes {1} argument{2}, got {3} from the "
+                              "--input files",
+                              entryName, signature->inputs.size(),
+                              signature->inputs.size() == 1 ? "" : "s",
+                              arguments.size())
+                    .str());
+  std::vector<npy::Array> inputs;
+  for (auto [i, argument] : llvm::enumerate(arguments)) {
+    std::string what = llvm::formatv("argument #{0} ('{1}')", i,
+                                     argument.source)
+                           .str();
+    if (llvm::Error err =
+            runner::checkArgument(signature->inputs[i], argument.array, what))
+      return fail(std::move(err));
+    inputs.push_back(std::move(argument.array));
+  }
+
+  // Make sure the results can be written before doing the work.
+  if (!outputDir.empty()) {
+    if (std::error_code ec = llvm::sys::fs::create_directories(outputDir))
+      return fail("cannot create output directory '" + outputDir +
+                  "': " + ec.message());
+    if (!llvm::sys::fs::is_directory(outputDir))
+      return fail("cannot create output directory '" + outputDir +
+                  "': a file of that name exists");
+  }
+
+  // Lower, compile, call.
+  if (failed(runner::lowerToLLVM(*module)))
+    return diagnostics.reported() ? 1 : fail("lowering to LLVM failed");
+  auto function = runner::JitFunction::create(*module, *signature, optLevel);
+  if (!function) {
+    std::string message = llvm::toString(function.takeError());
+    return diagnostics.reported() ? 1
+                                  : fail("JIT compilation failed: " + message);
+  }
+  auto results = (*function)->call(inputs);
+  if (!results)
+    return fail(results.takeError());
+
+  if (!outputDir.empty()) {
+    for (auto [i, result] : llvm::enumerate(*results)) {
+      llvm::SmallString<256> path(outputDir);
+      llvm::sys::path::append(path, "result" + llvm::Twine(i) + ".npy");
+      if (llvm::Error err = npy::writeNpyFile(path, result))
+        return fail(std::move(err));
+    }
+  }
+  if (printResults)
+    for (auto [i, result] : llvm::enumerate(*results))
+      runner::printArray(llvm::outs(), ("result" + llvm::Twine(i)).str(),
+                         signature->results[i].getElementType(), result);
+  return 0;
+}
