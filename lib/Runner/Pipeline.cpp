@@ -2,6 +2,9 @@
 
 #include "lowbit/Runner/Pipeline.h"
 
+#include "lowbit/Conversion/LowBitToLinalg/LowBitToLinalg.h"
+#include "lowbit/Dialect/LowBit/IR/LowBitDialect.h"
+
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Affine/IR/ValueBoundsOpInterfaceImpl.h"
@@ -41,6 +44,7 @@
 #include "mlir/Dialect/Tensor/IR/ValueBoundsOpInterfaceImpl.h"
 #include "mlir/Dialect/Tensor/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Tensor/Transforms/SubsetInsertionOpInterfaceImpl.h"
+#include "mlir/Pass/PassRegistry.h"
 #include "mlir/Dialect/UB/IR/UBOps.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/Pass/PassManager.h"
@@ -50,7 +54,8 @@
 using namespace mlir;
 
 void lowbit::runner::registerRunnerDialects(DialectRegistry &registry) {
-  registry.insert<affine::AffineDialect, arith::ArithDialect,
+  registry.insert<lowbit::LowBitDialect, affine::AffineDialect,
+                  arith::ArithDialect,
                   bufferization::BufferizationDialect, cf::ControlFlowDialect,
                   func::FuncDialect, index::IndexDialect, linalg::LinalgDialect,
                   LLVM::LLVMDialect, math::MathDialect, memref::MemRefDialect,
@@ -216,6 +221,19 @@ void lowbit::runner::buildTensorToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
+void lowbit::runner::buildLowBitToLLVMPipeline(OpPassManager &pm) {
+  pm.addPass(createConvertLowBitToLinalg());
+  buildTensorToLLVMPipeline(pm);
+}
+
+void lowbit::runner::registerLowBitPipelines() {
+  PassPipelineRegistration<>(
+      "lowbit-to-llvm",
+      "Lower a program with lowbit ops on tensors to the LLVM dialect "
+      "(convert-lowbit-to-linalg, bufferization, loops, LLVM)",
+      buildLowBitToLLVMPipeline);
 }
 
 LogicalResult

@@ -7,6 +7,7 @@
 
 #include "lowbit/Conversion/Passes.h"
 #include "lowbit/Dialect/LowBit/IR/LowBitDialect.h"
+#include "lowbit/Runner/Pipeline.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -37,10 +38,14 @@ int main(int argc, char **argv) {
                   mlir::quant::QuantDialect, mlir::scf::SCFDialect,
                   mlir::tensor::TensorDialect, mlir::vector::VectorDialect>();
 
+  // What the lowbit-to-llvm pipeline consumes and produces.
+  mlir::lowbit::runner::registerRunnerDialects(registry);
+
   // Generic upstream transforms (canonicalize, cse, inline, ...).
   mlir::registerTransformsPasses();
   // LowBit passes.
   mlir::lowbit::registerLowBitConversionPasses();
+  mlir::lowbit::runner::registerLowBitPipelines();
 
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "LowBit quantization optimizer\n", registry));

@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "lowbit/Conversion/LowBitToLinalg/LowBitToLinalg.h"
 #include "lowbit/Runner/JitRunner.h"
 #include "lowbit/Runner/Npy.h"
 #include "lowbit/Runner/Pipeline.h"
@@ -18,6 +19,7 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
@@ -213,7 +215,9 @@ int main(int argc, char **argv) {
   }
 
   // Lower, compile, call.
-  if (failed(runner::lowerToLLVM(*module)))
+  if (failed(runner::lowerToLLVM(*module, [](OpPassManager &pm) {
+        pm.addPass(createConvertLowBitToLinalg());
+      })))
     return diagnostics.reported() ? 1 : fail("lowering to LLVM failed");
   auto function = runner::JitFunction::create(*module, *signature, optLevel);
   if (!function) {

@@ -65,6 +65,14 @@ std::unique_ptr<Pass> createDecomposeAggregatedOpsPass();
 /// source or target has a non-identity layout into `linalg.copy`.
 std::unique_ptr<Pass> createMemRefCopyToLinalgPass();
 
+/// Adds the whole lowering of a program using lowbit ops: the reference
+/// lowering (convert-lowbit-to-linalg) and then the pipeline above. This is
+/// the `lowbit-to-llvm` pipeline of quant-opt and what quant-run applies.
+void buildLowBitToLLVMPipeline(OpPassManager &pm);
+
+/// Registers `lowbit-to-llvm` as a named pass pipeline.
+void registerLowBitPipelines();
+
 /// Runs `addFrontPasses` (if given) and then the pipeline on `module`, and
 /// checks that only LLVM dialect ops remain; anything left over is reported
 /// as an error at its location. Diagnostics go to the context's handler.
