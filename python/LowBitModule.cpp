@@ -4,11 +4,19 @@
 // pass pipeline, print. MLIR diagnostics become Python exceptions carrying
 // the messages with their locations.
 //
+// `lowbit.reference` exposes the host-side reference evaluator
+// (lowbit/Reference/Reference.h) on numpy arrays: quantize, dequantize and
+// choose_params for any `#lowbit.scheme<...>`, plus the sub-byte packing
+// layout. It is the oracle that executed IR is compared against.
+//
 //===----------------------------------------------------------------------===//
 
 #include "lowbit/Conversion/Passes.h"
 #include "lowbit/Dialect/LowBit/IR/LowBitDialect.h"
+#include "lowbit/Numerics/BitPacking.h"
+#include "lowbit/Reference/Reference.h"
 
+#include "mlir/AsmParser/AsmParser.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -24,10 +32,15 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
+#include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
 
+#include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace py = pybind11;
 using namespace mlir;
@@ -75,7 +88,7 @@ private:
 void registerPassesOnce() {
   static bool registered = [] {
     registerTransformsPasses();
-    lowbit::registerLowBitConversionPasses();
+    mlir::lowbit::registerLowBitConversionPasses();
     return true;
   }();
   (void)registered;
@@ -133,7 +146,7 @@ public:
 private:
   PyModule() : context(std::make_unique<MLIRContext>()) {
     DialectRegistry registry;
-    registry.insert<lowbit::LowBitDialect, arith::ArithDialect,
+    registry.insert<mlir::lowbit::LowBitDialect, arith::ArithDialect,
                     func::FuncDialect, linalg::LinalgDialect,
                     math::MathDialect, quant::QuantDialect,
                     tensor::TensorDialect>();
@@ -145,6 +158,306 @@ private:
   std::unique_ptr<MLIRContext> context;
   OwningOpRef<ModuleOp> module;
 };
+
+//===----------------------------------------------------------------------===//
+// lowbit.reference
+//===----------------------------------------------------------------------===//
+
+namespace ref = mlir::lowbit::reference;
+namespace num = ::lowbit::numerics;
+using mlir::lowbit::SchemeAttr;
+using FloatArray = py::array_t<float, py::array::c_style | py::array::forcecast>;
+using Int64Array =
+    py::array_t<int64_t, py::array::c_style | py::array::forcecast>;
+
+/// Throws the message of `err` as a LowBitError.
+[[noreturn]] void raise(llvm::Error err) {
+  throw LowBitError(llvm::toString(std::move(err)));
+}
+
+template <typename T> T unwrap(llvm::Expected<T> value) {
+  if (!value)
+    raise(value.takeError());
+  return std::move(*value);
+}
+
+/// The context that parses scheme strings; it lives as long as the process.
+MLIRContext &getSchemeContext() {
+  static MLIRContext *context = [] {
+    auto *ctx = new MLIRContext(MLIRContext::Threading::DISABLED);
+    ctx->loadDialect<mlir::lowbit::LowBitDialect>();
+    return ctx;
+  }();
+  return *context;
+}
+
+/// Parses `#lowbit.scheme<...>`; the bare body (`i8, per_tensor`) is
+/// accepted too.
+SchemeAttr parseScheme(const std::string &text) {
+  MLIRContext &context = getSchemeContext();
+  std::string full = StringRef(text).trim().starts_with("#")
+                         ? text
+                         : "#lowbit.scheme<" + text + ">";
+  DiagnosticCollector diags(context);
+  Attribute attr = parseAttribute(full, &context);
+  if (!attr)
+    diags.fail("failed to parse scheme '" + text + "'");
+  auto scheme = dyn_cast<SchemeAttr>(attr);
+  if (!scheme)
+    throw LowBitError("expected a #lowbit.scheme<...> attribute, got '" +
+                      text + "'");
+  return scheme;
+}
+
+std::vector<int64_t> getShape(const py::array &array) {
+  return std::vector<int64_t>(array.shape(), array.shape() + array.ndim());
+}
+
+/// Python's spelling of a shape tuple: (), (4,), (2, 3).
+std::string formatShape(ArrayRef<int64_t> shape) {
+  std::string s = "(";
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + (shape.size() == 1 ? ",)" : ")");
+}
+
+py::array toArray(py::handle object, const char *what) {
+  py::array array = py::array::ensure(object);
+  if (!array) {
+    PyErr_Clear();
+    throw LowBitError(std::string(what) + " is not an array");
+  }
+  return array;
+}
+
+/// A float array (any floating dtype, bfloat16 included) as a contiguous
+/// f32 array: f16 widens exactly, f64 rounds to nearest-even. Integer arrays
+/// (a scale written `1`) only where `allowIntegers`.
+FloatArray toFloatArray(py::handle object, const char *what,
+                        bool allowIntegers = false) {
+  py::array array = toArray(object, what);
+  py::dtype dtype = array.dtype();
+  bool bf16 = py::str(dtype).cast<std::string>() == "bfloat16";
+  bool integer = dtype.kind() == 'i' || dtype.kind() == 'u';
+  if (dtype.kind() != 'f' && !bf16 && !(allowIntegers && integer))
+    throw LowBitError(std::string(what) +
+                      " must hold floating-point values, got dtype " +
+                      py::str(dtype).cast<std::string>());
+  return FloatArray::ensure(array);
+}
+
+/// An integer array as int64 values in [lo, hi]. Where bytes are expected
+/// ([0, 255]), int8 arrays are read as the bytes they hold (the packed i8
+/// tensors of the lowering come back from quant-run as int8).
+std::pair<std::vector<int64_t>, std::vector<int64_t>>
+toIntegers(py::handle object, const char *what, int64_t lo, int64_t hi) {
+  py::array array = toArray(object, what);
+  char kind = array.dtype().kind();
+  if (kind != 'i' && kind != 'u')
+    throw LowBitError(std::string(what) + " must hold integers, got dtype " +
+                      py::str(array.dtype()).cast<std::string>());
+  if (kind == 'i' && array.dtype().itemsize() == 1 && lo == 0 && hi == 255)
+    array = toArray(array.attr("view")(py::dtype::of<uint8_t>()), what);
+  bool huge = kind == 'u' && array.dtype().itemsize() == 8;
+  Int64Array values = Int64Array::ensure(array);
+  std::vector<int64_t> out(values.data(), values.data() + values.size());
+  for (int64_t v : out)
+    if (v < lo || v > hi || (huge && v < 0))
+      throw LowBitError(std::string(what) + " value " + std::to_string(v) +
+                        " is outside [" + std::to_string(lo) + ", " +
+                        std::to_string(hi) + "]");
+  return {getShape(values), out};
+}
+
+/// Checks a parameter array against the grid: its shape must be the grid's,
+/// or it may be a scalar when the grid has one cell.
+void checkParamShape(const char *what, ArrayRef<int64_t> shape,
+                     ArrayRef<int64_t> grid) {
+  int64_t cells = 1;
+  for (int64_t g : grid)
+    cells *= g;
+  if ((shape.empty() && cells == 1) || shape == grid)
+    return;
+  throw LowBitError(std::string(what) + " has shape " + formatShape(shape) +
+                    " but the parameter grid is " + formatShape(grid));
+}
+
+/// Builds the host parameters of `scheme` for data of `shape`.
+ref::Params makeParams(SchemeAttr scheme, ArrayRef<int64_t> shape,
+                       py::handle scale, py::handle zeroPoint,
+                       py::handle globalScale) {
+  SmallVector<int64_t> grid =
+      unwrap(ref::getGridShape(scheme.getGranularity(), shape));
+  ref::Params params;
+  if (ref::hasScaleCodes(scheme)) {
+    auto [scaleShape, codes] = toIntegers(scale, "scale", 0, 255);
+    checkParamShape("scale", scaleShape, grid);
+    params.scaleCodes.assign(codes.begin(), codes.end());
+  } else {
+    FloatArray values = toFloatArray(scale, "scale", /*allowIntegers=*/true);
+    checkParamShape("scale", getShape(values), grid);
+    params.scale.assign(values.data(), values.data() + values.size());
+  }
+  if (!zeroPoint.is_none()) {
+    if (!scheme.hasZeroPoint())
+      throw LowBitError("a symmetric scheme takes no zero point");
+    auto [zpShape, zps] =
+        toIntegers(zeroPoint, "zero_point", std::numeric_limits<int32_t>::min(),
+                   std::numeric_limits<int32_t>::max());
+    checkParamShape("zero_point", zpShape, grid);
+    params.zeroPoint.assign(zps.begin(), zps.end());
+  } else if (scheme.hasZeroPoint()) {
+    throw LowBitError("an asymmetric scheme needs a zero_point");
+  }
+  if (!globalScale.is_none()) {
+    if (!scheme.hasGlobalScale())
+      throw LowBitError("only the nvfp4 family takes a global_scale");
+    FloatArray values =
+        toFloatArray(globalScale, "global_scale", /*allowIntegers=*/true);
+    if (values.size() != 1)
+      throw LowBitError("global_scale must hold one value, got " +
+                        std::to_string(values.size()));
+    params.globalScale = *values.data();
+  } else if (scheme.hasGlobalScale()) {
+    throw LowBitError("the nvfp4 family needs a global_scale");
+  }
+  return params;
+}
+
+template <typename T>
+py::array_t<T> makeArray(ArrayRef<int64_t> shape, const std::vector<T> &data) {
+  std::vector<py::ssize_t> dims(shape.begin(), shape.end());
+  return py::array_t<T>(dims, data.data());
+}
+
+py::array_t<uint8_t> referenceQuantize(const std::string &schemeText,
+                                       py::handle x, py::handle scale,
+                                       py::handle zeroPoint,
+                                       py::handle globalScale) {
+  SchemeAttr scheme = parseScheme(schemeText);
+  FloatArray data = toFloatArray(x, "x");
+  std::vector<int64_t> shape = getShape(data);
+  ref::Params params = makeParams(scheme, shape, scale, zeroPoint, globalScale);
+  std::vector<uint8_t> codes = unwrap(ref::quantize(
+      scheme, shape, ArrayRef<float>(data.data(), data.size()), params));
+  return makeArray(shape, codes);
+}
+
+py::array_t<float> referenceDequantize(const std::string &schemeText,
+                                       py::handle codesObject,
+                                       py::handle scale, py::handle zeroPoint,
+                                       py::handle globalScale) {
+  SchemeAttr scheme = parseScheme(schemeText);
+  auto [shape, wide] = toIntegers(codesObject, "codes", 0, 255);
+  std::vector<uint8_t> codes(wide.begin(), wide.end());
+  ref::Params params = makeParams(scheme, shape, scale, zeroPoint, globalScale);
+  std::vector<float> values =
+      unwrap(ref::dequantize(scheme, shape, codes, params));
+  return makeArray(shape, values);
+}
+
+py::tuple referenceChooseParams(const std::string &schemeText, py::handle x) {
+  SchemeAttr scheme = parseScheme(schemeText);
+  FloatArray data = toFloatArray(x, "x");
+  std::vector<int64_t> shape = getShape(data);
+  SmallVector<int64_t> grid =
+      unwrap(ref::getGridShape(scheme.getGranularity(), shape));
+  ref::Params params = unwrap(ref::chooseParams(
+      scheme, shape, ArrayRef<float>(data.data(), data.size())));
+  py::list results;
+  if (ref::hasScaleCodes(scheme))
+    results.append(makeArray(grid, params.scaleCodes));
+  else
+    results.append(makeArray(grid, params.scale));
+  if (scheme.hasZeroPoint())
+    results.append(makeArray(grid, params.zeroPoint));
+  if (scheme.hasGlobalScale())
+    results.append(makeArray(SmallVector<int64_t>(shape.size(), 1),
+                             std::vector<float>{params.globalScale.value_or(
+                                 std::numeric_limits<float>::quiet_NaN())}));
+  return py::tuple(results);
+}
+
+void checkBits(unsigned bits) {
+  if (bits < 1 || bits > 8)
+    throw LowBitError("bits must be in 1..8, got " + std::to_string(bits));
+}
+
+py::array_t<uint8_t> referencePack(py::handle codesObject, unsigned bits) {
+  checkBits(bits);
+  auto [shape, wide] = toIntegers(codesObject, "codes", 0, 255);
+  if (shape.empty())
+    throw LowBitError("codes must have at least one dimension");
+  std::vector<uint8_t> codes(wide.begin(), wide.end());
+  int64_t rowLength = shape.back();
+  std::vector<int64_t> packedShape = shape;
+  packedShape.back() = num::getPackedRowBytes(rowLength, bits);
+  if (codes.empty())
+    return makeArray(packedShape, std::vector<uint8_t>());
+  auto packed = num::pack(codes, rowLength, bits);
+  if (!packed)
+    throw LowBitError(packed.getError());
+  return makeArray(packedShape, *packed);
+}
+
+py::array_t<uint8_t> referenceUnpack(py::handle bytesObject, unsigned bits,
+                                     int64_t rowLength) {
+  checkBits(bits);
+  if (rowLength < 0)
+    throw LowBitError("row_length must be non-negative");
+  auto [shape, wide] = toIntegers(bytesObject, "packed", 0, 255);
+  if (shape.empty())
+    throw LowBitError("packed must have at least one dimension");
+  size_t rowBytes = num::getPackedRowBytes(rowLength, bits);
+  if (shape.back() != static_cast<int64_t>(rowBytes))
+    throw LowBitError("rows of " + std::to_string(rowLength) + " " +
+                      std::to_string(bits) + "-bit codes take " +
+                      std::to_string(rowBytes) + " bytes, got " +
+                      std::to_string(shape.back()));
+  std::vector<int64_t> unpackedShape = shape;
+  unpackedShape.back() = rowLength;
+  size_t rows = rowBytes == 0 ? 0 : wide.size() / rowBytes;
+  if (wide.empty() || rowLength == 0) {
+    size_t total = 1;
+    for (int64_t d : unpackedShape)
+      total *= d;
+    return makeArray(unpackedShape, std::vector<uint8_t>(total, 0));
+  }
+  std::vector<uint8_t> bytes(wide.begin(), wide.end());
+  auto codes = num::unpack(bytes, rowLength, rows, bits);
+  if (!codes)
+    throw LowBitError(codes.getError());
+  return makeArray(unpackedShape, *codes);
+}
+
+py::tuple referenceGridShape(const std::string &schemeText,
+                             const std::vector<int64_t> &shape) {
+  SchemeAttr scheme = parseScheme(schemeText);
+  SmallVector<int64_t> grid =
+      unwrap(ref::getGridShape(scheme.getGranularity(), shape));
+  py::list out;
+  for (int64_t g : grid)
+    out.append(g);
+  return py::tuple(out);
+}
+
+py::tuple referenceGridIndex(const std::string &schemeText,
+                             const std::vector<int64_t> &shape,
+                             const std::vector<int64_t> &index) {
+  SchemeAttr scheme = parseScheme(schemeText);
+  unwrap(ref::getGridShape(scheme.getGranularity(), shape));
+  if (index.size() != shape.size())
+    throw LowBitError("index " + formatShape(index) + " does not have the rank of shape " +
+                      formatShape(shape));
+  for (size_t d = 0; d < shape.size(); ++d)
+    if (index[d] < 0 || index[d] >= shape[d])
+      throw LowBitError("index " + formatShape(index) +
+                        " is out of bounds for shape " + formatShape(shape));
+  py::list out;
+  for (int64_t g : ref::getGridIndex(scheme.getGranularity(), shape, index))
+    out.append(g);
+  return py::tuple(out);
+}
 
 } // namespace
 
@@ -162,4 +475,50 @@ PYBIND11_MODULE(_lowbit, m) {
       .def("verify", &PyModule::verify)
       .def("to_string", &PyModule::str, py::arg("generic") = false)
       .def("__str__", [](PyModule &self) { return self.str(false); });
+
+  py::module_ reference = m.def_submodule(
+      "reference",
+      "Host-side reference evaluator of lowbit ops on numpy arrays (the "
+      "oracle for executed IR). Schemes are '#lowbit.scheme<...>' strings; "
+      "codes are unpacked uint8 arrays of the data's shape; parameters have "
+      "the grid shape of the scheme's granularity.");
+  reference
+      .def("quantize", &referenceQuantize, py::arg("scheme"), py::arg("x"),
+           py::arg("scale"), py::arg("zero_point") = py::none(),
+           py::arg("global_scale") = py::none(),
+           "Quantizes float array `x` to uint8 codes (unpacked, same shape). "
+           "`scale` holds float values for f32/f16/bf16 scale types and "
+           "uint8 codes for f8E8M0FNU/f8E4M3FN (values of f16/bf16 scale "
+           "types are rounded to that type first); `zero_point` (int32) for "
+           "asymmetric schemes; `global_scale` (one float) for nvfp4. "
+           "Float inputs of any precision are converted to float32 first.")
+      .def("dequantize", &referenceDequantize, py::arg("scheme"),
+           py::arg("codes"), py::arg("scale"),
+           py::arg("zero_point") = py::none(),
+           py::arg("global_scale") = py::none(),
+           "Decodes unpacked integer codes (uint8, or int8 read as bytes) to "
+           "a float32 array; parameters as for quantize.")
+      .def("choose_params", &referenceChooseParams, py::arg("scheme"),
+           py::arg("x"),
+           "Returns the tuple of lowbit.choose_params results for `x`: the "
+           "scale (float32 values, or uint8 codes for 8-bit scale types), "
+           "then the int32 zero point (asymmetric) and the float32 global "
+           "scale (nvfp4), all in grid shape.")
+      .def("pack", &referencePack, py::arg("codes"), py::arg("bits"),
+           "Packs codes LSB-first along the innermost dimension, each row "
+           "starting on a byte boundary (the layout of packed qtensors).")
+      .def("unpack", &referenceUnpack, py::arg("packed"), py::arg("bits"),
+           py::arg("row_length"), "Inverse of pack.")
+      .def("grid_shape", &referenceGridShape, py::arg("scheme"),
+           py::arg("shape"),
+           "Grid shape of the parameters of data of `shape`.")
+      .def("grid_index", &referenceGridIndex, py::arg("scheme"),
+           py::arg("shape"), py::arg("index"),
+           "Grid index of the parameters of the element at `index`.")
+      .def(
+          "code_bits",
+          [](const std::string &scheme) {
+            return ref::getCodeBits(parseScheme(scheme));
+          },
+          py::arg("scheme"), "Number of bits of one code of the scheme.");
 }

@@ -2,6 +2,8 @@
 
 #include "lowbit/Runner/JitRunner.h"
 
+#include "lowbit/Conversion/LowBitToLinalg/LowBitToLinalg.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
@@ -140,14 +142,23 @@ FailureOr<EntrySignature> runner::prepareEntry(ModuleOp module,
   EntrySignature signature;
   signature.name = entry.str();
   FunctionType type = func.getFunctionType();
-  for (auto [i, input] : llvm::enumerate(type.getInputs())) {
+  // Quantized tensors travel as their packed codes (i8, see
+  // docs/numerics.md), which is what the lowering turns them into.
+  auto storageType = [](Type type) -> Type {
+    if (auto qtype = dyn_cast<lowbit::QTensorType>(type))
+      return lowbit::getPackedType(qtype);
+    return type;
+  };
+  for (auto [i, original] : llvm::enumerate(type.getInputs())) {
+    Type input = storageType(original);
     if (!isSupportedTensorType(input))
       return func.emitError("entry function '")
              << entry << "': argument #" << i << " has unsupported type "
              << input << " (quant-run passes " << kSupportedTypes << ")";
     signature.inputs.push_back(cast<RankedTensorType>(input));
   }
-  for (auto [i, result] : llvm::enumerate(type.getResults())) {
+  for (auto [i, original] : llvm::enumerate(type.getResults())) {
+    Type result = storageType(original);
     if (!isSupportedTensorType(result))
       return func.emitError("entry function '")
              << entry << "': result #" << i << " has unsupported type "

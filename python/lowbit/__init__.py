@@ -6,11 +6,22 @@ The C++ core is exposed through :mod:`lowbit._lowbit`::
     m = lowbit.Module.parse(text)
     m.run("canonicalize")
     print(m)
+
+:mod:`lowbit.reference` is the host-side reference evaluator of lowbit ops
+on numpy arrays (the oracle for executed IR)::
+
+    s, = lowbit.reference.choose_params("#lowbit.scheme<i8, per_axis<0>>", x)
+    q = lowbit.reference.quantize("#lowbit.scheme<i8, per_axis<0>>", x, s)
 """
 
-from ._lowbit import LowBitError, Module
+import sys as _sys
 
-__all__ = ["LowBitError", "Module", "run_pipeline"]
+from ._lowbit import LowBitError, Module, reference
+
+# Make `import lowbit.reference` work for the extension's submodule.
+_sys.modules[__name__ + ".reference"] = reference
+
+__all__ = ["LowBitError", "Module", "reference", "run_pipeline"]
 
 
 def run_pipeline(text: str, pipeline: str) -> str:
