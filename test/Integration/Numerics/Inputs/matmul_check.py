@@ -70,6 +70,21 @@ func.func @main(%a: tensor<{m}x{k}xf32>, %w: tensor<{n}x{k}xf32>, %sw: tensor<{n
 """
     y_int = run(args.quant_run, body("i32"), [a, w, sw])
     y_flt = run(args.quant_run, body("f32"), [a, w, sw])
+    # The unfused form: quantize -> dequantize -> upstream linalg.matmul.
+    unfused = f"""
+func.func @main(%a: tensor<{m}x{k}xf32>, %w: tensor<{n}x{k}xf32>, %sw: tensor<{n}x1xf32>) -> tensor<{m}x{n}xf32> {{
+  %sa = lowbit.choose_params %a {{scheme = {ACT}}} : tensor<{m}x{k}xf32> -> tensor<{m}x1xf32>
+  %qa = lowbit.quantize %a scale(%sa : tensor<{m}x1xf32>) : tensor<{m}x{k}xf32> -> {qt(m, ACT)}
+  %qw = lowbit.quantize %w scale(%sw : tensor<{n}x1xf32>) : tensor<{n}x{k}xf32> -> {qt(n, WGT)}
+  %da = lowbit.dequantize %qa scale(%sa : tensor<{m}x1xf32>) : {qt(m, ACT)} -> tensor<{m}x{k}xf32>
+  %dw = lowbit.dequantize %qw scale(%sw : tensor<{n}x1xf32>) : {qt(n, WGT)} -> tensor<{n}x{k}xf32>
+  %init = arith.constant dense<0.0> : tensor<{m}x{n}xf32>
+  %y = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
+      ins(%da, %dw : tensor<{m}x{k}xf32>, tensor<{n}x{k}xf32>) outs(%init : tensor<{m}x{n}xf32>) -> tensor<{m}x{n}xf32>
+  return %y : tensor<{m}x{n}xf32>
+}}
+"""
+    y_qdq = run(args.quant_run, unfused, [a, w, sw])
 
     # Oracle from the reference codes: exact integer dot products.
     (sa,) = ref.choose_params(ACT, a)
@@ -81,7 +96,8 @@ func.func @main(%a: tensor<{m}x{k}xf32>, %w: tensor<{n}x{k}xf32>, %sw: tensor<{n
     rel = lambda y: float(np.max(np.abs(y - exact) / np.maximum(magnitude, 1e-30)))
     print(f"acc(i32) vs exact integer oracle: max error {rel(y_int):.2e} of magnitude")
     print(f"acc(f32) vs exact integer oracle: max error {rel(y_flt):.2e} of magnitude")
-    ok = rel(y_int) < 1e-6 and rel(y_flt) < 1e-6
+    print(f"quantize-dequantize-matmul vs exact integer oracle: max error {rel(y_qdq):.2e} of magnitude")
+    ok = rel(y_int) < 1e-6 and rel(y_flt) < 1e-6 and rel(y_qdq) < 1e-6
 
     # Against the float matmul: within the bound that rounding implies.
     y = a.astype(np.float64) @ w.astype(np.float64).T
@@ -91,7 +107,9 @@ func.func @main(%a: tensor<{m}x{k}xf32>, %w: tensor<{n}x{k}xf32>, %sw: tensor<{n
     slack = 1e-5 * (np.abs(a) @ np.abs(w).T)
     worst = float(np.max(np.abs(y - y_int) / (bound + slack)))
     print(f"acc(i32) vs float matmul: worst error at {worst:.2f} of the bound")
-    ok &= worst <= 1.0
+    worst_qdq = float(np.max(np.abs(y - y_qdq) / (bound + slack)))
+    print(f"quantize-dequantize-matmul vs float matmul: worst error at {worst_qdq:.2f} of the bound")
+    ok &= worst <= 1.0 and worst_qdq <= 1.0
     # The bound is not vacuous: the error is a visible part of it.
     print(f"bound is tight: {worst > 0.01}")
     return 0 if ok else 1
