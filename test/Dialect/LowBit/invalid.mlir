@@ -245,6 +245,30 @@ func.func @f(%x: tensor<4x8xf32>) {
 
 // -----
 
+func.func @f(%x: tensor<4x6xf32>) {
+  // expected-error @+1 {{'lowbit.observe' op heads = 4 does not divide the 6 channels}}
+  %0 = lowbit.observe "x" %x {heads = 4} : tensor<4x6xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<4x2xf32>) {
+  // expected-error @+1 {{'lowbit.observe' op needs both min and max statistics, or neither}}
+  %0 = lowbit.observe "x" %x {min = array<f32: 0.0, 1.0>} : tensor<4x2xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<4x2xf32>) {
+  // expected-error @+1 {{'lowbit.observe' op statistics have 3 and 3 entries for 2 channels}}
+  %0 = lowbit.observe "x" %x {min = array<f32: 0.0, 1.0, 2.0>, max = array<f32: 0.0, 1.0, 2.0>} : tensor<4x2xf32>
+  return
+}
+
+// -----
+
 //===----------------------------------------------------------------------===//
 // choose_params
 //===----------------------------------------------------------------------===//
@@ -416,6 +440,22 @@ func.func @f(%x: tensor<2x4xf32>) {
 func.func @f(%x: tensor<2x4xf32>) {
   // expected-error @+1 {{'lowbit.reorder' op permutation is not a bijection: 0 appears twice}}
   %0 = lowbit.reorder %x axis 1 permutation [0, 1, 0, 3] : tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4xf32>) {
+  // expected-error @+1 {{'lowbit.reorder' op cluster sizes sum to 3 but axis 1 has 4}}
+  %0 = lowbit.reorder %x axis 1 permutation [0, 1, 2, 3] {cluster_sizes = array<i64: 1, 2>} : tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x4xf32>) {
+  // expected-error @+1 {{'lowbit.reorder' op cluster sizes must be positive, got 0}}
+  %0 = lowbit.reorder %x axis 1 permutation [0, 1, 2, 3] {cluster_sizes = array<i64: 4, 0>} : tensor<2x4xf32>
   return
 }
 

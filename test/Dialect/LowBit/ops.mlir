@@ -94,12 +94,15 @@ func.func @families(
 }
 
 // CHECK-LABEL: func.func @observe
-// CHECK-SAME: (%[[X:.*]]: tensor<?x64xf32>)
-func.func @observe(%x: tensor<?x64xf32>) -> tensor<?x64xf32> {
+// CHECK-SAME: (%[[X:.*]]: tensor<?x64xf32>, %{{.*}}: index)
+func.func @observe(%x: tensor<?x64xf32>, %c: index) -> tensor<?x64xf32> {
   // CHECK: %[[A:.*]] = lowbit.observe "layer0.attn_in" %[[X]] : tensor<?x64xf32>
   %0 = lowbit.observe "layer0.attn_in" %x : tensor<?x64xf32>
   // CHECK: lowbit.observe "layer0.attn_in.tokens" %[[A]] {axis = 0 : i64} : tensor<?x64xf32>
   %1 = lowbit.observe "layer0.attn_in.tokens" %0 {axis = 0} : tensor<?x64xf32>
+  // CHECK: lowbit.observe "layers.0.q" %{{.*}} {heads = 2 : i64, max = array<f32: 1.000000e+00, 2.000000e+00, 3.000000e+00, 4.000000e+00>, min = array<f32: -1.000000e+00, 0.000000e+00, -3.000000e+00, 5.000000e-01>} : tensor<?x4xf32>
+  %2 = tensor.extract_slice %1[0, 0] [%c, 4] [1, 1] : tensor<?x64xf32> to tensor<?x4xf32>
+  %3 = lowbit.observe "layers.0.q" %2 {heads = 2, min = array<f32: -1.0, 0.0, -3.0, 0.5>, max = array<f32: 1.0, 2.0, 3.0, 4.0>} : tensor<?x4xf32>
   return %1 : tensor<?x64xf32>
 }
 
@@ -130,9 +133,11 @@ func.func @nvfp4(%x: tensor<4x64xf32>) -> tensor<4x64xf16> {
 // CHECK-LABEL: func.func @reorder
 // CHECK-SAME: (%[[X:.*]]: tensor<2x4xf32>)
 func.func @reorder(%x: tensor<2x4xf32>) -> tensor<2x4xf32> {
-  // CHECK: lowbit.reorder %[[X]] axis 1 permutation [2, 0, 3, 1] : tensor<2x4xf32>
+  // CHECK: %[[R:.*]] = lowbit.reorder %[[X]] axis 1 permutation [2, 0, 3, 1] : tensor<2x4xf32>
   %0 = lowbit.reorder %x axis 1 permutation [2, 0, 3, 1] : tensor<2x4xf32>
-  return %0 : tensor<2x4xf32>
+  // CHECK: lowbit.reorder %[[R]] axis 1 permutation [1, 0, 2, 3] {cluster_sizes = array<i64: 1, 3>} : tensor<2x4xf32>
+  %1 = lowbit.reorder %0 axis 1 permutation [1, 0, 2, 3] {cluster_sizes = array<i64: 1, 3>} : tensor<2x4xf32>
+  return %1 : tensor<2x4xf32>
 }
 
 // Float x float, weight-only (float x quantized, transposed weight) and

@@ -122,6 +122,23 @@ LogicalResult ObserveOp::verify() {
   if (axis < 0 || axis >= rank)
     return emitOpError() << "axis " << axis
                          << " is out of range for a tensor of rank " << rank;
+  int64_t channels = getInput().getType().getDimSize(axis);
+  if (std::optional<int64_t> heads = getHeads()) {
+    if (*heads < 1 || (!ShapedType::isDynamic(channels) && channels % *heads))
+      return emitOpError() << "heads = " << *heads << " does not divide the "
+                           << channels << " channels";
+  }
+  if (getMin().has_value() != getMax().has_value())
+    return emitOpError("needs both min and max statistics, or neither");
+  if (std::optional<ArrayRef<float>> min = getMin()) {
+    ArrayRef<float> max = *getMax();
+    if (min->size() != max.size() ||
+        (!ShapedType::isDynamic(channels) &&
+         static_cast<int64_t>(min->size()) != channels))
+      return emitOpError() << "statistics have " << min->size() << " and "
+                           << max.size() << " entries for " << channels
+                           << " channels";
+  }
   return success();
 }
 
@@ -244,6 +261,17 @@ LogicalResult ReorderOp::verify() {
                            << " appears twice";
     seen[p] = true;
   }
+  if (std::optional<ArrayRef<int64_t>> clusters = getClusterSizes()) {
+    int64_t sum = 0;
+    for (int64_t size : *clusters) {
+      if (size < 1)
+        return emitOpError() << "cluster sizes must be positive, got " << size;
+      sum += size;
+    }
+    if (sum != dim)
+      return emitOpError() << "cluster sizes sum to " << sum << " but axis "
+                           << axis << " has " << dim;
+  }
   return success();
 }
 
@@ -270,7 +298,8 @@ struct ComposeReorders : public OpRewritePattern<ReorderOp> {
     for (int64_t p : op.getPermutation())
       composed.push_back(p1[p]);
     rewriter.replaceOpWithNewOp<ReorderOp>(op, op.getType(), inner.getInput(),
-                                           op.getAxis(), composed);
+                                           op.getAxis(), composed,
+                                           op.getClusterSizesAttr());
     return success();
   }
 };

@@ -28,16 +28,22 @@ def LowBit_ObserveOp : LowBit_Op<"observe", [AllTypesMatch<["input", "result"]>]
   let description = [{
     Returns its operand unchanged. Calibration records the per-channel
     minimum and maximum of `input` along `axis` (default: the last axis)
-    under the stable string `id`; later passes attach imported statistics to
-    the probe with the same id. The op has no declared memory effects, so it
-    is never removed as dead code before calibration runs.
+    under the stable string `id`; `lowbit-import-stats` attaches imported
+    statistics to the probe with the same id as `min` and `max` (one entry
+    per channel). `heads = H` says the channels form H contiguous heads
+    (q, k, v), which planning clusters per head. The op has no declared
+    memory effects, so it is never removed as dead code before calibration
+    runs.
 
     ```mlir
     %y = lowbit.observe "layer0.attn_in" %x : tensor<?x64xf32>
     ```
   }];
   let arguments = (ins StrAttr:$id, LowBit_FloatTensor:$input,
-                       OptionalAttr<I64Attr>:$axis);
+                       OptionalAttr<I64Attr>:$axis,
+                       OptionalAttr<I64Attr>:$heads,
+                       OptionalAttr<DenseF32ArrayAttr>:$min,
+                       OptionalAttr<DenseF32ArrayAttr>:$max);
   let results = (outs LowBit_FloatTensor:$result);
   let assemblyFormat = "$id $input attr-dict `:` type($input)";
   let hasVerifier = 1;
@@ -145,14 +151,17 @@ def LowBit_ReorderOp : LowBit_Op<"reorder",
   let description = [{
     `result[..., i, ...] = input[..., permutation[i], ...]` along `axis`.
     Channel permutations are first-class (not a generic gather) so that
-    passes can compose, invert, push and fold them.
+    passes can compose, invert, push and fold them. `cluster_sizes`, set by
+    reorder planning, records the contiguous channel clusters of the result
+    (RPTQ), for choosing per-cluster quantization later.
 
     ```mlir
     %y = lowbit.reorder %x axis 1 permutation [2, 0, 1] : tensor<4x3xf32>
     ```
   }];
   let arguments = (ins AnyRankedTensor:$input, I64Attr:$axis,
-                       DenseI64ArrayAttr:$permutation);
+                       DenseI64ArrayAttr:$permutation,
+                       OptionalAttr<DenseI64ArrayAttr>:$cluster_sizes);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = "$input `axis` $axis `permutation` $permutation attr-dict `:` type($input)";
   let hasVerifier = 1;
