@@ -56,6 +56,8 @@ docs: build
 	  include/lowbit/Dialect/LowBit/IR/LowBitOps.td -o docs/LowBitDialect.md
 	$(LLVM_PREFIX)/bin/mlir-tblgen -gen-pass-doc -I $(LLVM_PREFIX)/include \
 	  -I include include/lowbit/Conversion/Passes.td -o docs/LowBitConversionPasses.md
+	$(LLVM_PREFIX)/bin/mlir-tblgen -gen-pass-doc -I $(LLVM_PREFIX)/include \
+	  -I include include/lowbit/Dialect/LowBit/Transforms/Passes.td -o docs/LowBitTransformsPasses.md
 
 clean:
 	rm -rf $(BUILD_DIR)

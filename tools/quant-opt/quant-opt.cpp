@@ -7,6 +7,7 @@
 
 #include "lowbit/Conversion/Passes.h"
 #include "lowbit/Dialect/LowBit/IR/LowBitDialect.h"
+#include "lowbit/Dialect/LowBit/Transforms/Passes.h"
 #include "lowbit/Runner/Pipeline.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -45,6 +46,7 @@ int main(int argc, char **argv) {
   mlir::registerTransformsPasses();
   // LowBit passes.
   mlir::lowbit::registerLowBitConversionPasses();
+  mlir::lowbit::registerLowBitTransformsPasses();
   mlir::lowbit::runner::registerLowBitPipelines();
 
   return mlir::asMainReturnCode(

@@ -1,0 +1,76 @@
+//===- Passes.td - LowBit model transforms -----------------*- tablegen -*-===//
+
+#ifndef LOWBIT_DIALECT_LOWBIT_TRANSFORMS_PASSES_TD
+#define LOWBIT_DIALECT_LOWBIT_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def InsertObservers : Pass<"lowbit-insert-observers", "::mlir::ModuleOp"> {
+  let summary = "Insert lowbit.observe on the activations that calibration measures";
+  let description = [{
+    Puts a `lowbit.observe` on the activation input of every linear layer
+    with a constant weight (id `<weight>.in`) and on the outputs of the q, k
+    and v projections (ids `<weight>.out`, with `heads`), following
+    docs/model-ir.md.
+  }];
+  let dependentDialects = ["::mlir::lowbit::LowBitDialect"];
+}
+
+def ImportStats : Pass<"lowbit-import-stats", "::mlir::ModuleOp"> {
+  let summary = "Attach calibration statistics from a stats JSON file to observers";
+  let description = [{
+    Reads the versioned stats JSON (docs/calibration.md) and sets `min` and
+    `max` on every `lowbit.observe` with the same id. Unknown ids, channel
+    count mismatches, NaN/Inf values, a wrong version and malformed files
+    are errors with locations.
+  }];
+  let options = [
+    Option<"statsFile", "stats", "std::string", /*default=*/"\"\"",
+           "Path of the stats JSON file">,
+    Option<"allowMissing", "allow-missing", "bool", /*default=*/"false",
+           "Leave observers without statistics instead of failing">,
+  ];
+}
+
+def PlanReorder : Pass<"lowbit-plan-reorder", "::mlir::ModuleOp"> {
+  let summary = "Cluster activation channels by range (RPTQ) and insert the reorders";
+  let description = [{
+    For every observer with statistics, clusters its channels with k-means
+    (k-means++ initialisation, seeded, several restarts) on the points
+    [max, min] (per head for q/k and v) and inserts a `lowbit.reorder` of
+    the observed value that sorts channels by cluster, with the cluster
+    sizes in `cluster_sizes`.
+  }];
+  let options = [
+    Option<"clusters", "clusters", "int64_t", /*default=*/"32",
+           "Clusters per activation (RPTQ default 32)">,
+    Option<"headClusters", "head-clusters", "int64_t", /*default=*/"4",
+           "Clusters per head for q/k and v (RPTQ default 4)">,
+    Option<"restarts", "restarts", "int64_t", /*default=*/"10",
+           "k-means restarts; the best inertia wins">,
+    Option<"seed", "seed", "uint64_t", /*default=*/"0",
+           "Seed of k-means++ initialisation">,
+  ];
+  let dependentDialects = ["::mlir::lowbit::LowBitDialect"];
+}
+
+def FoldReorders : Pass<"lowbit-fold-reorders", "::mlir::ModuleOp"> {
+  let summary = "Fold channel reorders into neighbouring weights and norms";
+  let description = [{
+    Pushes every `lowbit.reorder` into the constants around it so that no
+    reorder runs at inference time: consumer linear weights (input
+    columns), producer linear weights and biases (output rows), norm gamma
+    and beta and other per-channel constants of elementwise ops. Values
+    that must keep their order (the residual stream) are read through an
+    index remap fused into the loading op. Reports where each reorder went.
+  }];
+  let options = [
+    Option<"reportFile", "report", "std::string", /*default=*/"\"\"",
+           "Write a summary of where each reorder went to this file ('-' for stdout)">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+#endif // LOWBIT_DIALECT_LOWBIT_TRANSFORMS_PASSES_TD
