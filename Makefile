@@ -8,7 +8,7 @@ LLVM_PREFIX := /usr/lib/llvm-22
 
 APT_PACKAGES := cmake ninja-build clang-22 lld-22 llvm-22-dev llvm-22-tools \
   libmlir-22-dev mlir-22-tools libgtest-dev pybind11-dev python3-pybind11 \
-  python3-dev python3-numpy zlib1g-dev
+  python3-dev python3-numpy python3-torch zlib1g-dev
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 .PHONY: all deps configure build check demo docs clean
@@ -48,6 +48,9 @@ check: build
 demo: build
 	@echo "== examples/showcase.mlir through quant-opt (parsed, verified, canonicalized) =="
 	$(BUILD_DIR)/bin/quant-opt examples/showcase.mlir -canonicalize
+	@echo
+	@echo "== RPTQ channel reordering end to end (examples/rptq-demo.sh) =="
+	BUILD_DIR=$(BUILD_DIR) bash examples/rptq-demo.sh
 
 # Regenerates the committed dialect and pass reference in docs/.
 docs: build

@@ -9,8 +9,13 @@
 // choose_params for any `#lowbit.scheme<...>`, plus the sub-byte packing
 // layout. It is the oracle that executed IR is compared against.
 //
+// `lowbit.calibration` exposes RPTQ's channel clustering
+// (lowbit/Calibration/KMeans.h): `kmeans` and the reorder `plan` that
+// lowbit-plan-reorder makes from observer statistics.
+//
 //===----------------------------------------------------------------------===//
 
+#include "lowbit/Calibration/KMeans.h"
 #include "lowbit/Conversion/Passes.h"
 #include "lowbit/Dialect/LowBit/IR/LowBitDialect.h"
 #include "lowbit/Numerics/BitPacking.h"
@@ -39,7 +44,9 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace py = pybind11;
@@ -459,6 +466,123 @@ py::tuple referenceGridIndex(const std::string &schemeText,
   return py::tuple(out);
 }
 
+//===----------------------------------------------------------------------===//
+// lowbit.calibration
+//===----------------------------------------------------------------------===//
+
+namespace calib = ::lowbit::calibration;
+using DoubleArray =
+    py::array_t<double, py::array::c_style | py::array::forcecast>;
+
+template <typename T> T unwrapCalibration(calib::Result<T> result) {
+  if (!result)
+    throw LowBitError(result.getError());
+  return *result;
+}
+
+calib::KMeansOptions makeKMeansOptions(int64_t k, uint64_t seed,
+                                       int64_t restarts,
+                                       int64_t maxIterations) {
+  calib::KMeansOptions options;
+  options.k = k;
+  options.seed = seed;
+  options.restarts = restarts;
+  options.maxIterations = maxIterations;
+  return options;
+}
+
+/// A real-valued array of rank 1 or 2 as (values, rows, columns); rank 1
+/// counts as one column.
+std::tuple<std::vector<double>, int64_t, int64_t>
+toMatrix(py::handle object, const char *what, bool roundToFloat) {
+  py::array array = toArray(object, what);
+  char kind = array.dtype().kind();
+  if (kind != 'f' && kind != 'i' && kind != 'u')
+    throw LowBitError(std::string(what) + " must hold real numbers, got dtype " +
+                      py::str(array.dtype()).cast<std::string>());
+  if (array.ndim() != 1 && array.ndim() != 2)
+    throw LowBitError(std::string(what) + " must have rank 1 or 2, got shape " +
+                      formatShape(getShape(array)));
+  DoubleArray values = DoubleArray::ensure(array);
+  int64_t rows = values.shape(0);
+  int64_t columns = values.ndim() == 2 ? values.shape(1) : 1;
+  std::vector<double> data(values.data(), values.data() + values.size());
+  if (roundToFloat)
+    for (double &v : data)
+      v = static_cast<float>(v);
+  return {std::move(data), rows, columns};
+}
+
+py::tuple calibrationKMeans(py::handle pointsObject, int64_t k, uint64_t seed,
+                            int64_t restarts, int64_t maxIterations) {
+  auto [points, n, d] = toMatrix(pointsObject, "points", false);
+  calib::KMeansResult result = unwrapCalibration(calib::kmeans(
+      points, n, d, makeKMeansOptions(k, seed, restarts, maxIterations)));
+  return py::make_tuple(
+      makeArray<int64_t>({n}, result.labels),
+      makeArray<double>({result.numClusters, d}, result.centers),
+      result.inertia);
+}
+
+py::tuple calibrationPlan(py::handle minObject, py::handle maxObject,
+                          int64_t k, std::optional<int64_t> heads,
+                          uint64_t seed, int64_t restarts) {
+  // Rounded to f32 like observer statistics, so that a plan made here is
+  // the one lowbit-plan-reorder makes from the same numbers.
+  auto [min, channels, columns] = toMatrix(minObject, "min", true);
+  auto [max, maxChannels, maxColumns] = toMatrix(maxObject, "max", true);
+  if (channels != maxChannels || columns != maxColumns)
+    throw LowBitError("min and max must have the same shape");
+  // Features per channel: the max columns, then the min columns.
+  int64_t d = 2 * columns;
+  std::vector<double> features(channels * d);
+  for (int64_t c = 0; c < channels; ++c)
+    for (int64_t j = 0; j < columns; ++j) {
+      features[c * d + j] = max[c * columns + j];
+      features[c * d + columns + j] = min[c * columns + j];
+    }
+  calib::ReorderPlan plan = unwrapCalibration(
+      calib::planReorder(features, channels, d, heads.value_or(1),
+                         makeKMeansOptions(k, seed, restarts, 300)));
+  return py::make_tuple(
+      makeArray<int64_t>({channels}, plan.permutation),
+      makeArray<int64_t>({static_cast<int64_t>(plan.clusterSizes.size())},
+                         plan.clusterSizes));
+}
+
+void bindCalibration(py::module_ &m) {
+  py::module_ calibration = m.def_submodule(
+      "calibration",
+      "RPTQ channel clustering (lowbit/Calibration/KMeans.h): seeded, "
+      "platform-independent k-means (k-means++ seeding, Lloyd iterations, "
+      "restarts) and the channel reorder plans lowbit-plan-reorder makes.");
+  calibration
+      .def("kmeans", &calibrationKMeans, py::arg("points"), py::arg("k"),
+           py::arg("seed") = 0, py::arg("restarts") = 10,
+           py::arg("max_iterations") = 300,
+           "Clusters the rows of `points` ([n, d], or [n] for d = 1) into at "
+           "most k clusters. Returns (labels int64[n], centers float64[c, d], "
+           "inertia): c = min(k, distinct points), labels numbered in "
+           "ascending lexicographic order of the centers, the lowest inertia "
+           "of `restarts` seedings (the first on ties).")
+      .def("plan", &calibrationPlan, py::arg("min"), py::arg("max"),
+           py::arg("k"), py::arg("heads") = py::none(), py::arg("seed") = 0,
+           py::arg("restarts") = 10,
+           "Plans the RPTQ reorder of channels with ranges [min, max] "
+           "(arrays [C], rounded to float32 like observer statistics). "
+           "Clusters the points [max, min] into at most k clusters (per head "
+           "when `heads` is given: every head's C / heads channels on their "
+           "own, kept in their slots) and returns (permutation int64[C], "
+           "cluster_sizes int64[G]) with result[i] = input[permutation[i]] "
+           "and channels sorted by (cluster, index). 2-D min and max [C, m] "
+           "give the features [max[:, 0..m), min[:, 0..m)], e.g. "
+           "np.stack([q, k], 1) for RPTQ's shared q/k features [qmax, kmax, "
+           "qmin, kmin].");
+  // `import lowbit.calibration` and `from lowbit import calibration`.
+  py::module_::import("sys").attr("modules")["lowbit.calibration"] =
+      calibration;
+}
+
 } // namespace
 
 PYBIND11_MODULE(_lowbit, m) {
@@ -521,4 +645,6 @@ PYBIND11_MODULE(_lowbit, m) {
             return ref::getCodeBits(parseScheme(scheme));
           },
           py::arg("scheme"), "Number of bits of one code of the scheme.");
+
+  bindCalibration(m);
 }

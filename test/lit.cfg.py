@@ -34,4 +34,4 @@ if os.path.isdir(shared_models):
     config.substitutions.append(("%shared_models", shared_models))
 
 tool_dirs = [config.lowbit_tools_dir, config.llvm_tools_dir]
-llvm_config.add_tool_substitutions(["quant-opt", "quant-run"], tool_dirs)
+llvm_config.add_tool_substitutions(["quant-opt", "quant-run", "quant-calibrate"], tool_dirs)

@@ -16,7 +16,7 @@ on numpy arrays (the oracle for executed IR)::
 
 import sys as _sys
 
-from ._lowbit import LowBitError, Module, reference
+from ._lowbit import LowBitError, Module, calibration, reference
 
 # Make `import lowbit.reference` work for the extension's submodule.
 _sys.modules[__name__ + ".reference"] = reference

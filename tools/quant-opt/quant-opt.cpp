@@ -8,6 +8,7 @@
 #include "lowbit/Conversion/Passes.h"
 #include "lowbit/Dialect/LowBit/IR/LowBitDialect.h"
 #include "lowbit/Dialect/LowBit/Transforms/Passes.h"
+#include "lowbit/Dialect/LowBit/Transforms/Pipelines.h"
 #include "lowbit/Runner/Pipeline.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -47,6 +48,7 @@ int main(int argc, char **argv) {
   // LowBit passes.
   mlir::lowbit::registerLowBitConversionPasses();
   mlir::lowbit::registerLowBitTransformsPasses();
+  mlir::lowbit::registerLowBitTransformsPipelines();
   mlir::lowbit::runner::registerLowBitPipelines();
 
   return mlir::asMainReturnCode(

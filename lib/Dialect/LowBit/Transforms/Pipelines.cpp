@@ -1,0 +1,37 @@
+//===- Pipelines.cpp - LowBit model pipelines -----------------------------===//
+
+#include "lowbit/Dialect/LowBit/Transforms/Pipelines.h"
+#include "lowbit/Dialect/LowBit/Transforms/Passes.h"
+
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+using namespace mlir::lowbit;
+
+void mlir::lowbit::buildRPTQReorderPipeline(OpPassManager &pm,
+                                            const RPTQReorderOptions &options) {
+  pm.addPass(createInsertObservers());
+  if (!options.stats.empty()) {
+    ImportStatsOptions importOptions;
+    importOptions.statsFile = options.stats;
+    pm.addPass(createImportStats(importOptions));
+  }
+  PlanReorderOptions planOptions;
+  planOptions.clusters = options.clusters;
+  planOptions.headClusters = options.headClusters;
+  planOptions.seed = options.seed;
+  pm.addPass(createPlanReorder(planOptions));
+  FoldReordersOptions foldOptions;
+  foldOptions.reportFile = options.report;
+  pm.addPass(createFoldReorders(foldOptions));
+  pm.addPass(createCanonicalizerPass());
+}
+
+void mlir::lowbit::registerLowBitTransformsPipelines() {
+  PassPipelineRegistration<RPTQReorderOptions>(
+      "lowbit-rptq-reorder",
+      "RPTQ channel reordering: insert observers, import statistics, plan "
+      "k-means clusters, fold every reorder into weights and norms",
+      buildRPTQReorderPipeline);
+}
