@@ -8,6 +8,7 @@
 #include "lowbit/Numerics/LookupTable.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -165,12 +166,62 @@ ElementFormat codegen::getElementFormat(SchemeAttr scheme) {
 // Emitters
 //===----------------------------------------------------------------------===//
 
-static Value i32Const(OpBuilder &b, Location loc, int64_t v) {
+/// Builds a tensor of `sizes` x `elementType` whose element at each index is
+/// what `body` computes (a linalg.generic without inputs).
+Value codegen::buildTensor(OpBuilder &b, Location loc,
+                         ArrayRef<OpFoldResult> sizes, Type elementType,
+                         BodyBuilder body) {
+  Value empty = tensor::EmptyOp::create(b, loc, sizes, elementType);
+  unsigned rank = sizes.size();
+  auto generic = linalg::GenericOp::create(
+      b, loc, empty.getType(), ValueRange{}, ValueRange{empty},
+      ArrayRef<AffineMap>{b.getMultiDimIdentityMap(rank)},
+      SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+      [&](OpBuilder &nb, Location nloc, ValueRange) {
+        SmallVector<Value> indices;
+        for (unsigned d = 0; d < rank; ++d)
+          indices.push_back(linalg::IndexOp::create(nb, nloc, d));
+        linalg::YieldOp::create(nb, nloc, body(nb, nloc, indices));
+      });
+  return generic.getResult(0);
+}
+
+Value codegen::toF32(OpBuilder &b, Location loc, Value v) {
+  Type type = v.getType();
+  if (type.isF32())
+    return v;
+  if (type.getIntOrFloatBitWidth() < 32)
+    return arith::ExtFOp::create(b, loc, b.getF32Type(), v);
+  return arith::TruncFOp::create(b, loc, b.getF32Type(), v);
+}
+
+Value codegen::fromF32(OpBuilder &b, Location loc, Value v, Type type) {
+  if (type.isF32())
+    return v;
+  if (type.getIntOrFloatBitWidth() < 32)
+    return arith::TruncFOp::create(b, loc, type, v);
+  return arith::ExtFOp::create(b, loc, type, v);
+}
+
+Value codegen::i32Const(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantIntOp::create(b, loc, b.getI32Type(), v);
 }
 
-static Value indexConst(OpBuilder &b, Location loc, int64_t v) {
+Value codegen::indexConst(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantIndexOp::create(b, loc, v);
+}
+
+Value codegen::toI32(OpBuilder &b, Location loc, Value v) {
+  unsigned width = v.getType().getIntOrFloatBitWidth();
+  if (width == 32)
+    return v;
+  if (width < 32)
+    return arith::ExtSIOp::create(b, loc, b.getI32Type(), v);
+  return arith::TruncIOp::create(b, loc, b.getI32Type(), v);
+}
+
+Value codegen::indexToI32(OpBuilder &b, Location loc, Value v) {
+  return arith::IndexCastOp::create(b, loc, b.getI32Type(), v);
 }
 
 Value codegen::emitI32Table(OpBuilder &b, Location loc,

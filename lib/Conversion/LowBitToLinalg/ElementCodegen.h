@@ -90,6 +90,27 @@ SmallVector<Value> emitGridIndices(OpBuilder &b, Location loc,
                                    ArrayRef<int64_t> shape,
                                    ArrayRef<Value> indices);
 
+/// Computes one element of a tensor from its indices.
+using BodyBuilder =
+    function_ref<Value(OpBuilder &, Location, ArrayRef<Value> indices)>;
+
+/// Builds a tensor of `sizes` x `elementType` whose element at each index is
+/// what `body` computes (a linalg.generic without inputs).
+Value buildTensor(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
+                  Type elementType, BodyBuilder body);
+
+/// Float conversions to and from f32 (exact widening, nearest-even
+/// narrowing).
+Value toF32(OpBuilder &b, Location loc, Value v);
+Value fromF32(OpBuilder &b, Location loc, Value v, Type type);
+
+/// Integer helpers: constants, sign-extension or truncation to i32, index
+/// to i32.
+Value i32Const(OpBuilder &b, Location loc, int64_t v);
+Value indexConst(OpBuilder &b, Location loc, int64_t v);
+Value toI32(OpBuilder &b, Location loc, Value v);
+Value indexToI32(OpBuilder &b, Location loc, Value v);
+
 /// Emits a constant 1-D tensor of i32 values.
 Value emitI32Table(OpBuilder &b, Location loc, ArrayRef<int32_t> values);
 
