@@ -29,6 +29,7 @@
 #include "lowbit/Runner/JitRunner.h"
 #include "lowbit/Runner/Npy.h"
 #include "lowbit/Runner/Pipeline.h"
+#include "lowbit/Runner/ToolDiagnostics.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -100,46 +101,11 @@ namespace {
 
 constexpr const char *kTool = "quant-calibrate";
 
-/// Prints the first error diagnostic as one line `file:line:col: error: msg`;
-/// later errors and notes are dropped.
-class OneLineDiagnostics {
-public:
-  explicit OneLineDiagnostics(MLIRContext &context)
-      : handler(&context, [this](Diagnostic &diag) { return handle(diag); }) {}
-
-  bool reported() const { return errorReported; }
-
-private:
-  LogicalResult handle(Diagnostic &diag) {
-    if (diag.getSeverity() == DiagnosticSeverity::Remark ||
-        diag.getSeverity() == DiagnosticSeverity::Note)
-      return success();
-    bool isError = diag.getSeverity() == DiagnosticSeverity::Error;
-    if (isError && errorReported)
-      return success();
-    errorReported |= isError;
-    std::string message = diag.str();
-    std::replace(message.begin(), message.end(), '\n', ' ');
-    std::string where = std::string(kTool) + ": ";
-    if (auto loc = diag.getLocation()->findInstanceOf<FileLineColLoc>())
-      where = llvm::formatv("{0}:{1}:{2}: ", loc.getFilename().getValue(),
-                            loc.getLine(), loc.getColumn())
-                  .str();
-    llvm::errs() << where << (isError ? "error: " : "warning: ") << message
-                 << "\n";
-    return success();
-  }
-
-  ScopedDiagnosticHandler handler;
-  bool errorReported = false;
-};
-
 int fail(const llvm::Twine &message) {
-  llvm::errs() << kTool << ": error: " << message << "\n";
-  return 1;
+  return runner::failTool(kTool, message);
 }
 
-int fail(llvm::Error error) { return fail(llvm::toString(std::move(error))); }
+int fail(llvm::Error error) { return runner::failTool(kTool, std::move(error)); }
 
 llvm::Error makeError(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
@@ -507,7 +473,7 @@ int main(int argc, char **argv) {
   DialectRegistry registry;
   runner::registerRunnerDialects(registry);
   MLIRContext context(registry, MLIRContext::Threading::DISABLED);
-  OneLineDiagnostics diagnostics(context);
+  runner::OneLineDiagnostics diagnostics(context, kTool);
 
   auto file =
       llvm::MemoryBuffer::getFileOrSTDIN(inputFilename, /*IsText=*/true);

@@ -14,6 +14,7 @@
 #include "lowbit/Runner/JitRunner.h"
 #include "lowbit/Runner/Npy.h"
 #include "lowbit/Runner/Pipeline.h"
+#include "lowbit/Runner/ToolDiagnostics.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -69,50 +70,11 @@ static cl::opt<unsigned> optLevel("O",
 
 namespace {
 
-/// Prints the first error diagnostic as one line `file:line:col: error: msg`
-/// (notes are dropped; later errors are usually consequences of the first).
-class OneLineDiagnostics {
-public:
-  explicit OneLineDiagnostics(MLIRContext &context)
-      : handler(&context, [this](Diagnostic &diag) { return handle(diag); }) {}
-
-  bool reported() const { return errorReported; }
-
-private:
-  LogicalResult handle(Diagnostic &diag) {
-    if (diag.getSeverity() == DiagnosticSeverity::Remark ||
-        diag.getSeverity() == DiagnosticSeverity::Note)
-      return success();
-    bool isError = diag.getSeverity() == DiagnosticSeverity::Error;
-    if (isError && errorReported)
-      return success();
-    errorReported |= isError;
-    std::string message = diag.str();
-    std::replace(message.begin(), message.end(), '\n', ' ');
-    std::string where;
-    if (auto loc = diag.getLocation()->findInstanceOf<FileLineColLoc>())
-      where = llvm::formatv("{0}:{1}:{2}: ", loc.getFilename().getValue(),
-                            loc.getLine(), loc.getColumn())
-                  .str();
-    else
-      where = "quant-run: ";
-    llvm::errs() << where << (isError ? "error: " : "warning: ") << message
-                 << "\n";
-    return success();
-  }
-
-  ScopedDiagnosticHandler handler;
-  bool errorReported = false;
-};
-
 int fail(const llvm::Twine &message) {
-  llvm::errs() << "quant-run: error: " << message << "\n";
-  return 1;
+  return runner::failTool("quant-run", message);
 }
 
-int fail(llvm::Error error) {
-  return fail(llvm::toString(std::move(error)));
-}
+int fail(llvm::Error error) { return runner::failTool("quant-run", std::move(error)); }
 
 /// One function argument read from an --input file.
 struct Argument {
@@ -163,7 +125,7 @@ int main(int argc, char **argv) {
   DialectRegistry registry;
   runner::registerRunnerDialects(registry);
   MLIRContext context(registry, MLIRContext::Threading::DISABLED);
-  OneLineDiagnostics diagnostics(context);
+  runner::OneLineDiagnostics diagnostics(context, "quant-run");
 
   // Parse and verify the IR.
   auto file = llvm::MemoryBuffer::getFileOrSTDIN(inputFilename, /*IsText=*/true);
