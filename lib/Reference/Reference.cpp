@@ -8,6 +8,7 @@
 
 #include "lowbit/Reference/Reference.h"
 
+#include "lowbit/Dialect/LowBit/IR/LowBitNumerics.h"
 #include "lowbit/Dialect/LowBit/IR/LowBitTypes.h"
 #include "lowbit/Numerics/BlockScaled.h"
 #include "lowbit/Numerics/FloatFormats.h"
@@ -50,35 +51,6 @@ static std::string formatAttr(Attribute attr) {
   llvm::raw_string_ostream os(s);
   os << attr;
   return s;
-}
-
-static num::RoundingMode toNumerics(RoundingMode mode) {
-  switch (mode) {
-  case RoundingMode::NearestEven:
-    return num::RoundingMode::NearestEven;
-  case RoundingMode::NearestAway:
-    return num::RoundingMode::NearestAway;
-  case RoundingMode::TowardZero:
-    return num::RoundingMode::TowardZero;
-  }
-  return num::RoundingMode::NearestEven;
-}
-
-/// The numerics format of a builtin float type, if it is one.
-static std::optional<num::FloatFormat> getFloatFormat(Type type) {
-  if (isa<Float8E4M3FNType>(type))
-    return num::FloatFormat::E4M3FN;
-  if (isa<Float8E5M2Type>(type))
-    return num::FloatFormat::E5M2;
-  if (isa<Float6E2M3FNType>(type))
-    return num::FloatFormat::E2M3FN;
-  if (isa<Float6E3M2FNType>(type))
-    return num::FloatFormat::E3M2FN;
-  if (isa<Float4E2M1FNType>(type))
-    return num::FloatFormat::E2M1FN;
-  if (isa<Float8E8M0FNUType>(type))
-    return num::FloatFormat::E8M0FNU;
-  return std::nullopt;
 }
 
 //===----------------------------------------------------------------------===//
@@ -329,7 +301,7 @@ static llvm::Expected<ElementKind> getElementKind(SchemeAttr scheme) {
     kind.bits = 1;
     return kind;
   }
-  std::optional<num::FloatFormat> format = getFloatFormat(storage);
+  std::optional<num::FloatFormat> format = getNumericsFloatFormat(storage);
   if (!format || *format == num::FloatFormat::E8M0FNU)
     return makeError("unsupported storage format " +
                      formatAttr(TypeAttr::get(storage)));
@@ -585,7 +557,7 @@ struct BlockStats {
 };
 } // namespace
 
-static num::MXElementType getMXElementType(const ElementKind &kind) {
+static num::MXElementType getKindMXElementType(const ElementKind &kind) {
   if (kind.kind == ElementKind::MXInt8)
     return num::MXElementType::INT8;
   switch (kind.floatFormat) {
@@ -629,7 +601,7 @@ llvm::Expected<Params> reference::chooseParams(SchemeAttr scheme,
     std::vector<std::vector<float>> blocks(cells);
     for (size_t e = 0; e < data.size(); ++e)
       blocks[cellOf[e]].push_back(data[e]);
-    num::MXElementType type = getMXElementType(*kind);
+    num::MXElementType type = getKindMXElementType(*kind);
     for (const std::vector<float> &block : blocks)
       params.scaleCodes.push_back(
           num::computeMXScaleCode(block.data(), block.size(), type));

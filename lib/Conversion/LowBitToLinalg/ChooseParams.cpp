@@ -9,6 +9,7 @@
 #include "ChooseParams.h"
 #include "ElementCodegen.h"
 
+#include "lowbit/Dialect/LowBit/IR/LowBitNumerics.h"
 #include "lowbit/Dialect/LowBit/IR/LowBitOps.h"
 #include "lowbit/Numerics/BlockScaled.h"
 #include "lowbit/Numerics/LookupTable.h"
@@ -209,21 +210,6 @@ static Value emitILogB(OpBuilder &b, Location loc, Value x) {
 
 namespace num = ::lowbit::numerics;
 
-static num::MXElementType getMXElementType(SchemeAttr scheme) {
-  Type storage = scheme.getStorage();
-  if (isa<Float8E4M3FNType>(storage))
-    return num::MXElementType::FP8E4M3;
-  if (isa<Float8E5M2Type>(storage))
-    return num::MXElementType::FP8E5M2;
-  if (isa<Float6E3M2FNType>(storage))
-    return num::MXElementType::FP6E3M2;
-  if (isa<Float6E2M3FNType>(storage))
-    return num::MXElementType::FP6E2M3;
-  if (isa<Float4E2M1FNType>(storage))
-    return num::MXElementType::FP4E2M1;
-  return num::MXElementType::INT8;
-}
-
 /// The value that a symmetric scale maps the clipped absmax to (qmax for
 /// integers, the largest value for float and table formats).
 static double getSymmetricTarget(SchemeAttr scheme) {
@@ -265,7 +251,7 @@ SmallVector<Value> codegen::emitChooseParams(OpBuilder &b,
   };
 
   if (scheme.getFamily() == Family::MX) {
-    int emax = num::getMXElementEmax(getMXElementType(scheme));
+    int emax = num::getMXElementEmax(getMXElementType(scheme.getStorage()));
     Value scale = buildTensor(
         b, loc, grid, scaleType,
         [&](OpBuilder &nb, Location l, ArrayRef<Value> idx) -> Value {

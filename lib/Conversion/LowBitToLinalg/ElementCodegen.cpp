@@ -2,6 +2,7 @@
 
 #include "ElementCodegen.h"
 
+#include "lowbit/Dialect/LowBit/IR/LowBitNumerics.h"
 #include "lowbit/Dialect/LowBit/IR/LowBitTypes.h"
 #include "lowbit/Numerics/BlockScaled.h"
 #include "lowbit/Numerics/FloatFormats.h"
@@ -35,33 +36,6 @@ uint32_t codegen::orderKey(uint32_t bits) {
 static float fromOrderKey(uint32_t key) {
   uint32_t bits = (key & 0x80000000u) ? (key & 0x7FFFFFFFu) : ~key;
   return llvm::bit_cast<float>(bits);
-}
-
-static num::RoundingMode toNumerics(RoundingMode mode) {
-  switch (mode) {
-  case RoundingMode::NearestEven:
-    return num::RoundingMode::NearestEven;
-  case RoundingMode::NearestAway:
-    return num::RoundingMode::NearestAway;
-  case RoundingMode::TowardZero:
-    return num::RoundingMode::TowardZero;
-  }
-  llvm_unreachable("unknown rounding mode");
-}
-
-static num::FloatFormat toNumerics(Type type) {
-  if (isa<Float8E4M3FNType>(type))
-    return num::FloatFormat::E4M3FN;
-  if (isa<Float8E5M2Type>(type))
-    return num::FloatFormat::E5M2;
-  if (isa<Float6E2M3FNType>(type))
-    return num::FloatFormat::E2M3FN;
-  if (isa<Float6E3M2FNType>(type))
-    return num::FloatFormat::E3M2FN;
-  if (isa<Float4E2M1FNType>(type))
-    return num::FloatFormat::E2M1FN;
-  assert(isa<Float8E8M0FNUType>(type) && "unsupported float format");
-  return num::FloatFormat::E8M0FNU;
 }
 
 /// Fills `format.thresholds`: for each position p >= 1, the smallest key in
@@ -139,7 +113,7 @@ ElementFormat codegen::getElementFormat(SchemeAttr scheme) {
     encode = [](float v) { return num::encodeBinary(v); };
   } else {
     format.kind = ElementFormat::Kind::SignMagnitude;
-    num::FloatFormat ff = toNumerics(storage);
+    num::FloatFormat ff = *getNumericsFloatFormat(storage);
     for (unsigned c = 0; c < (1u << format.bits); ++c)
       format.decodeTable.push_back(num::decodeFloat(ff, c));
     // Non-negative codes in magnitude order, then whatever +Inf encodes to
@@ -369,7 +343,7 @@ Value codegen::emitScaleToF32(OpBuilder &b, Location loc, Value scale) {
     return arith::ExtFOp::create(b, loc, b.getF32Type(), scale);
   // 8-bit scale formats: decode through the library's table, since LLVM has
   // no such float types.
-  num::FloatFormat ff = toNumerics(type);
+  num::FloatFormat ff = *getNumericsFloatFormat(type);
   std::vector<float> table;
   for (unsigned c = 0; c < 256; ++c)
     table.push_back(num::decodeFloat(ff, c));
