@@ -43,7 +43,7 @@
 // CHECK:      tensor.expand_shape %[[VO]]
 // Attention output, input of out_proj.
 // CHECK:      %[[ATT:.*]] = tensor.collapse_shape
-// CHECK-NEXT: %[[OIN:.*]] = lowbit.observe "layers.0.self_attn.out_proj.in" %[[ATT]] : tensor<4x8xf32>
+// CHECK-NEXT: %[[OIN:.*]] = lowbit.observe "layers.0.self_attn.out_proj.in" %[[ATT]] {heads = 2 : i64} : tensor<4x8xf32>
 // CHECK:      linalg.matmul {{.*}} ins(%[[OIN]], %{{.*}} : tensor<4x8xf32>, tensor<8x8xf32>)
 // The residual stream and out_proj's output are not observed.
 // CHECK-NOT:  lowbit.observe {{.*}}out_proj.out

@@ -45,11 +45,14 @@ using namespace mlir::lowbit;
 
 namespace {
 
-/// A permutation of one axis: the permuted value at index i holds the
-/// original value at index perm[i].
+/// A permutation of `span` adjacent axes starting at `axis`, flattened in
+/// row-major order: the permuted value at flat index i holds the original
+/// value at flat index perm[i]. `span` > 1 arises where heads were split off
+/// a channel axis ([H*Dh] -> [H, Dh]).
 struct AxisPermutation {
   int64_t axis;
   ArrayRef<int64_t> perm;
+  int64_t span = 1;
 };
 
 /// Reads the f32 data of a constant tensor, dense or dense_resource.
@@ -86,10 +89,12 @@ static Value gatherConstant(OpBuilder &b, Value value, AxisPermutation p) {
   auto type = cast<RankedTensorType>(value.getType());
   std::vector<float> data = *getConstantData(value);
   ArrayRef<int64_t> shape = type.getShape();
-  int64_t outer = 1, inner = 1, dim = shape[p.axis];
+  int64_t outer = 1, inner = 1, dim = 1;
   for (int64_t d = 0; d < p.axis; ++d)
     outer *= shape[d];
-  for (int64_t d = p.axis + 1, e = shape.size(); d < e; ++d)
+  for (int64_t d = p.axis; d < p.axis + p.span; ++d)
+    dim *= shape[d];
+  for (int64_t d = p.axis + p.span, e = shape.size(); d < e; ++d)
     inner *= shape[d];
   std::vector<float> out(data.size());
   for (int64_t o = 0; o < outer; ++o)
@@ -183,6 +188,10 @@ private:
     Operation *def = value.getDefiningOp();
     if (auto observe = dyn_cast_or_null<ObserveOp>(def))
       return pushThroughObserve(b, observe, p);
+    if (auto collapse = dyn_cast_or_null<tensor::CollapseShapeOp>(def))
+      return pushThroughCollapse(b, collapse, p);
+    if (auto expand = dyn_cast_or_null<tensor::ExpandShapeOp>(def))
+      return pushThroughExpand(b, expand, p);
     auto linalgOp = dyn_cast_or_null<linalg::LinalgOp>(def);
     if (!linalgOp || linalgOp->getNumResults() != 1 ||
         linalgOp.getNumDpsInits() != 1)
@@ -199,6 +208,8 @@ private:
       Operation *user = use.getOwner();
       if (user == from)
         continue;
+      if (p.span != 1)
+        return false;
       auto linalgOp = dyn_cast<linalg::LinalgOp>(user);
       if (!linalgOp || !linalgOp.isDpsInput(&use))
         return false;
@@ -224,7 +235,7 @@ private:
 
   std::optional<Value> pushThroughObserve(OpBuilder *b, ObserveOp observe,
                                           AxisPermutation p) {
-    if (observe.getChannelAxis() != p.axis)
+    if (observe.getChannelAxis() != p.axis || p.span != 1)
       return std::nullopt;
     std::optional<Value> input = push(b, observe.getInput(), p, observe);
     if (!input || !b)
@@ -248,6 +259,85 @@ private:
     return permuted.getResult();
   }
 
+  /// collapse_shape merging [H, Dh] into one channel axis: the channel
+  /// permutation becomes a permutation of the merged source axes.
+  std::optional<Value> pushThroughCollapse(OpBuilder *b,
+                                           tensor::CollapseShapeOp op,
+                                           AxisPermutation p) {
+    if (p.span != 1)
+      return std::nullopt;
+    ReassociationIndices group = op.getReassociationIndices()[p.axis];
+    AxisPermutation inner{group.front(), p.perm,
+                          static_cast<int64_t>(group.size())};
+    std::optional<Value> src = push(b, op.getSrc(), inner, op);
+    if (!src || !b)
+      return src ? std::optional<Value>(op.getResult()) : std::nullopt;
+    OpBuilder::InsertionGuard guard(*b);
+    b->setInsertionPoint(op);
+    auto clone = cast<tensor::CollapseShapeOp>(b->clone(*op));
+    clone.getSrcMutable().assign(*src);
+    report.backward.push_back(describe(op.getOperation()));
+    replaced.push_back(op);
+    return clone.getResult();
+  }
+
+  /// expand_shape splitting a channel axis into [H, Dh]: a permutation of
+  /// exactly the split axes is a permutation of the source channel axis.
+  std::optional<Value> pushThroughExpand(OpBuilder *b,
+                                         tensor::ExpandShapeOp op,
+                                         AxisPermutation p) {
+    for (auto [srcAxis, group] :
+         llvm::enumerate(op.getReassociationIndices())) {
+      if (group.front() != p.axis ||
+          static_cast<int64_t>(group.size()) != p.span)
+        continue;
+      AxisPermutation inner{static_cast<int64_t>(srcAxis), p.perm, 1};
+      std::optional<Value> src = push(b, op.getSrc(), inner, op);
+      if (!src || !b)
+        return src ? std::optional<Value>(op.getResult()) : std::nullopt;
+      OpBuilder::InsertionGuard guard(*b);
+      b->setInsertionPoint(op);
+      auto clone = cast<tensor::ExpandShapeOp>(b->clone(*op));
+      clone.getSrcMutable().assign(*src);
+      report.backward.push_back(describe(op.getOperation()));
+      replaced.push_back(op);
+      return clone.getResult();
+    }
+    return std::nullopt;
+  }
+
+  /// Restricts a permutation over axes of `sizes` to the axes in `keep`
+  /// (row-major flat indices over the kept axes). Fails unless the kept
+  /// coordinates of every image depend only on the kept coordinates.
+  static std::optional<SmallVector<int64_t>>
+  projectPermutation(ArrayRef<int64_t> perm, ArrayRef<int64_t> sizes,
+                     ArrayRef<bool> keep) {
+    int64_t keptSize = 1;
+    for (auto [size, k] : llvm::zip_equal(sizes, keep))
+      if (k)
+        keptSize *= size;
+    SmallVector<int64_t> projected(keptSize, -1);
+    auto keptIndex = [&](int64_t flat) {
+      int64_t index = 0;
+      SmallVector<int64_t> coords(sizes.size());
+      for (int64_t d = sizes.size() - 1; d >= 0; --d) {
+        coords[d] = flat % sizes[d];
+        flat /= sizes[d];
+      }
+      for (auto [d, c] : llvm::enumerate(coords))
+        if (keep[d])
+          index = index * sizes[d] + c;
+      return index;
+    };
+    for (auto [i, image] : llvm::enumerate(perm)) {
+      int64_t from = keptIndex(i), to = keptIndex(image);
+      if (projected[from] != -1 && projected[from] != to)
+        return std::nullopt;
+      projected[from] = to;
+    }
+    return projected;
+  }
+
   /// A linalg op whose result axis is a parallel loop dimension d: every
   /// operand indexed by d is permuted along its matching axis (constants
   /// gathered, single-purpose producers rebuilt, others read through an
@@ -255,23 +345,61 @@ private:
   std::optional<Value> pushThroughLinalg(OpBuilder *b, linalg::LinalgOp op,
                                          AxisPermutation p) {
     OpOperand *init = op.getDpsInitOperand(0);
-    std::optional<unsigned> d =
-        getLoopDim(op.getMatchingIndexingMap(init), p.axis);
-    if (!d || !isParallelDim(op, *d) || usesIndex(op, *d))
-      return std::nullopt;
+    AffineMap initMap = op.getMatchingIndexingMap(init);
+    SmallVector<unsigned> dims;
+    SmallVector<int64_t> sizes;
+    auto initType = cast<RankedTensorType>(init->get().getType());
+    for (int64_t i = 0; i < p.span; ++i) {
+      std::optional<unsigned> d = getLoopDim(initMap, p.axis + i);
+      if (!d || !isParallelDim(op, *d) || usesIndex(op, *d))
+        return std::nullopt;
+      dims.push_back(*d);
+      sizes.push_back(initType.getDimSize(p.axis + i));
+    }
     auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
     SmallVector<Value> operands;
     SmallVector<unsigned> remapped; // inputs read through an index remap
+    SmallVector<SmallVector<int64_t>> projections; // keeps ArrayRefs alive
+    projections.reserve(op->getNumOperands());
     for (OpOperand &operand : op->getOpOperands()) {
-      int64_t pos = findDim(op.getMatchingIndexingMap(&operand), *d);
-      if (pos == -2)
-        return std::nullopt;
-      if (pos == -1 || (op.isDpsInit(&operand) && isPermutationInvariant(
-                                                      operand.get()))) {
+      AffineMap map = op.getMatchingIndexingMap(&operand);
+      SmallVector<int64_t> positions;
+      SmallVector<bool> keep;
+      for (unsigned d : dims) {
+        int64_t pos = findDim(map, d);
+        if (pos == -2)
+          return std::nullopt;
+        keep.push_back(pos != -1);
+        if (pos != -1)
+          positions.push_back(pos);
+      }
+      if (positions.empty() ||
+          (op.isDpsInit(&operand) && isPermutationInvariant(operand.get()))) {
         operands.push_back(operand.get());
         continue;
       }
-      AxisPermutation inner{pos, p.perm};
+      // The operand's axes along the permuted loop dims, in order.
+      for (auto [i, pos] : llvm::enumerate(positions))
+        if (pos != positions.front() + static_cast<int64_t>(i))
+          return std::nullopt;
+      ArrayRef<int64_t> perm = p.perm;
+      if (positions.size() != dims.size()) {
+        std::optional<SmallVector<int64_t>> projected =
+            projectPermutation(p.perm, sizes, keep);
+        if (!projected)
+          return std::nullopt;
+        bool identity = true;
+        for (auto [i, v] : llvm::enumerate(*projected))
+          identity &= static_cast<int64_t>(i) == v;
+        if (identity) {
+          operands.push_back(operand.get());
+          continue;
+        }
+        projections.push_back(std::move(*projected));
+        perm = projections.back();
+      }
+      AxisPermutation inner{positions.front(), perm,
+                            static_cast<int64_t>(positions.size())};
       if (std::optional<Value> permuted =
               push(nullptr, operand.get(), inner, op)) {
         operands.push_back(b ? *push(b, operand.get(), inner, op)
@@ -279,7 +407,7 @@ private:
         continue;
       }
       // Keep the operand's order and remap the load (generic inputs only).
-      if (!generic || !op.isDpsInput(&operand))
+      if (!generic || !op.isDpsInput(&operand) || p.span != 1)
         return std::nullopt;
       remapped.push_back(operand.getOperandNumber());
       operands.push_back(operand.get());
@@ -294,7 +422,8 @@ private:
       clone->setOperands(operands);
       result = clone->getResult(0);
     } else {
-      result = buildRemappedGeneric(*b, generic, operands, remapped, *d, p);
+      result = buildRemappedGeneric(*b, generic, operands, remapped, dims[0],
+                                    p);
     }
     report.backward.push_back(describe(op));
     replaced.push_back(op);

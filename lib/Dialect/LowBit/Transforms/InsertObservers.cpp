@@ -255,7 +255,25 @@ struct InsertObserversPass
         lastArgObserver[arg.getOwner()] = op;
     };
 
-    // Inputs: one observer per distinct activation.
+    // Inputs: one observer per distinct activation. An activation that merges
+    // heads ([..., H, Dh] -> [..., H*Dh], the attention output) records H,
+    // so that its channels are planned per head and the plan can fold into
+    // the v projection through the attention.
+    auto mergedHeads = [](Value value) -> std::optional<int64_t> {
+      auto collapse = value.getDefiningOp<tensor::CollapseShapeOp>();
+      if (!collapse)
+        return std::nullopt;
+      int64_t rank = collapse.getResultType().getRank();
+      SmallVector<ReassociationIndices> groups =
+          collapse.getReassociationIndices();
+      if (collapse.getSrcType().getRank() != rank + 1 ||
+          groups.back().size() != 2)
+        return std::nullopt;
+      int64_t heads = collapse.getSrcType().getDimSize(rank - 1);
+      if (ShapedType::isDynamic(heads))
+        return std::nullopt;
+      return heads;
+    };
     for (auto [activation, index] : firstReader) {
       Linear &linear = linears[index];
       if (isObserved(activation))
@@ -263,7 +281,7 @@ struct InsertObserversPass
       std::string id = linear.weightName + ".in";
       if (claimId(id, activation, linear.matmul))
         observe(activation, id, linear.matmul.getLoc(), linear.axis,
-                std::nullopt);
+                mergedHeads(activation));
     }
 
     // Outputs of linears that are split into heads (q, k, v).

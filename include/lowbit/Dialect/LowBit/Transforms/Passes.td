@@ -9,8 +9,9 @@ def InsertObservers : Pass<"lowbit-insert-observers", "::mlir::ModuleOp"> {
   let summary = "Insert lowbit.observe on the activations that calibration measures";
   let description = [{
     Puts a `lowbit.observe` on the activation input of every linear layer
-    with a constant weight (id `<weight>.in`) and on the outputs of the q, k
-    and v projections (ids `<weight>.out`, with `heads`), following
+    with a constant weight (id `<weight>.in`; with `heads` when the input
+    merges attention heads) and on the outputs of the q, k and v
+    projections (ids `<weight>.out`, with `heads`), following
     docs/model-ir.md.
   }];
   let dependentDialects = ["::mlir::lowbit::LowBitDialect"];
@@ -60,9 +61,12 @@ def FoldReorders : Pass<"lowbit-fold-reorders", "::mlir::ModuleOp"> {
     Pushes every `lowbit.reorder` into the constants around it so that no
     reorder runs at inference time: consumer linear weights (input
     columns), producer linear weights and biases (output rows), norm gamma
-    and beta and other per-channel constants of elementwise ops. Values
-    that must keep their order (the residual stream) are read through an
-    index remap fused into the loading op. Reports where each reorder went.
+    and beta and other per-channel constants of elementwise ops, and through
+    the attention (collapse_shape, the probability-weighted sum over
+    values, expand_shape) into the v projection for head-preserving
+    permutations of the attention output. Values that must keep their order
+    (the residual stream) are read through an index remap fused into the
+    loading op. Reports where each reorder went.
   }];
   let options = [
     Option<"reportFile", "report", "std::string", /*default=*/"\"\"",
