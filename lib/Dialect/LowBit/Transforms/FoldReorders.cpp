@@ -227,6 +227,12 @@ private:
     return true;
   }
 
+public:
+  static bool usesIndexOf(linalg::LinalgOp op, unsigned d) {
+    return usesIndex(op, d);
+  }
+
+private:
   static bool usesIndex(linalg::LinalgOp op, unsigned d) {
     bool uses = false;
     op->walk([&](linalg::IndexOp index) { uses |= index.getDim() == d; });
@@ -306,6 +312,7 @@ private:
     return std::nullopt;
   }
 
+public:
   /// Restricts a permutation over axes of `sizes` to the axes in `keep`
   /// (row-major flat indices over the kept axes). Fails unless the kept
   /// coordinates of every image depend only on the kept coordinates.
@@ -338,6 +345,7 @@ private:
     return projected;
   }
 
+private:
   /// A linalg op whose result axis is a parallel loop dimension d: every
   /// operand indexed by d is permuted along its matching axis (constants
   /// gathered, single-purpose producers rebuilt, others read through an
@@ -562,6 +570,77 @@ analyzeForward(Value value, int64_t axis, std::string &why) {
   return uses;
 }
 
+/// The forward path of a permuted value to the contraction that consumes
+/// it: single-use elementwise generics whose other operands do not depend on
+/// the permuted dims, and expand_shapes, ending at a linalg op that reduces
+/// over (some of) the permuted dims.
+struct ForwardChain {
+  SmallVector<Operation *> ops;
+  linalg::LinalgOp terminal;
+  OpOperand *operand = nullptr;
+  SmallVector<unsigned> dims; // loop dims of the permuted axes in `terminal`
+  AxisPermutation p;
+};
+
+static std::optional<ForwardChain> followChain(Value value,
+                                               AxisPermutation p) {
+  ForwardChain chain;
+  while (true) {
+    if (!value.hasOneUse())
+      return std::nullopt;
+    OpOperand &use = *value.getUses().begin();
+    Operation *user = use.getOwner();
+    if (auto expand = dyn_cast<tensor::ExpandShapeOp>(user)) {
+      if (p.span != 1)
+        return std::nullopt;
+      ReassociationIndices group = expand.getReassociationIndices()[p.axis];
+      p = {group.front(), p.perm, static_cast<int64_t>(group.size())};
+      chain.ops.push_back(expand);
+      value = expand.getResult();
+      continue;
+    }
+    auto op = dyn_cast<linalg::LinalgOp>(user);
+    if (!op || !op.isDpsInput(&use) || op->getNumResults() != 1)
+      return std::nullopt;
+    AffineMap map = op.getMatchingIndexingMap(&use);
+    SmallVector<unsigned> dims;
+    for (int64_t i = 0; i < p.span; ++i) {
+      std::optional<unsigned> d = getLoopDim(map, p.axis + i);
+      if (!d)
+        return std::nullopt;
+      dims.push_back(*d);
+    }
+    bool reduces = llvm::any_of(
+        dims, [&](unsigned d) { return isReductionDim(op, d); });
+    if (reduces) {
+      chain.terminal = op;
+      chain.operand = &use;
+      chain.dims = dims;
+      chain.p = p;
+      return chain;
+    }
+    // Elementwise along the permuted dims: only this operand and the output
+    // (at the same, contiguous positions) may depend on them.
+    AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+    int64_t first = findDim(out, dims[0]);
+    if (first < 0)
+      return std::nullopt;
+    for (auto [i, d] : llvm::enumerate(dims)) {
+      if (findDim(out, d) != first + static_cast<int64_t>(i))
+        return std::nullopt;
+      for (OpOperand &other : op->getOpOperands())
+        if (&other != &use && !op.isDpsInit(&other) &&
+            findDim(op.getMatchingIndexingMap(&other), d) != -1)
+          return std::nullopt;
+      if (BackwardPusher::usesIndexOf(op, d))
+        return std::nullopt;
+    }
+    chain.ops.push_back(op);
+    p = {first, p.perm, p.span};
+    value = op->getResult(0);
+  }
+}
+
 struct FoldReordersPass
     : public mlir::lowbit::impl::FoldReordersBase<FoldReordersPass> {
   using Base::Base;
@@ -583,6 +662,7 @@ struct FoldReordersPass
     });
 
     std::vector<Report> reports;
+    foldJointPairs(pairs, reports);
     for (auto [fwd, back] : pairs) {
       Location loc = fwd.getInput().getLoc();
       reports.push_back(foldPair(fwd, back));
@@ -622,6 +702,129 @@ struct FoldReordersPass
     if (auto observe = value.getDefiningOp<ObserveOp>())
       return observe.getId().str();
     return "(unobserved value)";
+  }
+
+  /// q and k: two pairs with the same permutation whose forward paths meet
+  /// at one contraction that reduces over the permuted channels. Permuting
+  /// both operands alike leaves that contraction's sums unchanged, so both
+  /// producers write in cluster order and both reorders go away. Handled
+  /// pairs are removed from `pairs`.
+  void foldJointPairs(SmallVectorImpl<std::pair<ReorderOp, ReorderOp>> &pairs,
+                      std::vector<Report> &reports) {
+    SmallVector<std::optional<ForwardChain>> chains;
+    for (auto [fwd, back] : pairs)
+      chains.push_back(followChain(
+          back.getResult(), {static_cast<int64_t>(fwd.getAxis()),
+                             fwd.getPermutation()}));
+    SmallVector<bool> done(pairs.size(), false);
+    for (size_t i = 0; i < pairs.size(); ++i) {
+      for (size_t j = i + 1; j < pairs.size() && chains[i] && !done[i]; ++j) {
+        if (done[j] || !chains[j] ||
+            !jointFoldable(*chains[i], *chains[j], pairs[i].first,
+                           pairs[j].first))
+          continue;
+        reports.push_back(foldJoint(pairs[i], *chains[i], pairs[j],
+                                    *chains[j]));
+        done[i] = done[j] = true;
+      }
+    }
+    SmallVector<std::pair<ReorderOp, ReorderOp>> rest;
+    for (auto [pair, d] : llvm::zip_equal(pairs, done))
+      if (!d)
+        rest.push_back(pair);
+    pairs.assign(rest.begin(), rest.end());
+  }
+
+  bool jointFoldable(const ForwardChain &a, const ForwardChain &b,
+                     ReorderOp fwdA, ReorderOp fwdB) {
+    if (a.terminal != b.terminal || a.operand == b.operand ||
+        a.dims != b.dims || a.p.span != b.p.span ||
+        fwdA.getPermutation() != fwdB.getPermutation())
+      return false;
+    linalg::LinalgOp op = a.terminal;
+    // Dims seen by any other operand (or the output) must be left alone by
+    // the permutation: its projection onto them is the identity.
+    auto type = cast<RankedTensorType>(a.operand->get().getType());
+    SmallVector<int64_t> sizes;
+    for (int64_t i = 0; i < a.p.span; ++i)
+      sizes.push_back(type.getDimSize(a.p.axis + i));
+    for (OpOperand &other : op->getOpOperands()) {
+      if (&other == a.operand || &other == b.operand)
+        continue;
+      AffineMap map = op.getMatchingIndexingMap(&other);
+      SmallVector<bool> keep;
+      bool any = false;
+      for (unsigned d : a.dims) {
+        int64_t pos = findDim(map, d);
+        if (pos == -2)
+          return false;
+        keep.push_back(pos != -1);
+        any |= pos != -1;
+      }
+      if (!any)
+        continue;
+      std::optional<SmallVector<int64_t>> projected =
+          BackwardPusher::projectPermutation(fwdA.getPermutation(), sizes,
+                                             keep);
+      if (!projected)
+        return false;
+      for (auto [i, v] : llvm::enumerate(*projected))
+        if (static_cast<int64_t>(i) != v)
+          return false;
+    }
+    for (unsigned d : a.dims)
+      if (BackwardPusher::usesIndexOf(op, d))
+        return false;
+    // Both producers must be able to write in cluster order.
+    Report scratch;
+    BackwardPusher pusher(scratch);
+    AxisPermutation pa{static_cast<int64_t>(fwdA.getAxis()),
+                       fwdA.getPermutation()};
+    return pusher.canPush(fwdA.getInput(), pa, fwdA) &&
+           pusher.canPush(fwdB.getInput(), pa, fwdB);
+  }
+
+  Report foldJoint(std::pair<ReorderOp, ReorderOp> a, const ForwardChain &ca,
+                   std::pair<ReorderOp, ReorderOp> b, const ForwardChain &cb) {
+    Report report;
+    report.id = describeId(a.first.getInput()) + " + " +
+                describeId(b.first.getInput());
+    Location loc = a.first.getInput().getLoc();
+    for (auto [pair, chain] : {std::make_pair(a, &ca), std::make_pair(b, &cb)}) {
+      auto [fwd, back] = pair;
+      AxisPermutation p{static_cast<int64_t>(fwd.getAxis()),
+                        fwd.getPermutation()};
+      BackwardPusher pusher(report);
+      Value value = pusher.apply(fwd.getInput(), p, fwd);
+      // Rebuild the forward path on the permuted value.
+      Operation *previous = back;
+      for (Operation *op : chain->ops) {
+        OpBuilder builder(op);
+        Operation *clone = builder.clone(*op);
+        for (OpOperand &operand : clone->getOpOperands())
+          if (operand.get() == previous->getResult(0))
+            operand.set(value);
+        value = clone->getResult(0);
+        previous = op;
+      }
+      chain->operand->set(value);
+      linalg::LinalgOp terminal = chain->terminal;
+      report.forward.push_back(
+          BackwardPusher::describe(terminal.getOperation()) +
+          " (reads both operands in cluster order; its sums over the "
+          "channels are unchanged)");
+      for (Operation *op : llvm::reverse(chain->ops))
+        if (op->use_empty())
+          op->erase();
+      back.erase();
+      fwd.erase();
+      for (Operation *op : llvm::reverse(pusher.replaced))
+        if (op->use_empty())
+          op->erase();
+    }
+    eraseDeadConstants();
+    emitRemark(loc) << "reorders of '" << report.id << "' folded jointly";
+    return report;
   }
 
   Report foldPair(ReorderOp fwd, ReorderOp back) {

@@ -64,7 +64,10 @@ def FoldReorders : Pass<"lowbit-fold-reorders", "::mlir::ModuleOp"> {
     and beta and other per-channel constants of elementwise ops, and through
     the attention (collapse_shape, the probability-weighted sum over
     values, expand_shape) into the v projection for head-preserving
-    permutations of the attention output. Values that must keep their order
+    permutations of the attention output. Two reorders with one permutation
+    whose paths meet at a contraction over the permuted channels (q and k
+    at QK^T) fold together: both producers write in cluster order and the
+    contraction's sums are unchanged. Values that must keep their order
     (the residual stream) are read through an index remap fused into the
     loading op. Reports where each reorder went.
   }];
