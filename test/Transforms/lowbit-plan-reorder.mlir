@@ -69,6 +69,20 @@ func.func @query_key(%q: tensor<2x8xf32>, %k: tensor<2x8xf32>) -> (tensor<2x8xf3
   return %oq, %ok : tensor<2x8xf32>, tensor<2x8xf32>
 }
 
+// Rotary embeddings rotate channel pairs (2i, 2i+1): the same statistics
+// would split pairs, so q and k are left out with a remark.
+// CHECK-LABEL: func.func @rotary_pairs
+// CHECK-NOT: lowbit.reorder
+// CHECK: return
+func.func @rotary_pairs(%q: tensor<2x8xf32>, %k: tensor<2x8xf32>) -> (tensor<2x2x2x2xf32>, tensor<2x2x2x2xf32>) {
+  // expected-remark @+1 {{not reordered: 'layers.7.attention.wq.out' and 'layers.7.attention.wk.out' are rotated (RoPE) in channel pairs (2i, 2i+1) and the clustering splits pairs}}
+  %oq = lowbit.observe "layers.7.attention.wq.out" %q {heads = 2 : i64, min = array<f32: -1.0, -100.0, -1.0, -1.0, -1.0, -1.0, -100.0, -1.0>, max = array<f32: 1.0, 100.0, 1.0, 1.0, 1.0, 1.0, 100.0, 1.0>} : tensor<2x8xf32>
+  %ok = lowbit.observe "layers.7.attention.wk.out" %k {heads = 2 : i64, min = array<f32: -1.0, -1.0, -1.0, -50.0, -1.0, -1.0, -1.0, -1.0>, max = array<f32: 1.0, 1.0, 1.0, 50.0, 1.0, 1.0, 1.0, 1.0>} : tensor<2x8xf32>
+  %pq = tensor.expand_shape %oq [[0], [1, 2, 3]] output_shape [2, 2, 2, 2] : tensor<2x8xf32> into tensor<2x2x2x2xf32>
+  %pk = tensor.expand_shape %ok [[0], [1, 2, 3]] output_shape [2, 2, 2, 2] : tensor<2x8xf32> into tensor<2x2x2x2xf32>
+  return %pq, %pk : tensor<2x2x2x2xf32>, tensor<2x2x2x2xf32>
+}
+
 // Grouped-query attention (OPT-style names, k observed first): 4 query
 // heads read 2 key heads of 2 channels. Key head 0's features merge query
 // heads 0 and 1 (channel 0 of query head 1 has range 30), so key head 0 and

@@ -157,7 +157,8 @@ bool isElementwiseIn(linalg::GenericOp op, OpOperand &use) {
 }
 
 /// The head count of `value` when it is split into heads: the first
-/// `tensor.expand_shape` that splits its last dimension into [H, Dh], reached
+/// `tensor.expand_shape` that splits its last dimension into [H, Dh] (or
+/// [H, Dh/2, 2] for rotary embeddings), reached
 /// directly or through elementwise ops (at most a few steps away).
 std::optional<int64_t> findHeads(Value value) {
   constexpr int kMaxDepth = 6;
@@ -174,10 +175,17 @@ std::optional<int64_t> findHeads(Value value) {
         int64_t rank = expand.getSrcType().getRank();
         SmallVector<ReassociationIndices> groups =
             expand.getReassociationIndices();
-        if (expand.getResultType().getRank() != rank + 1 ||
-            groups.back().size() != 2)
+        // [H, Dh], or [H, Dh/2, 2] where RoPE splits heads into channel
+        // pairs.
+        auto resultType = expand.getResultType();
+        bool heads2 = resultType.getRank() == rank + 1 &&
+                      groups.back().size() == 2;
+        bool ropePairs = resultType.getRank() == rank + 2 &&
+                         groups.back().size() == 3 &&
+                         resultType.getDimSize(rank + 1) == 2;
+        if (!heads2 && !ropePairs)
           continue;
-        int64_t heads = expand.getResultType().getDimSize(rank - 1);
+        int64_t heads = resultType.getDimSize(rank - 1);
         if (!ShapedType::isDynamic(heads))
           return heads;
         continue;

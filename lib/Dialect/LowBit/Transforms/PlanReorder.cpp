@@ -42,6 +42,9 @@
 #include "lowbit/Calibration/KMeans.h"
 #include "lowbit/Dialect/LowBit/IR/LowBitOps.h"
 
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 
@@ -135,6 +138,39 @@ private:
                              llvm::DenseMap<Operation *, Planned> &plans);
 };
 
+/// True when `value` is split into RoPE channel pairs: it reaches (directly
+/// or through elementwise ops) a `tensor.expand_shape` whose last group ends
+/// in a dimension of 2 ([..., H, Dh/2, 2]).
+static bool splitsIntoRotaryPairs(Value value) {
+  SmallVector<std::pair<Value, int>> worklist = {{value, 0}};
+  while (!worklist.empty()) {
+    auto [current, depth] = worklist.pop_back_val();
+    for (Operation *user : current.getUsers()) {
+      if (auto expand = dyn_cast<tensor::ExpandShapeOp>(user)) {
+        if (expand.getReassociationIndices().back().size() >= 3 &&
+            expand.getResultType().getShape().back() == 2)
+          return true;
+        continue;
+      }
+      if (depth < 6 && user->getNumResults() == 1 &&
+          isa<linalg::GenericOp, ReorderOp, ObserveOp>(user))
+        worklist.push_back({user->getResult(0), depth + 1});
+    }
+  }
+  return false;
+}
+
+/// True when the permutation maps every channel pair (2i, 2i+1) onto a
+/// pair (2j, 2j+1), in order: rotary embeddings stay correct.
+static bool keepsPairs(ArrayRef<int64_t> perm) {
+  if (perm.size() % 2)
+    return false;
+  for (size_t i = 0; i < perm.size(); i += 2)
+    if (perm[i] % 2 || perm[i + 1] != perm[i] + 1)
+      return false;
+  return true;
+}
+
 LogicalResult
 PlanReorderPass::planQueryKey(ObserveOp q, ObserveOp k,
                               llvm::DenseMap<Operation *, Planned> &plans) {
@@ -225,6 +261,22 @@ void PlanReorderPass::runOnOperation() {
         ObserveOp k = partner->second ? other : op;
         if (failed(planQueryKey(q, k, plans))) {
           failedAny = true;
+          continue;
+        }
+        // RoPE rotates channel pairs with a per-pair frequency: a plan that
+        // splits a pair would change the model, so q and k are left out.
+        if ((splitsIntoRotaryPairs(q.getResult()) ||
+             splitsIntoRotaryPairs(k.getResult())) &&
+            (!keepsPairs(plans[q].plan.permutation) ||
+             !keepsPairs(plans[k].plan.permutation))) {
+          q.emitRemark() << "not reordered: '" << q.getId() << "' and '"
+                         << k.getId()
+                         << "' are rotated (RoPE) in channel pairs (2i, 2i+1) "
+                            "and the clustering splits pairs";
+          plans.erase(q);
+          plans.erase(k);
+          refused.insert(q);
+          refused.insert(k);
           continue;
         }
         refused.erase(other);

@@ -40,7 +40,10 @@ def PlanReorder : Pass<"lowbit-plan-reorder", "::mlir::ModuleOp"> {
     (k-means++ initialisation, seeded, several restarts) on the points
     [max, min] (per head for q/k and v) and inserts a `lowbit.reorder` of
     the observed value that sorts channels by cluster, with the cluster
-    sizes in `cluster_sizes`.
+    sizes in `cluster_sizes`, followed by its inverse (the program is
+    unchanged until `lowbit-fold-reorders`). q and k share one permutation;
+    where rotary embeddings rotate channel pairs (2i, 2i+1) and the plan
+    would split a pair, q and k are left out with a remark.
   }];
   let options = [
     Option<"clusters", "clusters", "int64_t", /*default=*/"32",
