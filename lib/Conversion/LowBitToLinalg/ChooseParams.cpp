@@ -178,6 +178,18 @@ static BlockStats emitGranularityStats(OpBuilder &b, Location loc, Value x,
   return emitBlockStats(b, loc, x, spec);
 }
 
+/// max(|lo|, |hi|) of a block's finite range, 0 when the block had no
+/// finite element (lo = +inf > hi = -inf).
+static Value emitFiniteAbsMax(OpBuilder &b, Location loc, Value lo, Value hi) {
+  Value amax = arith::MaximumFOp::create(b, loc, math::AbsFOp::create(b, loc, lo),
+                                         math::AbsFOp::create(b, loc, hi));
+  Value some =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLE, lo, hi);
+  Value zero =
+      arith::ConstantFloatOp::create(b, loc, b.getF32Type(), APFloat(0.0f));
+  return arith::SelectOp::create(b, loc, some, amax, zero);
+}
+
 static Value f64Const(OpBuilder &b, Location loc, double v) {
   return arith::ConstantFloatOp::create(b, loc, b.getF64Type(), APFloat(v));
 }
@@ -294,13 +306,9 @@ SmallVector<Value> codegen::emitChooseParams(OpBuilder &b,
         b, loc, tensor::getMixedSizes(b, loc, all.min), b.getF32Type(),
         [&](OpBuilder &nb, Location l, ArrayRef<Value> idx) -> Value {
           Value lo = at(nb, l, all.min, idx), hi = at(nb, l, all.max, idx);
-          Value amax = arith::MaximumFOp::create(
-              nb, l, math::AbsFOp::create(nb, l, lo), math::AbsFOp::create(nb, l, hi));
-          Value some = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OLE,
-                                             lo, hi);
           Value zeroF = arith::ConstantFloatOp::create(nb, l, nb.getF32Type(),
                                                        APFloat(0.0f));
-          amax = arith::SelectOp::create(nb, l, some, amax, zeroF);
+          Value amax = emitFiniteAbsMax(nb, l, lo, hi);
           Value g = arith::DivFOp::create(
               nb, l, amax,
               arith::ConstantFloatOp::create(nb, l, nb.getF32Type(),
@@ -324,13 +332,7 @@ SmallVector<Value> codegen::emitChooseParams(OpBuilder &b,
         b, loc, grid, scaleType,
         [&](OpBuilder &nb, Location l, ArrayRef<Value> idx) -> Value {
           Value lo = at(nb, l, stats.min, idx), hi = at(nb, l, stats.max, idx);
-          Value amax = arith::MaximumFOp::create(
-              nb, l, math::AbsFOp::create(nb, l, lo), math::AbsFOp::create(nb, l, hi));
-          Value some = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OLE,
-                                             lo, hi);
-          Value zeroF = arith::ConstantFloatOp::create(nb, l, nb.getF32Type(),
-                                                       APFloat(0.0f));
-          amax = arith::SelectOp::create(nb, l, some, amax, zeroF);
+          Value amax = emitFiniteAbsMax(nb, l, lo, hi);
           Value zeroI8 = arith::ConstantIntOp::create(nb, l, nb.getI8Type(), 0);
           Value hasInf = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ne,
                                                at(nb, l, stats.hasInf, idx),

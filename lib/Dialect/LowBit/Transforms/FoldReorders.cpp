@@ -265,6 +265,23 @@ private:
     return permuted.getResult();
   }
 
+  /// Pushes `srcPermutation` into the source of a reshape (operand 0) and
+  /// rebuilds the reshape on the permuted source.
+  std::optional<Value> pushThroughReshape(OpBuilder *b, Operation *op,
+                                          AxisPermutation srcPermutation) {
+    std::optional<Value> src =
+        push(b, op->getOperand(0), srcPermutation, op);
+    if (!src || !b)
+      return src ? std::optional<Value>(op->getResult(0)) : std::nullopt;
+    OpBuilder::InsertionGuard guard(*b);
+    b->setInsertionPoint(op);
+    Operation *clone = b->clone(*op);
+    clone->setOperand(0, *src);
+    report.backward.push_back(describe(op));
+    replaced.push_back(op);
+    return clone->getResult(0);
+  }
+
   /// collapse_shape merging [H, Dh] into one channel axis: the channel
   /// permutation becomes a permutation of the merged source axes.
   std::optional<Value> pushThroughCollapse(OpBuilder *b,
@@ -275,16 +292,7 @@ private:
     ReassociationIndices group = op.getReassociationIndices()[p.axis];
     AxisPermutation inner{group.front(), p.perm,
                           static_cast<int64_t>(group.size())};
-    std::optional<Value> src = push(b, op.getSrc(), inner, op);
-    if (!src || !b)
-      return src ? std::optional<Value>(op.getResult()) : std::nullopt;
-    OpBuilder::InsertionGuard guard(*b);
-    b->setInsertionPoint(op);
-    auto clone = cast<tensor::CollapseShapeOp>(b->clone(*op));
-    clone.getSrcMutable().assign(*src);
-    report.backward.push_back(describe(op.getOperation()));
-    replaced.push_back(op);
-    return clone.getResult();
+    return pushThroughReshape(b, op, inner);
   }
 
   /// expand_shape splitting a channel axis into [H, Dh]: a permutation of
@@ -297,17 +305,8 @@ private:
       if (group.front() != p.axis ||
           static_cast<int64_t>(group.size()) != p.span)
         continue;
-      AxisPermutation inner{static_cast<int64_t>(srcAxis), p.perm, 1};
-      std::optional<Value> src = push(b, op.getSrc(), inner, op);
-      if (!src || !b)
-        return src ? std::optional<Value>(op.getResult()) : std::nullopt;
-      OpBuilder::InsertionGuard guard(*b);
-      b->setInsertionPoint(op);
-      auto clone = cast<tensor::ExpandShapeOp>(b->clone(*op));
-      clone.getSrcMutable().assign(*src);
-      report.backward.push_back(describe(op.getOperation()));
-      replaced.push_back(op);
-      return clone.getResult();
+      return pushThroughReshape(
+          b, op, {static_cast<int64_t>(srcAxis), p.perm, 1});
     }
     return std::nullopt;
   }
