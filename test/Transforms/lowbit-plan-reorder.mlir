@@ -69,14 +69,24 @@ func.func @query_key(%q: tensor<2x8xf32>, %k: tensor<2x8xf32>) -> (tensor<2x8xf3
   return %oq, %ok : tensor<2x8xf32>, tensor<2x8xf32>
 }
 
-// Rotary embeddings rotate channel pairs (2i, 2i+1): the same statistics
-// would split pairs, so q and k are left out with a remark.
+// Rotary embeddings rotate channel pairs (2i, 2i+1): every pair is one
+// point with its two channels' merged ranges, so whole pairs move and each
+// keeps its order. In head 0, pair 0 holds q's outlier channel 1 (qmax 100)
+// and pair 1 k's channel 3 (kmax 50): pair 1 sorts first. Clustering single
+// channels would have split both pairs (compare @query_key).
 // CHECK-LABEL: func.func @rotary_pairs
-// CHECK-NOT: lowbit.reorder
-// CHECK: return
+// CHECK: %[[Q:.*]] = lowbit.observe "layers.7.attention.wq.out"
+// CHECK-NEXT: %[[RQ:.*]] = lowbit.reorder %[[Q]] axis 1 permutation [2, 3, 0, 1, 4, 5, 6, 7] {cluster_sizes = array<i64: 2, 2, 2, 2>}
+// CHECK-NEXT: %[[BQ:.*]] = lowbit.reorder %[[RQ]] axis 1 permutation [2, 3, 0, 1, 4, 5, 6, 7] :
+// CHECK: %[[K:.*]] = lowbit.observe "layers.7.attention.wk.out"
+// CHECK-NEXT: %[[RK:.*]] = lowbit.reorder %[[K]] axis 1 permutation [2, 3, 0, 1, 4, 5, 6, 7] {cluster_sizes = array<i64: 2, 2, 2, 2>}
+// CHECK-NEXT: %[[BK:.*]] = lowbit.reorder %[[RK]] axis 1 permutation [2, 3, 0, 1, 4, 5, 6, 7] :
+// CHECK: tensor.expand_shape %[[BQ]]
+// CHECK: tensor.expand_shape %[[BK]]
 func.func @rotary_pairs(%q: tensor<2x8xf32>, %k: tensor<2x8xf32>) -> (tensor<2x2x2x2xf32>, tensor<2x2x2x2xf32>) {
-  // expected-remark @+1 {{not reordered: 'layers.7.attention.wq.out' and 'layers.7.attention.wk.out' are rotated (RoPE) in channel pairs (2i, 2i+1) and the clustering splits pairs}}
+  // expected-remark @+1 {{'layers.7.attention.wq.out': 8 channels in 4 clusters (2 heads of 4 channels, clustered per head; RoPE pairs kept together), permutation shared with 'layers.7.attention.wk.out', sizes [2, 2, 2, 2]}}
   %oq = lowbit.observe "layers.7.attention.wq.out" %q {heads = 2 : i64, min = array<f32: -1.0, -100.0, -1.0, -1.0, -1.0, -1.0, -100.0, -1.0>, max = array<f32: 1.0, 100.0, 1.0, 1.0, 1.0, 1.0, 100.0, 1.0>} : tensor<2x8xf32>
+  // expected-remark @+1 {{'layers.7.attention.wk.out': 8 channels in 4 clusters (2 heads of 4 channels, clustered per head; RoPE pairs kept together), permutation shared with 'layers.7.attention.wq.out', sizes [2, 2, 2, 2]}}
   %ok = lowbit.observe "layers.7.attention.wk.out" %k {heads = 2 : i64, min = array<f32: -1.0, -1.0, -1.0, -50.0, -1.0, -1.0, -1.0, -1.0>, max = array<f32: 1.0, 1.0, 1.0, 50.0, 1.0, 1.0, 1.0, 1.0>} : tensor<2x8xf32>
   %pq = tensor.expand_shape %oq [[0], [1, 2, 3]] output_shape [2, 2, 2, 2] : tensor<2x8xf32> into tensor<2x2x2x2xf32>
   %pk = tensor.expand_shape %ok [[0], [1, 2, 3]] output_shape [2, 2, 2, 2] : tensor<2x8xf32> into tensor<2x2x2x2xf32>
@@ -101,6 +111,38 @@ func.func @grouped_query(%q: tensor<2x8xf32>, %k: tensor<2x4xf32>) -> (tensor<2x
   // expected-remark @+1 {{'layers.1.self_attn.q_proj.out': 8 channels in 8 clusters (4 heads of 2 channels, clustered per head), permutation shared with 'layers.1.self_attn.k_proj.out', sizes [1, 1, 1, 1, 1, 1, 1, 1]}}
   %oq = lowbit.observe "layers.1.self_attn.q_proj.out" %q {heads = 4 : i64, min = array<f32: -1.0, -1.0, -30.0, -1.0, -1.0, -1.0, -1.0, -1.0>, max = array<f32: 1.0, 1.0, 30.0, 1.0, 1.0, 1.0, 1.0, 1.0>} : tensor<2x8xf32>
   return %oq, %ok : tensor<2x8xf32>, tensor<2x4xf32>
+}
+
+// R3 with grouped-query attention: two query heads read one value head
+// (`h floordiv 2`), so they share one permutation, planned on their merged
+// ranges: channel 0 is wide in head 0 only, yet both heads move it last
+// (head 1 alone has two equal channels and would keep its order). The
+// value projection's own observer is not planned: folding the attention
+// output's plan reorders v.
+// CHECK-LABEL: func.func @grouped_value_heads
+// CHECK: %[[V:.*]] = lowbit.observe "layers.4.attention.wv.out"
+// CHECK-NOT: lowbit.reorder
+// CHECK: %[[O:.*]] = lowbit.observe "layers.4.attention.wo.in"
+// CHECK-NEXT: %[[R:.*]] = lowbit.reorder %[[O]] axis 1 permutation [1, 0, 3, 2] {cluster_sizes = array<i64: 1, 1, 1, 1>}
+// CHECK-NEXT: lowbit.reorder %[[R]] axis 1 permutation [1, 0, 3, 2] :
+func.func @grouped_value_heads(%p: tensor<2x3x3xf32>, %v: tensor<3x2xf32>) -> tensor<3x4xf32> {
+  // expected-remark @+1 {{'layers.4.attention.wv.out': not planned on its own: the per-head plan of 'layers.4.attention.wo.in' (R3) reorders its channels when folded}}
+  %ov = lowbit.observe "layers.4.attention.wv.out" %v {heads = 1 : i64, min = array<f32: -10.0, -1.0>, max = array<f32: 10.0, 1.0>} : tensor<3x2xf32>
+  %vh = tensor.expand_shape %ov [[0], [1, 2]] output_shape [3, 1, 2] : tensor<3x2xf32> into tensor<3x1x2xf32>
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<3x2x2xf32>
+  %init = linalg.fill ins(%z : f32) outs(%e : tensor<3x2x2xf32>) -> tensor<3x2x2xf32>
+  %a = linalg.generic {indexing_maps = [affine_map<(i, h, d, j) -> (h, i, j)>, affine_map<(i, h, d, j) -> (j, h floordiv 2, d)>, affine_map<(i, h, d, j) -> (i, h, d)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%p, %vh : tensor<2x3x3xf32>, tensor<3x1x2xf32>) outs(%init : tensor<3x2x2xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %m = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<3x2x2xf32>
+  %c = tensor.collapse_shape %a [[0], [1, 2]] : tensor<3x2x2xf32> into tensor<3x4xf32>
+  // expected-remark @+1 {{'layers.4.attention.wo.in': 4 channels in 4 clusters (2 heads of 2 channels, clustered per head; groups of 2 heads reading one value head share a permutation), sizes [1, 1, 1, 1]}}
+  %oo = lowbit.observe "layers.4.attention.wo.in" %c {heads = 2 : i64, min = array<f32: -10.0, -1.0, -1.0, -1.0>, max = array<f32: 10.0, 1.0, 1.0, 1.0>} : tensor<3x4xf32>
+  return %oo : tensor<3x4xf32>
 }
 
 // A q observer without its k partner is not reordered (QK^T would change);

@@ -143,6 +143,192 @@ static bool isParallelDim(linalg::LinalgOp op, unsigned d) {
   return op.getIteratorTypesArray()[d] == utils::IteratorType::parallel;
 }
 
+/// True when the body of `op` reads `linalg.index d`.
+static bool opUsesIndex(linalg::LinalgOp op, unsigned d) {
+  bool uses = false;
+  op->walk([&](linalg::IndexOp index) { uses |= index.getDim() == d; });
+  return uses;
+}
+
+/// A permutation of a subspace of a linalg op's iteration space: the loop
+/// dimensions `dims` of extents `sizes`, points flattened in row-major
+/// order. The rewritten op computes at point x what the original op
+/// computed at point perm[x] (the convention of AxisPermutation).
+struct LoopPermutation {
+  SmallVector<unsigned> dims;
+  SmallVector<int64_t> sizes;
+  ArrayRef<int64_t> perm;
+  unsigned numLoops = 0;
+
+  /// The coordinates of all loops (0 outside `dims`) at point `flat`.
+  SmallVector<int64_t> point(int64_t flat) const {
+    SmallVector<int64_t> loops(numLoops, 0);
+    for (int64_t i = dims.size() - 1; i >= 0; --i) {
+      loops[dims[i]] = flat % sizes[i];
+      flat /= sizes[i];
+    }
+    return loops;
+  }
+
+  bool dependsOn(AffineExpr expr) const {
+    return llvm::any_of(dims, [&](unsigned d) { return expr.isFunctionOfDim(d); });
+  }
+
+  /// True when some point changes its coordinate along loop `d`.
+  bool moves(unsigned d) const {
+    for (auto [x, image] : llvm::enumerate(perm))
+      if (point(x)[d] != point(image)[d])
+        return true;
+    return false;
+  }
+};
+
+/// The permutation of the loops that read the axes [p.axis, p.axis + p.span)
+/// of `operand` with plain, distinct loop dimensions (nullopt otherwise).
+static std::optional<LoopPermutation>
+getLoopPermutation(linalg::LinalgOp op, OpOperand &operand, AxisPermutation p) {
+  AffineMap map = op.getMatchingIndexingMap(&operand);
+  auto type = cast<RankedTensorType>(operand.get().getType());
+  LoopPermutation s;
+  s.perm = p.perm;
+  s.numLoops = op.getNumLoops();
+  for (int64_t i = 0; i < p.span; ++i) {
+    std::optional<unsigned> d = getLoopDim(map, p.axis + i);
+    if (!d || llvm::is_contained(s.dims, *d))
+      return std::nullopt;
+    s.dims.push_back(*d);
+    s.sizes.push_back(type.getDimSize(p.axis + i));
+  }
+  return s;
+}
+
+/// The flat index over axes of extents `axisSizes` of the results at
+/// `positions` of `map` at loop coordinates `loops`; -1 when out of range.
+static int64_t evaluateAxes(AffineMap map, ArrayRef<int64_t> positions,
+                            ArrayRef<int64_t> axisSizes,
+                            ArrayRef<int64_t> loops) {
+  SmallVector<int64_t> values = map.compose(loops);
+  int64_t flat = 0;
+  for (auto [pos, size] : llvm::zip_equal(positions, axisSizes)) {
+    int64_t v = values[pos];
+    if (v < 0 || v >= size)
+      return -1;
+    flat = flat * size + v;
+  }
+  return flat;
+}
+
+/// The positions of `map`'s results that depend on the loops of `s`, which
+/// must be contiguous and depend on no other loop (nullopt otherwise).
+static std::optional<SmallVector<int64_t>>
+getPermutedPositions(AffineMap map, const LoopPermutation &s) {
+  SmallVector<int64_t> positions;
+  for (auto [pos, expr] : llvm::enumerate(map.getResults())) {
+    if (!s.dependsOn(expr))
+      continue;
+    for (unsigned d = 0; d < map.getNumDims(); ++d)
+      if (!llvm::is_contained(s.dims, d) && expr.isFunctionOfDim(d))
+        return std::nullopt;
+    if (!positions.empty() &&
+        positions.back() + 1 != static_cast<int64_t>(pos))
+      return std::nullopt;
+    positions.push_back(pos);
+  }
+  return positions;
+}
+
+/// For an operand read with `map` (axes at `positions`, of extents
+/// `axisSizes`), the table T with T[(x_extra, M(x))] = M(perm[x]) over
+/// every point x, where x_extra are the coordinates of the loops
+/// `s.dims[extra[i]]` (flattened before M's index). Nullopt when some entry
+/// is ambiguous or never reached. With no `extra` this is the permutation
+/// the operand must undergo so that the op reads what it read before.
+static std::optional<SmallVector<int64_t>>
+getInducedTable(AffineMap map, ArrayRef<int64_t> positions,
+                ArrayRef<int64_t> axisSizes, const LoopPermutation &s,
+                ArrayRef<unsigned> extra = {}) {
+  int64_t axesSize = 1, extraSize = 1;
+  for (int64_t size : axisSizes)
+    axesSize *= size;
+  for (unsigned e : extra)
+    extraSize *= s.sizes[e];
+  SmallVector<int64_t> table(extraSize * axesSize, -1);
+  for (auto [x, image] : llvm::enumerate(s.perm)) {
+    SmallVector<int64_t> loops = s.point(x);
+    int64_t from = evaluateAxes(map, positions, axisSizes, loops);
+    int64_t to = evaluateAxes(map, positions, axisSizes, s.point(image));
+    if (from < 0 || to < 0)
+      return std::nullopt;
+    int64_t key = 0;
+    for (unsigned e : extra)
+      key = key * s.sizes[e] + loops[s.dims[e]];
+    key = key * axesSize + from;
+    if (table[key] != -1 && table[key] != to)
+      return std::nullopt;
+    table[key] = to;
+  }
+  if (llvm::is_contained(table, -1))
+    return std::nullopt;
+  return table;
+}
+
+/// getInducedTable without extra loops, when it is a permutation.
+static std::optional<SmallVector<int64_t>>
+getInducedPermutation(AffineMap map, ArrayRef<int64_t> positions,
+                      ArrayRef<int64_t> axisSizes, const LoopPermutation &s) {
+  std::optional<SmallVector<int64_t>> table =
+      getInducedTable(map, positions, axisSizes, s);
+  if (!table)
+    return std::nullopt;
+  SmallVector<bool> seen(table->size(), false);
+  for (int64_t v : *table) {
+    if (seen[v])
+      return std::nullopt;
+    seen[v] = true;
+  }
+  return table;
+}
+
+/// True when an operand read with `map` at `positions` (extents
+/// `axisSizes`) and permuted by `perm` along those axes gives the op, at
+/// every point x, what it read at perm[x] before: perm[M(x)] = M(s(x)).
+/// Reads at constant positions (RoPE's even/odd members) are allowed.
+static bool readsConsistently(AffineMap map, ArrayRef<int64_t> positions,
+                              ArrayRef<int64_t> axisSizes,
+                              const LoopPermutation &s,
+                              ArrayRef<int64_t> perm) {
+  for (auto [pos, expr] : llvm::enumerate(map.getResults())) {
+    bool inside = llvm::is_contained(positions, static_cast<int64_t>(pos));
+    for (unsigned d = 0; d < map.getNumDims(); ++d)
+      if (expr.isFunctionOfDim(d) &&
+          llvm::is_contained(s.dims, d) != inside)
+        return false;
+  }
+  for (auto [x, image] : llvm::enumerate(s.perm)) {
+    int64_t from = evaluateAxes(map, positions, axisSizes, s.point(x));
+    int64_t to = evaluateAxes(map, positions, axisSizes, s.point(image));
+    if (from < 0 || to < 0 || perm[from] != to)
+      return false;
+  }
+  return true;
+}
+
+static bool isIdentity(ArrayRef<int64_t> perm) {
+  for (auto [i, v] : llvm::enumerate(perm))
+    if (static_cast<int64_t>(i) != v)
+      return false;
+  return true;
+}
+
+static SmallVector<int64_t> getAxisSizes(Value value,
+                                         ArrayRef<int64_t> positions) {
+  auto type = cast<RankedTensorType>(value.getType());
+  SmallVector<int64_t> sizes;
+  for (int64_t pos : positions)
+    sizes.push_back(type.getDimSize(pos));
+  return sizes;
+}
+
 /// Records what happened to one planned reorder.
 struct Report {
   std::string id;
@@ -150,6 +336,95 @@ struct Report {
   std::vector<std::string> forward;  // what absorbed P^-1
   std::string failure;               // why the pair was cancelled
 };
+
+static std::string describeOp(Operation *op) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << "'" << op->getName() << "' at " << op->getLoc();
+  return s;
+}
+
+static std::string describeValue(Value value) {
+  std::string name = getConstantName(value);
+  if (!name.empty())
+    return "weight " + name;
+  if (Operation *def = value.getDefiningOp())
+    return describeOp(def);
+  return "block argument";
+}
+
+/// An input of a generic read through an index remap: along loop `dim`, at
+/// iteration i, it is read at perm[i] instead of i.
+struct RemappedOperand {
+  unsigned operand;
+  unsigned dim;
+  ArrayRef<int64_t> perm;
+};
+
+/// Rebuilds `op` with the inputs listed in `remapped` read inside the body
+/// (`tensor.extract` at their indexing map's indices, remapped through an
+/// i32 table) instead of through an indexing map: the reorder is fused into
+/// the load. `operands` replace op's operands.
+static linalg::GenericOp
+buildRemappedGeneric(OpBuilder &b, linalg::GenericOp op,
+                     ArrayRef<Value> operands,
+                     ArrayRef<RemappedOperand> remapped,
+                     std::vector<std::string> &log) {
+  Location loc = op.getLoc();
+  auto find = [&](unsigned i) -> const RemappedOperand * {
+    for (const RemappedOperand &r : remapped)
+      if (r.operand == i)
+        return &r;
+    return nullptr;
+  };
+  SmallVector<Value> inputs, outputs;
+  SmallVector<AffineMap> maps;
+  SmallVector<AffineMap> oldMaps = op.getIndexingMapsArray();
+  for (auto [i, value] : llvm::enumerate(operands)) {
+    if (find(i))
+      continue;
+    (static_cast<int64_t>(i) < op.getNumDpsInputs() ? inputs : outputs)
+        .push_back(value);
+    maps.push_back(oldMaps[i]);
+  }
+  auto generic = linalg::GenericOp::create(b, loc, op->getResultTypes(),
+                                           inputs, outputs, maps,
+                                           op.getIteratorTypesArray());
+  Block *oldBody = op.getBody();
+  Block *body = b.createBlock(&generic.getRegion());
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(body);
+  IRMapping mapping;
+  for (auto [i, arg] : llvm::enumerate(oldBody->getArguments()))
+    if (!find(i))
+      mapping.map(arg, body->addArgument(arg.getType(), arg.getLoc()));
+  for (const RemappedOperand &r : remapped) {
+    Value source = operands[r.operand];
+    AffineMap map = oldMaps[r.operand];
+    std::vector<int32_t> perm(r.perm.begin(), r.perm.end());
+    auto permType = RankedTensorType::get({static_cast<int64_t>(perm.size())},
+                                          b.getI32Type());
+    Value table = arith::ConstantOp::create(
+        b, loc, DenseIntElementsAttr::get(permType, ArrayRef<int32_t>(perm)));
+    SmallVector<Value> indices;
+    for (AffineExpr expr : map.getResults()) {
+      unsigned dim = cast<AffineDimExpr>(expr).getPosition();
+      Value index = linalg::IndexOp::create(b, loc, dim);
+      if (dim == r.dim) {
+        Value entry = tensor::ExtractOp::create(b, loc, table, index);
+        index = arith::IndexCastOp::create(b, loc, b.getIndexType(), entry);
+      }
+      indices.push_back(index);
+    }
+    mapping.map(oldBody->getArgument(r.operand),
+                tensor::ExtractOp::create(b, loc, source, indices));
+    log.push_back("index remap of " + describeValue(source) +
+                  " fused into the load of " + describeOp(op));
+  }
+  for (Operation &inner : oldBody->getOperations())
+    b.clone(inner, mapping);
+  return generic;
+}
 
 /// Pushes permutations backward through producers (see file comment).
 class BackwardPusher {
@@ -221,22 +496,10 @@ private:
         if (&other != &use &&
             findDim(linalgOp.getMatchingIndexingMap(&other), *d) != -1)
           return false;
-      if (usesIndex(linalgOp, *d))
+      if (opUsesIndex(linalgOp, *d))
         return false;
     }
     return true;
-  }
-
-public:
-  static bool usesIndexOf(linalg::LinalgOp op, unsigned d) {
-    return usesIndex(op, d);
-  }
-
-private:
-  static bool usesIndex(linalg::LinalgOp op, unsigned d) {
-    bool uses = false;
-    op->walk([&](linalg::IndexOp index) { uses |= index.getDim() == d; });
-    return uses;
   }
 
   std::optional<Value> pushThroughObserve(OpBuilder *b, ObserveOp observe,
@@ -311,112 +574,66 @@ private:
     return std::nullopt;
   }
 
-public:
-  /// Restricts a permutation over axes of `sizes` to the axes in `keep`
-  /// (row-major flat indices over the kept axes). Fails unless the kept
-  /// coordinates of every image depend only on the kept coordinates.
-  static std::optional<SmallVector<int64_t>>
-  projectPermutation(ArrayRef<int64_t> perm, ArrayRef<int64_t> sizes,
-                     ArrayRef<bool> keep) {
-    int64_t keptSize = 1;
-    for (auto [size, k] : llvm::zip_equal(sizes, keep))
-      if (k)
-        keptSize *= size;
-    SmallVector<int64_t> projected(keptSize, -1);
-    auto keptIndex = [&](int64_t flat) {
-      int64_t index = 0;
-      SmallVector<int64_t> coords(sizes.size());
-      for (int64_t d = sizes.size() - 1; d >= 0; --d) {
-        coords[d] = flat % sizes[d];
-        flat /= sizes[d];
-      }
-      for (auto [d, c] : llvm::enumerate(coords))
-        if (keep[d])
-          index = index * sizes[d] + c;
-      return index;
-    };
-    for (auto [i, image] : llvm::enumerate(perm)) {
-      int64_t from = keptIndex(i), to = keptIndex(image);
-      if (projected[from] != -1 && projected[from] != to)
-        return std::nullopt;
-      projected[from] = to;
-    }
-    return projected;
-  }
-
-private:
-  /// A linalg op whose result axis is a parallel loop dimension d: every
-  /// operand indexed by d is permuted along its matching axis (constants
-  /// gathered, single-purpose producers rebuilt, others read through an
-  /// index remap); operands not indexed by d are untouched.
+  /// A linalg op whose result axes [p.axis, p.axis + p.span) are parallel
+  /// loops L: the op is rebuilt to compute at every point of L what it
+  /// computed at the permuted point. Every operand that depends on L gets
+  /// the permutation this induces on its axes (a `d floordiv g` read, as of
+  /// v by the query heads of grouped-query attention, induces the
+  /// permutation of the value heads, which exists when the query heads of a
+  /// group share one), and is gathered (constants), rebuilt (single-purpose
+  /// producers) or read through an index remap; operands whose induced
+  /// permutation is the identity are untouched.
   std::optional<Value> pushThroughLinalg(OpBuilder *b, linalg::LinalgOp op,
                                          AxisPermutation p) {
     OpOperand *init = op.getDpsInitOperand(0);
-    AffineMap initMap = op.getMatchingIndexingMap(init);
-    SmallVector<unsigned> dims;
-    SmallVector<int64_t> sizes;
-    auto initType = cast<RankedTensorType>(init->get().getType());
-    for (int64_t i = 0; i < p.span; ++i) {
-      std::optional<unsigned> d = getLoopDim(initMap, p.axis + i);
-      if (!d || !isParallelDim(op, *d) || usesIndex(op, *d))
+    std::optional<LoopPermutation> s = getLoopPermutation(op, *init, p);
+    if (!s)
+      return std::nullopt;
+    for (unsigned d : s->dims)
+      if (!isParallelDim(op, d) || (opUsesIndex(op, d) && s->moves(d)))
         return std::nullopt;
-      dims.push_back(*d);
-      sizes.push_back(initType.getDimSize(p.axis + i));
-    }
     auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
     SmallVector<Value> operands;
-    SmallVector<unsigned> remapped; // inputs read through an index remap
-    SmallVector<SmallVector<int64_t>> projections; // keeps ArrayRefs alive
-    projections.reserve(op->getNumOperands());
+    SmallVector<RemappedOperand> remapped;
+    SmallVector<SmallVector<int64_t>> induced; // keeps ArrayRefs alive
+    induced.reserve(op->getNumOperands());
     for (OpOperand &operand : op->getOpOperands()) {
       AffineMap map = op.getMatchingIndexingMap(&operand);
-      SmallVector<int64_t> positions;
-      SmallVector<bool> keep;
-      for (unsigned d : dims) {
-        int64_t pos = findDim(map, d);
-        if (pos == -2)
-          return std::nullopt;
-        keep.push_back(pos != -1);
-        if (pos != -1)
-          positions.push_back(pos);
-      }
-      if (positions.empty() ||
+      std::optional<SmallVector<int64_t>> positions =
+          getPermutedPositions(map, *s);
+      if (!positions)
+        return std::nullopt;
+      if (positions->empty() ||
           (op.isDpsInit(&operand) && isPermutationInvariant(operand.get()))) {
         operands.push_back(operand.get());
         continue;
       }
-      // The operand's axes along the permuted loop dims, in order.
-      for (auto [i, pos] : llvm::enumerate(positions))
-        if (pos != positions.front() + static_cast<int64_t>(i))
-          return std::nullopt;
-      ArrayRef<int64_t> perm = p.perm;
-      if (positions.size() != dims.size()) {
-        std::optional<SmallVector<int64_t>> projected =
-            projectPermutation(p.perm, sizes, keep);
-        if (!projected)
-          return std::nullopt;
-        bool identity = true;
-        for (auto [i, v] : llvm::enumerate(*projected))
-          identity &= static_cast<int64_t>(i) == v;
-        if (identity) {
-          operands.push_back(operand.get());
-          continue;
-        }
-        projections.push_back(std::move(*projected));
-        perm = projections.back();
+      std::optional<SmallVector<int64_t>> perm = getInducedPermutation(
+          map, *positions, getAxisSizes(operand.get(), *positions), *s);
+      if (!perm)
+        return std::nullopt;
+      if (isIdentity(*perm)) {
+        operands.push_back(operand.get());
+        continue;
       }
-      AxisPermutation inner{positions.front(), perm,
-                            static_cast<int64_t>(positions.size())};
-      if (std::optional<Value> permuted =
-              push(nullptr, operand.get(), inner, op)) {
+      induced.push_back(std::move(*perm));
+      AxisPermutation inner{positions->front(), induced.back(),
+                            static_cast<int64_t>(positions->size())};
+      if (push(nullptr, operand.get(), inner, op)) {
         operands.push_back(b ? *push(b, operand.get(), inner, op)
                              : operand.get());
         continue;
       }
-      // Keep the operand's order and remap the load (generic inputs only).
-      if (!generic || !op.isDpsInput(&operand) || p.span != 1)
+      // Keep the operand's order and remap its load (generic inputs read
+      // along one permuted loop only).
+      std::optional<unsigned> d =
+          positions->size() == 1 ? getLoopDim(map, positions->front())
+                                 : std::nullopt;
+      if (!generic || !op.isDpsInput(&operand) || !d ||
+          !llvm::all_of(map.getResults(), llvm::IsaPred<AffineDimExpr>))
         return std::nullopt;
-      remapped.push_back(operand.getOperandNumber());
+      remapped.push_back(
+          {operand.getOperandNumber(), *d, induced.back()});
       operands.push_back(operand.get());
     }
     if (!b)
@@ -429,8 +646,9 @@ private:
       clone->setOperands(operands);
       result = clone->getResult(0);
     } else {
-      result = buildRemappedGeneric(*b, generic, operands, remapped, dims[0],
-                                    p);
+      result = buildRemappedGeneric(*b, generic, operands, remapped,
+                                    report.backward)
+                   .getResult(0);
     }
     report.backward.push_back(describe(op));
     replaced.push_back(op);
@@ -444,77 +662,9 @@ private:
            value.getDefiningOp<linalg::FillOp>();
   }
 
-  /// Rebuilds `op` with the inputs listed in `remapped` read inside the body
-  /// as input[..., perm[i_d], ...] instead of through an indexing map.
-  Value buildRemappedGeneric(OpBuilder &b, linalg::GenericOp op,
-                             ArrayRef<Value> operands,
-                             ArrayRef<unsigned> remapped, unsigned d,
-                             AxisPermutation p) {
-    Location loc = op.getLoc();
-    SmallVector<Value> inputs, outputs;
-    SmallVector<AffineMap> maps;
-    SmallVector<AffineMap> oldMaps = op.getIndexingMapsArray();
-    for (auto [i, value] : llvm::enumerate(operands)) {
-      if (llvm::is_contained(remapped, i))
-        continue;
-      (static_cast<int64_t>(i) < op.getNumDpsInputs() ? inputs : outputs).push_back(value);
-      maps.push_back(oldMaps[i]);
-    }
-    auto generic = linalg::GenericOp::create(
-        b, loc, op->getResultTypes(), inputs, outputs, maps,
-        op.getIteratorTypesArray());
-    Block *oldBody = op.getBody();
-    Block *body = b.createBlock(&generic.getRegion());
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(body);
-    IRMapping mapping;
-    for (auto [i, arg] : llvm::enumerate(oldBody->getArguments()))
-      if (!llvm::is_contained(remapped, i))
-        mapping.map(arg, body->addArgument(arg.getType(), arg.getLoc()));
-    for (unsigned i : remapped) {
-      Value source = operands[i];
-      AffineMap map = oldMaps[i];
-      std::vector<int32_t> perm(p.perm.begin(), p.perm.end());
-      auto permType = RankedTensorType::get(
-          {static_cast<int64_t>(perm.size())}, b.getI32Type());
-      Value table = arith::ConstantOp::create(
-          b, loc, DenseIntElementsAttr::get(permType, ArrayRef<int32_t>(perm)));
-      SmallVector<Value> indices;
-      for (AffineExpr expr : map.getResults()) {
-        unsigned dim = cast<AffineDimExpr>(expr).getPosition();
-        Value index = linalg::IndexOp::create(b, loc, dim);
-        if (dim == d) {
-          Value entry = tensor::ExtractOp::create(b, loc, table, index);
-          index = arith::IndexCastOp::create(b, loc, b.getIndexType(), entry);
-        }
-        indices.push_back(index);
-      }
-      mapping.map(oldBody->getArgument(i),
-                  tensor::ExtractOp::create(b, loc, source, indices));
-      report.backward.push_back("index remap of " + describe(source) +
-                                " fused into the load of " + describe(op));
-    }
-    for (Operation &inner : oldBody->getOperations())
-      b.clone(inner, mapping);
-    return generic.getResult(0);
-  }
-
 public:
-  static std::string describe(Value value) {
-    std::string name = getConstantName(value);
-    if (!name.empty())
-      return "weight " + name;
-    if (Operation *def = value.getDefiningOp())
-      return describe(def);
-    return "block argument";
-  }
-
-  static std::string describe(Operation *op) {
-    std::string s;
-    llvm::raw_string_ostream os(s);
-    os << "'" << op->getName() << "' at " << op->getLoc();
-    return s;
-  }
+  static std::string describe(Value value) { return describeValue(value); }
+  static std::string describe(Operation *op) { return describeOp(op); }
 
 private:
   Report &report;
@@ -569,77 +719,264 @@ analyzeForward(Value value, int64_t axis, std::string &why) {
   return uses;
 }
 
+/// A constant (dense or dense_resource) built like `value`, with `data`
+/// and `type`.
+static Value createConstantLike(OpBuilder &b, Value value,
+                                RankedTensorType type,
+                                ArrayRef<float> data) {
+  std::string name = getConstantName(value);
+  Attribute attr;
+  if (!name.empty())
+    attr = DenseF32ResourceElementsAttr::get(
+        type, name + ".reordered",
+        HeapAsmResourceBlob::allocateAndCopyInferAlign(data));
+  else
+    attr = DenseElementsAttr::get(type, data);
+  return arith::ConstantOp::create(b, value.getLoc(), cast<TypedAttr>(attr));
+}
+
+/// A constant read along permuted loops whose reads cannot follow one
+/// permutation of its own axes (a RoPE table read per pair, `(s, i)`, when
+/// the pairs of every head move differently): it gains the permuted loops
+/// `extra` (indices into s.dims) as new axes in front of its permuted axes
+/// at `positions`, filled so that the op reads at every point x what it
+/// read at s(x). Returns the new value and indexing map.
+static std::pair<Value, AffineMap>
+expandConstant(OpBuilder &b, Value value, AffineMap map,
+               ArrayRef<int64_t> positions, const LoopPermutation &s,
+               ArrayRef<unsigned> extra, ArrayRef<int64_t> table) {
+  auto type = cast<RankedTensorType>(value.getType());
+  std::vector<float> data = *getConstantData(value);
+  ArrayRef<int64_t> shape = type.getShape();
+  int64_t outer = 1, axes = 1, inner = 1, extraSize = 1;
+  for (int64_t d = 0; d < positions.front(); ++d)
+    outer *= shape[d];
+  for (int64_t pos : positions)
+    axes *= shape[pos];
+  for (int64_t d = positions.back() + 1, e = shape.size(); d < e; ++d)
+    inner *= shape[d];
+  SmallVector<int64_t> newShape(shape.take_front(positions.front()));
+  SmallVector<AffineExpr> results(
+      map.getResults().take_front(positions.front()));
+  for (unsigned e : extra) {
+    newShape.push_back(s.sizes[e]);
+    results.push_back(getAffineDimExpr(s.dims[e], b.getContext()));
+    extraSize *= s.sizes[e];
+  }
+  llvm::append_range(newShape, shape.drop_front(positions.front()));
+  llvm::append_range(results, map.getResults().drop_front(positions.front()));
+  std::vector<float> out(outer * extraSize * axes * inner);
+  int64_t keys = extraSize * axes;
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t k = 0; k < keys; ++k)
+      std::copy_n(&data[(o * axes + table[k]) * inner], inner,
+                  &out[(o * keys + k) * inner]);
+  auto newType = RankedTensorType::get(newShape, type.getElementType());
+  return {createConstantLike(b, value, newType, out),
+          AffineMap::get(map.getNumDims(), map.getNumSymbols(), results,
+                         b.getContext())};
+}
+
+/// Forward through an elementwise (all-parallel along the permuted axes)
+/// linalg op that reads `value`, permuted by `p`, in one or more operands:
+/// the op writes its result permuted by the same permutation on the same
+/// axes. Reads of `value` may fix a permuted axis to a constant (RoPE reads
+/// the pair members 0 and 1) as long as the permutation agrees. Other
+/// operands that depend on the permuted loops must be constants: gathered
+/// by the permutation this induces on them, or, where none exists, expanded
+/// by the permuted loops they need (see expandConstant). With `b`, builds
+/// the op reading `replacement` instead of `value` and returns its result;
+/// without, only checks.
+static std::optional<Value>
+forwardThroughElementwise(OpBuilder *b, linalg::LinalgOp op, Value value,
+                          AxisPermutation p, Value replacement,
+                          std::vector<std::string> *log) {
+  if (op->getNumResults() != 1 || op.getNumDpsInits() != 1)
+    return std::nullopt;
+  auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
+  OpOperand *init = op.getDpsInitOperand(0);
+  auto valueType = cast<RankedTensorType>(value.getType());
+  if (cast<RankedTensorType>(init->get().getType()).getShape() !=
+      valueType.getShape())
+    return std::nullopt;
+  std::optional<LoopPermutation> s = getLoopPermutation(op, *init, p);
+  if (!s || !op.getMatchingIndexingMap(init).isPermutation() ||
+      op.payloadUsesValueFromOperand(init))
+    return std::nullopt;
+  for (unsigned d : s->dims)
+    if (!isParallelDim(op, d) ||
+        (opUsesIndex(op, d) && s->moves(d)))
+      return std::nullopt;
+  SmallVector<int64_t> chainPositions;
+  for (int64_t i = 0; i < p.span; ++i)
+    chainPositions.push_back(p.axis + i);
+  SmallVector<int64_t> chainSizes = getAxisSizes(value, chainPositions);
+
+  struct Change {
+    unsigned operand;
+    Value value;
+    std::optional<AffineMap> map;
+  };
+  SmallVector<Change> changes;
+  std::optional<OpBuilder::InsertionGuard> guard;
+  if (b) {
+    guard.emplace(*b);
+    b->setInsertionPoint(op);
+  }
+  for (OpOperand *operand : op.getDpsInputOperands()) {
+    AffineMap map = op.getMatchingIndexingMap(operand);
+    if (operand->get() == value) {
+      if (!readsConsistently(map, chainPositions, chainSizes, *s, p.perm))
+        return std::nullopt;
+      changes.push_back({operand->getOperandNumber(), replacement, {}});
+      continue;
+    }
+    std::optional<SmallVector<int64_t>> positions =
+        getPermutedPositions(map, *s);
+    if (!positions)
+      return std::nullopt;
+    if (positions->empty())
+      continue;
+    SmallVector<int64_t> sizes = getAxisSizes(operand->get(), *positions);
+    std::optional<SmallVector<int64_t>> perm =
+        getInducedPermutation(map, *positions, sizes, *s);
+    if (perm && isIdentity(*perm))
+      continue;
+    if (!getConstantData(operand->get()))
+      return std::nullopt;
+    if (perm) {
+      if (b) {
+        changes.push_back(
+            {operand->getOperandNumber(),
+             gatherConstant(*b, operand->get(),
+                            {positions->front(), *perm,
+                             static_cast<int64_t>(positions->size())}),
+             {}});
+        log->push_back(describeValue(operand->get()) + " (gathered)");
+      }
+      continue;
+    }
+    // Add the permuted loops the operand does not read, in order, until its
+    // reads are determined.
+    if (!generic)
+      return std::nullopt;
+    SmallVector<unsigned> extra;
+    std::optional<SmallVector<int64_t>> table;
+    for (unsigned e = 0; e < s->dims.size() && !table; ++e) {
+      if (llvm::any_of(*positions, [&](int64_t pos) {
+            return map.getResult(pos).isFunctionOfDim(s->dims[e]);
+          }))
+        continue;
+      extra.push_back(e);
+      table = getInducedTable(map, *positions, sizes, *s, extra);
+    }
+    if (!table)
+      return std::nullopt;
+    if (b) {
+      auto [expanded, newMap] =
+          expandConstant(*b, operand->get(), map, *positions, *s, extra, *table);
+      std::string shape;
+      llvm::raw_string_ostream os(shape);
+      llvm::interleave(cast<RankedTensorType>(expanded.getType()).getShape(),
+                       os, "x");
+      log->push_back(describeValue(operand->get()) +
+                     " (gathered per permuted loop, now " + shape + ")");
+      changes.push_back({operand->getOperandNumber(), expanded, newMap});
+    }
+  }
+  if (!b)
+    return op->getResult(0);
+  Operation *clone = b->clone(*op);
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  bool newMaps = false;
+  for (const Change &change : changes) {
+    clone->setOperand(change.operand, change.value);
+    if (change.map) {
+      maps[change.operand] = *change.map;
+      newMaps = true;
+    }
+  }
+  if (newMaps)
+    cast<linalg::GenericOp>(clone).setIndexingMapsAttr(
+        b->getAffineMapArrayAttr(maps));
+  return clone->getResult(0);
+}
+
 /// The forward path of a permuted value to the contraction that consumes
-/// it: single-use elementwise generics whose other operands do not depend on
-/// the permuted dims, and expand_shapes, ending at a linalg op that reduces
-/// over (some of) the permuted dims.
+/// it: elementwise linalg ops (forwardThroughElementwise) and reshapes,
+/// ending at a linalg op that reduces over (some of) the permuted loops.
 struct ForwardChain {
   SmallVector<Operation *> ops;
+  /// The permutation of the value each op of `ops` reads.
+  SmallVector<AxisPermutation> perms;
   linalg::LinalgOp terminal;
   OpOperand *operand = nullptr;
-  SmallVector<unsigned> dims; // loop dims of the permuted axes in `terminal`
-  AxisPermutation p;
+  AxisPermutation p; // of the terminal's operand
 };
 
 static std::optional<ForwardChain> followChain(Value value,
                                                AxisPermutation p) {
   ForwardChain chain;
   while (true) {
-    if (!value.hasOneUse())
+    if (value.use_empty())
       return std::nullopt;
-    OpOperand &use = *value.getUses().begin();
-    Operation *user = use.getOwner();
+    Operation *user = value.getUses().begin()->getOwner();
+    if (!llvm::all_of(value.getUsers(),
+                      [&](Operation *other) { return other == user; }))
+      return std::nullopt;
+    AxisPermutation next = p;
     if (auto expand = dyn_cast<tensor::ExpandShapeOp>(user)) {
-      if (p.span != 1)
+      // Each permuted axis splits into its group of result axes.
+      SmallVector<ReassociationIndices> groups =
+          expand.getReassociationIndices();
+      next.axis = groups[p.axis].front();
+      next.span = groups[p.axis + p.span - 1].back() - next.axis + 1;
+    } else if (auto collapse = dyn_cast<tensor::CollapseShapeOp>(user)) {
+      // The permuted axes must merge into whole result axes.
+      std::optional<int64_t> first, last;
+      for (auto [r, group] :
+           llvm::enumerate(collapse.getReassociationIndices())) {
+        if (group.front() == p.axis)
+          first = r;
+        if (group.back() == p.axis + p.span - 1)
+          last = r;
+      }
+      if (!first || !last)
         return std::nullopt;
-      ReassociationIndices group = expand.getReassociationIndices()[p.axis];
-      p = {group.front(), p.perm, static_cast<int64_t>(group.size())};
-      chain.ops.push_back(expand);
-      value = expand.getResult();
-      continue;
-    }
-    auto op = dyn_cast<linalg::LinalgOp>(user);
-    if (!op || !op.isDpsInput(&use) || op->getNumResults() != 1)
-      return std::nullopt;
-    AffineMap map = op.getMatchingIndexingMap(&use);
-    SmallVector<unsigned> dims;
-    for (int64_t i = 0; i < p.span; ++i) {
-      std::optional<unsigned> d = getLoopDim(map, p.axis + i);
-      if (!d)
+      next.axis = *first;
+      next.span = *last - *first + 1;
+    } else {
+      auto op = dyn_cast<linalg::LinalgOp>(user);
+      if (!op || op->getNumResults() != 1)
         return std::nullopt;
-      dims.push_back(*d);
-    }
-    bool reduces = llvm::any_of(
-        dims, [&](unsigned d) { return isReductionDim(op, d); });
-    if (reduces) {
-      chain.terminal = op;
-      chain.operand = &use;
-      chain.dims = dims;
-      chain.p = p;
-      return chain;
-    }
-    // Elementwise along the permuted dims: only this operand and the output
-    // (at the same, contiguous positions) may depend on them.
-    AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
-    int64_t first = findDim(out, dims[0]);
-    if (first < 0)
-      return std::nullopt;
-    for (auto [i, d] : llvm::enumerate(dims)) {
-      if (findDim(out, d) != first + static_cast<int64_t>(i))
+      SmallVector<OpOperand *> reads;
+      for (OpOperand &use : value.getUses())
+        reads.push_back(&use);
+      if (!llvm::all_of(reads,
+                        [&](OpOperand *use) { return op.isDpsInput(use); }))
         return std::nullopt;
-      for (OpOperand &other : op->getOpOperands())
-        if (&other != &use && !op.isDpsInit(&other) &&
-            findDim(op.getMatchingIndexingMap(&other), d) != -1)
+      AffineMap map = op.getMatchingIndexingMap(reads.front());
+      bool reduces = false;
+      for (int64_t i = 0; i < p.span; ++i)
+        if (std::optional<unsigned> d = getLoopDim(map, p.axis + i))
+          reduces |= isReductionDim(op, *d);
+      if (reduces) {
+        if (reads.size() != 1)
           return std::nullopt;
-      if (BackwardPusher::usesIndexOf(op, d))
+        chain.terminal = op;
+        chain.operand = reads.front();
+        chain.p = p;
+        return chain;
+      }
+      if (!forwardThroughElementwise(nullptr, op, value, p, value, nullptr))
         return std::nullopt;
     }
-    chain.ops.push_back(op);
-    p = {first, p.perm, p.span};
-    value = op->getResult(0);
+    chain.ops.push_back(user);
+    chain.perms.push_back(p);
+    p = next;
+    value = user->getResult(0);
   }
 }
-
 struct FoldReordersPass
     : public mlir::lowbit::impl::FoldReordersBase<FoldReordersPass> {
   using Base::Base;
@@ -734,53 +1071,64 @@ struct FoldReordersPass
     pairs.assign(rest.begin(), rest.end());
   }
 
+  /// q and k: their forward chains meet at one contraction, and the
+  /// permutation of the loops seen through one of them (read with plain
+  /// loop dimensions) reproduces the other's permutation through its
+  /// indexing map (with grouped-query attention, `h floordiv g` turns the
+  /// query heads' permutation into the key heads') and leaves every other
+  /// operand and the output alone. The contraction then computes the same
+  /// sums over the permuted channels.
   bool jointFoldable(const ForwardChain &a, const ForwardChain &b,
                      ReorderOp fwdA, ReorderOp fwdB) {
-    if (a.terminal != b.terminal || a.operand == b.operand ||
-        a.dims != b.dims || a.p.span != b.p.span ||
-        fwdA.getPermutation() != fwdB.getPermutation())
+    if (a.terminal != b.terminal || a.operand == b.operand)
       return false;
     linalg::LinalgOp op = a.terminal;
-    // Dims seen by any other operand (or the output) must be left alone by
-    // the permutation: its projection onto them is the identity.
-    auto type = cast<RankedTensorType>(a.operand->get().getType());
-    SmallVector<int64_t> sizes;
-    for (int64_t i = 0; i < a.p.span; ++i)
-      sizes.push_back(type.getDimSize(a.p.axis + i));
+    std::optional<LoopPermutation> s =
+        getLoopPermutation(op, *a.operand, a.p);
+    if (!s)
+      s = getLoopPermutation(op, *b.operand, b.p);
+    if (!s)
+      return false;
     for (OpOperand &other : op->getOpOperands()) {
-      if (&other == a.operand || &other == b.operand)
-        continue;
       AffineMap map = op.getMatchingIndexingMap(&other);
-      SmallVector<bool> keep;
-      bool any = false;
-      for (unsigned d : a.dims) {
-        int64_t pos = findDim(map, d);
-        if (pos == -2)
+      const ForwardChain *chain = &other == a.operand   ? &a
+                                  : &other == b.operand ? &b
+                                                        : nullptr;
+      if (chain) {
+        SmallVector<int64_t> positions;
+        for (int64_t i = 0; i < chain->p.span; ++i)
+          positions.push_back(chain->p.axis + i);
+        if (!readsConsistently(map, positions,
+                               getAxisSizes(other.get(), positions), *s,
+                               chain->p.perm))
           return false;
-        keep.push_back(pos != -1);
-        any |= pos != -1;
-      }
-      if (!any)
         continue;
-      std::optional<SmallVector<int64_t>> projected =
-          BackwardPusher::projectPermutation(fwdA.getPermutation(), sizes,
-                                             keep);
-      if (!projected)
+      }
+      std::optional<SmallVector<int64_t>> positions =
+          getPermutedPositions(map, *s);
+      if (!positions)
         return false;
-      for (auto [i, v] : llvm::enumerate(*projected))
-        if (static_cast<int64_t>(i) != v)
-          return false;
+      if (positions->empty())
+        continue;
+      std::optional<SmallVector<int64_t>> perm = getInducedPermutation(
+          map, *positions, getAxisSizes(other.get(), *positions), *s);
+      if (!perm || !isIdentity(*perm))
+        return false;
     }
-    for (unsigned d : a.dims)
-      if (BackwardPusher::usesIndexOf(op, d))
+    for (unsigned d : s->dims)
+      if (opUsesIndex(op, d) && s->moves(d))
         return false;
     // Both producers must be able to write in cluster order.
     Report scratch;
     BackwardPusher pusher(scratch);
-    AxisPermutation pa{static_cast<int64_t>(fwdA.getAxis()),
-                       fwdA.getPermutation()};
-    return pusher.canPush(fwdA.getInput(), pa, fwdA) &&
-           pusher.canPush(fwdB.getInput(), pa, fwdB);
+    return pusher.canPush(fwdA.getInput(),
+                          {static_cast<int64_t>(fwdA.getAxis()),
+                           fwdA.getPermutation()},
+                          fwdA) &&
+           pusher.canPush(fwdB.getInput(),
+                          {static_cast<int64_t>(fwdB.getAxis()),
+                           fwdB.getPermutation()},
+                          fwdB);
   }
 
   Report foldJoint(std::pair<ReorderOp, ReorderOp> a, const ForwardChain &ca,
@@ -795,16 +1143,27 @@ struct FoldReordersPass
                         fwd.getPermutation()};
       BackwardPusher pusher(report);
       Value value = pusher.apply(fwd.getInput(), p, fwd);
+      // The cluster sizes stay with the activation for quantization.
+      if (auto observe = value.getDefiningOp<ObserveOp>())
+        if (std::optional<ArrayRef<int64_t>> clusters = fwd.getClusterSizes())
+          observe->setAttr("cluster_sizes",
+                           DenseI64ArrayAttr::get(observe->getContext(),
+                                                  *clusters));
       // Rebuild the forward path on the permuted value.
-      Operation *previous = back;
-      for (Operation *op : chain->ops) {
+      Value previous = back.getResult();
+      for (auto [op, perm] : llvm::zip_equal(chain->ops, chain->perms)) {
         OpBuilder builder(op);
-        Operation *clone = builder.clone(*op);
-        for (OpOperand &operand : clone->getOpOperands())
-          if (operand.get() == previous->getResult(0))
-            operand.set(value);
-        value = clone->getResult(0);
-        previous = op;
+        Value rebuilt;
+        if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op)) {
+          rebuilt = *forwardThroughElementwise(&builder, linalgOp, previous,
+                                               perm, value, &report.forward);
+        } else {
+          Operation *clone = builder.clone(*op);
+          clone->setOperand(0, value);
+          rebuilt = clone->getResult(0);
+        }
+        value = rebuilt;
+        previous = op->getResult(0);
       }
       chain->operand->set(value);
       linalg::LinalgOp terminal = chain->terminal;

@@ -27,7 +27,19 @@
 //    that read it and those query heads all get its permutation. A q or k
 //    observer whose partner is missing, has no statistics or no `heads` is
 //    not reordered, nor is its partner (warning): reordering only one side
-//    would change QK^T.
+//    would change QK^T. When q and k are rotated (RoPE, channel pairs
+//    (2i, 2i+1) split off by a `tensor.expand_shape` to [..., Dh/2, 2]),
+//    every pair is one point (the merged ranges of its two channels) and the
+//    permutation moves whole pairs, keeping the order inside each pair.
+//  * The attention output (the observer of a `tensor.collapse_shape` of the
+//    contraction that reads v through an `expand_shape`, R3) is planned per
+//    head. With grouped-query attention (H query heads read Hkv value heads)
+//    the query heads of one group must share a permutation, because folding
+//    moves it into v's rows: the group's ranges are merged per channel (max
+//    of the maxima, min of the minima), the Hkv merged heads are clustered
+//    and every query head gets its group's plan. The value projection's own
+//    observer (`<wv>.out`) is then not planned separately (remark): the R3
+//    plan reorders v's channels when it is folded.
 //
 // Every planned observer gets a remark (always emitted; there is no verbose
 // switch) saying how many clusters it got and their sizes. Observers
@@ -52,6 +64,8 @@
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringMap.h"
 
+#include <algorithm>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -115,7 +129,59 @@ struct Planned {
   cal::ReorderPlan plan;
   int64_t heads = 1;
   std::string sharedWith;
+  /// Heads sharing one permutation (grouped-query attention), 1 otherwise.
+  int64_t group = 1;
+  /// Whole RoPE pairs were clustered.
+  bool pairs = false;
 };
+
+/// For the observer of an attention output (a `tensor.collapse_shape` of a
+/// contraction), the observer of the value projection that the contraction
+/// reads through a `tensor.expand_shape` (possibly through planned
+/// reorders), if it has `heads`.
+ObserveOp findValueObserver(ObserveOp out) {
+  auto collapse = out.getInput().getDefiningOp<tensor::CollapseShapeOp>();
+  if (!collapse)
+    return {};
+  auto contraction = collapse.getSrc().getDefiningOp<linalg::LinalgOp>();
+  if (!contraction)
+    return {};
+  for (OpOperand *input : contraction.getDpsInputOperands()) {
+    auto expand = input->get().getDefiningOp<tensor::ExpandShapeOp>();
+    if (!expand)
+      continue;
+    Value source = expand.getSrc();
+    while (auto reorder = source.getDefiningOp<ReorderOp>())
+      source = reorder.getInput();
+    if (auto value = source.getDefiningOp<ObserveOp>())
+      if (value.getHeads())
+        return value;
+  }
+  return {};
+}
+
+/// Merges the [min, max] ranges of the `group` consecutive heads that share
+/// one permutation: per channel of each group, the max of the maxima and
+/// the min of the minima. Returns [max, min] features of
+/// heads / group heads of `headDim` channels.
+std::vector<double> groupedRangeFeatures(ArrayRef<float> min,
+                                         ArrayRef<float> max, int64_t heads,
+                                         int64_t group, int64_t headDim) {
+  std::vector<double> features;
+  features.reserve(2 * heads / group * headDim);
+  for (int64_t j = 0; j < heads / group; ++j)
+    for (int64_t c = 0; c < headDim; ++c) {
+      float hi = -std::numeric_limits<float>::infinity();
+      float lo = std::numeric_limits<float>::infinity();
+      for (int64_t h = j * group; h < (j + 1) * group; ++h) {
+        hi = std::max(hi, max[h * headDim + c]);
+        lo = std::min(lo, min[h * headDim + c]);
+      }
+      features.push_back(hi);
+      features.push_back(lo);
+    }
+  return features;
+}
 
 struct PlanReorderPass
     : public mlir::lowbit::impl::PlanReorderBase<PlanReorderPass> {
@@ -132,9 +198,9 @@ private:
     return options;
   }
 
-  /// Plans a q/k pair; fills `plans` for both ops. Returns failure after
-  /// emitting an error.
-  LogicalResult planQueryKey(ObserveOp q, ObserveOp k,
+  /// Plans a q/k pair; fills `plans` for both ops. With `pairs`, clusters
+  /// whole RoPE pairs (2i, 2i+1). Returns failure after emitting an error.
+  LogicalResult planQueryKey(ObserveOp q, ObserveOp k, bool pairs,
                              llvm::DenseMap<Operation *, Planned> &plans);
 };
 
@@ -160,6 +226,36 @@ static bool splitsIntoRotaryPairs(Value value) {
   return false;
 }
 
+/// The features of channel pairs (2i, 2i+1) from `d`-dimensional channel
+/// features laid out as [maxima..., minima...] (d / 2 of each): the pair's
+/// merged range, i.e. the max of its channels' maxima and the min of their
+/// minima. A cluster's range is the union of its members' ranges, so this
+/// is what a pair contributes once both channels share its cluster.
+static std::vector<double> pairFeatures(const std::vector<double> &features,
+                                        int64_t d) {
+  std::vector<double> pairs;
+  pairs.reserve(features.size() / 2);
+  for (size_t row = 0; row + 2 * d <= features.size(); row += 2 * d)
+    for (int64_t f = 0; f < d; ++f) {
+      double a = features[row + f], b = features[row + d + f];
+      pairs.push_back(f < d / 2 ? std::max(a, b) : std::min(a, b));
+    }
+  return pairs;
+}
+
+/// The channel plan of a plan over channel pairs: pair i becomes channels
+/// (2i, 2i+1), in order, and every cluster doubles.
+static cal::ReorderPlan expandPairPlan(const cal::ReorderPlan &pairPlan) {
+  cal::ReorderPlan plan;
+  for (int64_t pair : pairPlan.permutation) {
+    plan.permutation.push_back(2 * pair);
+    plan.permutation.push_back(2 * pair + 1);
+  }
+  for (int64_t size : pairPlan.clusterSizes)
+    plan.clusterSizes.push_back(2 * size);
+  return plan;
+}
+
 /// True when the permutation maps every channel pair (2i, 2i+1) onto a
 /// pair (2j, 2j+1), in order: rotary embeddings stay correct.
 static bool keepsPairs(ArrayRef<int64_t> perm) {
@@ -172,7 +268,7 @@ static bool keepsPairs(ArrayRef<int64_t> perm) {
 }
 
 LogicalResult
-PlanReorderPass::planQueryKey(ObserveOp q, ObserveOp k,
+PlanReorderPass::planQueryKey(ObserveOp q, ObserveOp k, bool pairs,
                               llvm::DenseMap<Operation *, Planned> &plans) {
   int64_t qChannels = q.getInput().getType().getDimSize(q.getChannelAxis());
   int64_t kChannels = k.getInput().getType().getDimSize(k.getChannelAxis());
@@ -189,15 +285,25 @@ PlanReorderPass::planQueryKey(ObserveOp q, ObserveOp k,
       toVector(*k.getMax()), qHeads, kHeads, headDim);
   if (!features)
     return q.emitError() << features.getError();
+  if (pairs && headDim % 2)
+    return q.emitError() << "'" << q.getId() << "' and '" << k.getId()
+                         << "' are rotated in channel pairs but their head "
+                            "size "
+                         << headDim << " is odd";
+  // With RoPE, every pair (2i, 2i+1) is one point; pairs never cross heads.
   cal::Result<cal::ReorderPlan> keyPlan =
-      cal::planReorder(*features, kChannels, /*d=*/4, kHeads,
-                       kmeansOptions(headClusters));
+      pairs ? cal::planReorder(pairFeatures(*features, /*d=*/4),
+                               kChannels / 2, /*d=*/4, kHeads,
+                               kmeansOptions(headClusters))
+            : cal::planReorder(*features, kChannels, /*d=*/4, kHeads,
+                               kmeansOptions(headClusters));
   if (!keyPlan)
     return q.emitError() << "cannot plan '" << q.getId() << "' and '"
                          << k.getId() << "': " << keyPlan.getError();
-  plans[k] = Planned{*keyPlan, kHeads, q.getId().str()};
-  plans[q] = Planned{cal::expandGroupedPlan(*keyPlan, qHeads, kHeads, headDim),
-                     qHeads, k.getId().str()};
+  cal::ReorderPlan key = pairs ? expandPairPlan(*keyPlan) : *keyPlan;
+  plans[k] = Planned{key, kHeads, q.getId().str(), 1, pairs};
+  plans[q] = Planned{cal::expandGroupedPlan(key, qHeads, kHeads, headDim),
+                     qHeads, k.getId().str(), 1, pairs};
   return success();
 }
 
@@ -219,6 +325,22 @@ void PlanReorderPass::runOnOperation() {
     byId.try_emplace(op.getId(), op);
   });
 
+  // Value projections whose channels the attention output's plan (R3)
+  // reorders when folded, and the observers of those outputs.
+  llvm::DenseMap<Operation *, ObserveOp> subsumedBy;
+  llvm::DenseMap<Operation *, ObserveOp> valueOf;
+  for (ObserveOp op : observers) {
+    if (!op.getHeads() || getQueryKeyPartner(op.getId()))
+      continue;
+    ObserveOp value = findValueObserver(op);
+    if (!value)
+      continue;
+    valueOf[op] = value;
+    if (hasStats(op) && !ShapedType::isDynamic(op.getInput().getType().getDimSize(
+                            op.getChannelAxis())))
+      subsumedBy[value] = op;
+  }
+
   llvm::DenseMap<Operation *, Planned> plans;
   // q/k observers refused together with their partner.
   llvm::DenseSet<Operation *> refused;
@@ -226,6 +348,13 @@ void PlanReorderPass::runOnOperation() {
   for (ObserveOp op : observers) {
     if (!hasStats(op) || isPlanned(op) || refused.contains(op))
       continue;
+    if (auto it = subsumedBy.find(op); it != subsumedBy.end()) {
+      op.emitRemark() << "'" << op.getId()
+                      << "': not planned on its own: the per-head plan of '"
+                      << it->second.getId()
+                      << "' (R3) reorders its channels when folded";
+      continue;
+    }
     int64_t axis = op.getChannelAxis();
     int64_t channels = op.getInput().getType().getDimSize(axis);
     if (ShapedType::isDynamic(channels)) {
@@ -259,15 +388,16 @@ void PlanReorderPass::runOnOperation() {
         }
         ObserveOp q = partner->second ? op : other;
         ObserveOp k = partner->second ? other : op;
-        if (failed(planQueryKey(q, k, plans))) {
+        // RoPE rotates channel pairs with a per-pair frequency: whole pairs
+        // are clustered so that no plan splits one.
+        bool rotary = splitsIntoRotaryPairs(q.getResult()) ||
+                      splitsIntoRotaryPairs(k.getResult());
+        if (failed(planQueryKey(q, k, rotary, plans))) {
           failedAny = true;
           continue;
         }
-        // RoPE rotates channel pairs with a per-pair frequency: a plan that
-        // splits a pair would change the model, so q and k are left out.
-        if ((splitsIntoRotaryPairs(q.getResult()) ||
-             splitsIntoRotaryPairs(k.getResult())) &&
-            (!keepsPairs(plans[q].plan.permutation) ||
+        // Cannot happen with pair clustering; kept as a guard.
+        if (rotary && (!keepsPairs(plans[q].plan.permutation) ||
              !keepsPairs(plans[k].plan.permutation))) {
           q.emitRemark() << "not reordered: '" << q.getId() << "' and '"
                          << k.getId()
@@ -282,9 +412,23 @@ void PlanReorderPass::runOnOperation() {
         refused.erase(other);
       } else {
         int64_t heads = op.getHeads().value_or(1);
+        // Grouped-query attention output: the query heads reading one value
+        // head share its permutation (see the file comment).
+        int64_t group = 1;
+        if (auto it = valueOf.find(op); it != valueOf.end()) {
+          int64_t valueHeads = *it->second.getHeads();
+          if (valueHeads < heads && heads % valueHeads == 0 &&
+              channels % heads == 0)
+            group = heads / valueHeads;
+        }
+        std::vector<double> features =
+            group == 1
+                ? cal::rangeFeatures(toVector(*op.getMin()),
+                                     toVector(*op.getMax()))
+                : groupedRangeFeatures(*op.getMin(), *op.getMax(), heads,
+                                       group, channels / heads);
         cal::Result<cal::ReorderPlan> plan = cal::planReorder(
-            cal::rangeFeatures(toVector(*op.getMin()), toVector(*op.getMax())),
-            channels, /*d=*/2, heads,
+            features, channels / group, /*d=*/2, heads / group,
             kmeansOptions(op.getHeads() ? headClusters : clusters));
         if (!plan) {
           op.emitError() << "cannot plan '" << op.getId()
@@ -292,7 +436,12 @@ void PlanReorderPass::runOnOperation() {
           failedAny = true;
           continue;
         }
-        plans[op] = Planned{*plan, heads, ""};
+        plans[op] = Planned{group == 1
+                                ? *plan
+                                : cal::expandGroupedPlan(*plan, heads,
+                                                         heads / group,
+                                                         channels / heads),
+                            heads, "", group, false};
       }
     }
 
@@ -314,9 +463,16 @@ void PlanReorderPass::runOnOperation() {
     InFlightDiagnostic remark = op.emitRemark();
     remark << "'" << op.getId() << "': " << channels << " channels in "
            << planned.plan.clusterSizes.size() << " clusters";
-    if (planned.heads > 1)
+    if (planned.heads > 1) {
       remark << " (" << planned.heads << " heads of "
-             << channels / planned.heads << " channels, clustered per head)";
+             << channels / planned.heads << " channels, clustered per head";
+      if (planned.group > 1)
+        remark << "; groups of " << planned.group
+               << " heads reading one value head share a permutation";
+      if (planned.pairs)
+        remark << "; RoPE pairs kept together";
+      remark << ")";
+    }
     if (!planned.sharedWith.empty())
       remark << ", permutation shared with '" << planned.sharedWith << "'";
     remark << ", sizes [";
