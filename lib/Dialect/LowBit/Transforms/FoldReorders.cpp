@@ -366,7 +366,7 @@ struct RemappedOperand {
 /// i32 table) instead of through an indexing map: the reorder is fused into
 /// the load. `operands` replace op's operands.
 static linalg::GenericOp
-buildRemappedGeneric(OpBuilder &b, linalg::GenericOp op,
+buildRemappedGeneric(OpBuilder &b, linalg::LinalgOp op,
                      ArrayRef<Value> operands,
                      ArrayRef<RemappedOperand> remapped,
                      std::vector<std::string> &log) {
@@ -390,7 +390,7 @@ buildRemappedGeneric(OpBuilder &b, linalg::GenericOp op,
   auto generic = linalg::GenericOp::create(b, loc, op->getResultTypes(),
                                            inputs, outputs, maps,
                                            op.getIteratorTypesArray());
-  Block *oldBody = op.getBody();
+  Block *oldBody = op.getBlock();
   Block *body = b.createBlock(&generic.getRegion());
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(body);
@@ -1194,9 +1194,15 @@ struct FoldReordersPass
     std::optional<SmallVector<ForwardUse>> forward =
         analyzeForward(back.getResult(), p.axis, why);
     BackwardPusher pusher(report);
-    if (forward && !pusher.canPush(fwd.getInput(), p, fwd))
-      why = "the producer cannot write in cluster order";
-    if (!forward || !pusher.canPush(fwd.getInput(), p, fwd)) {
+    bool backward = forward && pusher.canPush(fwd.getInput(), p, fwd);
+    if (forward && !backward) {
+      // The producer keeps its order; the consumers read the activation in
+      // cluster order through an index remap fused into their loads.
+      if (remappable(*forward, p.axis, why))
+        return remapConsumers(fwd, back, *forward, std::move(report));
+      why = "the producer cannot write in cluster order and " + why;
+    }
+    if (!forward || !backward) {
       // The pair is the identity: drop it, keep the original order.
       report.failure = why;
       back.replaceAllUsesWith(fwd.getInput());
@@ -1223,6 +1229,72 @@ struct FoldReordersPass
     for (Operation *op : llvm::reverse(pusher.replaced))
       if (op->use_empty())
         op->erase();
+    eraseDeadConstants();
+    return report;
+  }
+
+  /// Whether every consumer can read the activation through an index
+  /// remap: one read per consumer, with plain loop dimensions.
+  static bool remappable(ArrayRef<ForwardUse> uses, int64_t axis,
+                         std::string &why) {
+    SmallPtrSet<Operation *, 4> owners;
+    for (const ForwardUse &use : uses) {
+      auto op = cast<linalg::LinalgOp>(use.activation->getOwner());
+      AffineMap map = op.getMatchingIndexingMap(use.activation);
+      if (!owners.insert(op).second ||
+          !llvm::all_of(map.getResults(), llvm::IsaPred<AffineDimExpr>)) {
+        why = "a consumer cannot read it through an index remap";
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /// The fallback when the producer cannot write in cluster order: every
+  /// consumer (a linear layer) becomes a generic that reads the activation
+  /// at the permuted channel inside its body (the reorder fused into the
+  /// load, no pass over memory) with its weight gathered along the same
+  /// channels. The observer keeps the original order and records the
+  /// clusters as `cluster_permutation` (channels in cluster order) and
+  /// `cluster_sizes`.
+  Report remapConsumers(ReorderOp fwd, ReorderOp back,
+                        ArrayRef<ForwardUse> uses, Report report) {
+    Value input = fwd.getInput();
+    AxisPermutation p{static_cast<int64_t>(fwd.getAxis()),
+                      fwd.getPermutation()};
+    Value producer = input;
+    if (auto observe = input.getDefiningOp<ObserveOp>())
+      producer = observe.getInput();
+    report.backward.push_back("none: the producer keeps its order (" +
+                              BackwardPusher::describe(producer) +
+                              " cannot write in cluster order)");
+    for (const ForwardUse &use : uses) {
+      auto op = cast<linalg::LinalgOp>(use.activation->getOwner());
+      OpBuilder b(op);
+      unsigned activation = use.activation->getOperandNumber();
+      unsigned d =
+          *getLoopDim(op.getMatchingIndexingMap(use.activation), p.axis);
+      Value weight = use.weight->get();
+      SmallVector<Value> operands(op->getOperands());
+      operands[activation] = input;
+      operands[use.weight->getOperandNumber()] =
+          gatherConstant(b, weight, {use.weightAxis, p.perm});
+      report.forward.push_back(BackwardPusher::describe(weight) + " (axis " +
+                               std::to_string(use.weightAxis) + " gathered)");
+      linalg::GenericOp generic = buildRemappedGeneric(
+          b, op, operands, {{activation, d, p.perm}}, report.forward);
+      op->replaceAllUsesWith(generic);
+      op->erase();
+    }
+    if (auto observe = input.getDefiningOp<ObserveOp>()) {
+      Builder b(observe.getContext());
+      observe->setAttr("cluster_permutation",
+                       b.getDenseI64ArrayAttr(p.perm));
+      if (std::optional<ArrayRef<int64_t>> clusters = fwd.getClusterSizes())
+        observe->setAttr("cluster_sizes", b.getDenseI64ArrayAttr(*clusters));
+    }
+    back.erase();
+    fwd.erase();
     eraseDeadConstants();
     return report;
   }
