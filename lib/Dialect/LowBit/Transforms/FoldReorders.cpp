@@ -14,8 +14,29 @@
 // reduce over the channels (mean, variance) are invariant, and a full-size
 // operand that must keep its order (the residual stream: it has other,
 // order-sensitive users) is read through an index remap fused into the
-// load of the op that reads it. Where either direction is impossible, the
-// pair is cancelled (it is the identity) and the report says why.
+// load of the op that reads it.
+//
+// Through a linalg op, a permutation of result axes is a permutation of
+// the loops that write them; every operand gets the permutation this
+// induces through its indexing map, found by evaluating the map at every
+// permuted point. So `h floordiv g` (grouped-query attention reading v or
+// k) turns a permutation shared by the query heads of each group into one
+// of the kv heads, and fails where heads of a group differ.
+//
+// q and k fold jointly: their forward paths (reshapes and elementwise ops,
+// RoPE included) meet at QK^T, which sums over the permuted channels. RoPE
+// reads each pair's members at constant indices 0 and 1 (fine for plans
+// that move whole pairs) and its cos/sin tables per pair with (s, i): a
+// table is gathered along i when every head moves its pairs alike, and
+// otherwise becomes a per-head table [S, H, Dh/2] read with (s, h, i).
+//
+// When the consumers are linear layers but the producer cannot write in
+// cluster order, the consumers read the activation through an index remap
+// fused into their load (a matmul becomes the equivalent generic reading
+// x[m, perm[k]]) and their weights absorb P^-1; the observer keeps the
+// original order and records `cluster_permutation`. Only where the
+// consumers cannot absorb P^-1 is the pair cancelled (it is the identity)
+// and the report says why.
 //
 //===----------------------------------------------------------------------===//
 

@@ -42,8 +42,10 @@ def PlanReorder : Pass<"lowbit-plan-reorder", "::mlir::ModuleOp"> {
     the observed value that sorts channels by cluster, with the cluster
     sizes in `cluster_sizes`, followed by its inverse (the program is
     unchanged until `lowbit-fold-reorders`). q and k share one permutation;
-    where rotary embeddings rotate channel pairs (2i, 2i+1) and the plan
-    would split a pair, q and k are left out with a remark.
+    where rotary embeddings rotate channel pairs (2i, 2i+1), whole pairs are
+    clustered. With grouped-query attention the query heads of a group
+    share the attention output's per-head plan, which also covers v (v's
+    own observer is not planned).
   }];
   let options = [
     Option<"clusters", "clusters", "int64_t", /*default=*/"32",
@@ -70,9 +72,12 @@ def FoldReorders : Pass<"lowbit-fold-reorders", "::mlir::ModuleOp"> {
     permutations of the attention output. Two reorders with one permutation
     whose paths meet at a contraction over the permuted channels (q and k
     at QK^T) fold together: both producers write in cluster order and the
-    contraction's sums are unchanged. Values that must keep their order
-    (the residual stream) are read through an index remap fused into the
-    loading op. Reports where each reorder went.
+    contraction's sums are unchanged (also through RoPE, whose tables are
+    gathered, and grouped-query `h floordiv g` reads). Values that must keep
+    their order (the residual stream) are read through an index remap fused
+    into the loading op; where the producer cannot write in cluster order,
+    the consumers read the activation through such a remap. Reports where
+    each reorder went.
   }];
   let options = [
     Option<"reportFile", "report", "std::string", /*default=*/"\"\"",
