@@ -12,6 +12,7 @@
 #include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/DynamicLibrary.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/TargetSelect.h"
@@ -232,8 +233,16 @@ JitFunction::create(ModuleOp llvmModule, const EntrySignature &signature,
   }
 
   optLevel = std::min(optLevel, 3u);
+  // The engine generates code for the host CPU (name and features); give the
+  // optimizer the same target so that its cost models know AVX-512 & co.
+  auto hostBuilder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!hostBuilder)
+    return hostBuilder.takeError();
+  auto hostMachine = hostBuilder->createTargetMachine();
+  if (!hostMachine)
+    return hostMachine.takeError();
   auto transformer = makeOptimizingTransformer(optLevel, /*sizeLevel=*/0,
-                                               /*targetMachine=*/nullptr);
+                                               hostMachine->get());
   ExecutionEngineOptions options;
   options.transformer = transformer;
   options.jitCodeGenOptLevel = static_cast<llvm::CodeGenOptLevel>(optLevel);
@@ -269,6 +278,10 @@ unsigned storageBytes(Type type) {
 /// that come from memref.get_global; such memrefs must never be freed.
 constexpr uintptr_t kGlobalAllocatedPtr = 0xdeadbeef;
 } // namespace
+
+llvm::Error JitFunction::invokePacked(MutableArrayRef<void *> args) {
+  return engine->invokePacked("_mlir_ciface_" + signature.name, args);
+}
 
 llvm::Expected<std::vector<npy::Array>>
 JitFunction::call(ArrayRef<npy::Array> inputs) {

@@ -2,6 +2,7 @@
 
 #include "lowbit/Runner/Pipeline.h"
 
+#include "lowbit/Conversion/LowBitMatmulToVector/LowBitMatmulToVector.h"
 #include "lowbit/Conversion/LowBitToLinalg/LowBitToLinalg.h"
 #include "lowbit/Dialect/LowBit/IR/LowBitDialect.h"
 
@@ -46,12 +47,37 @@
 #include "mlir/Dialect/Tensor/Transforms/SubsetInsertionOpInterfaceImpl.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Dialect/UB/IR/UBOps.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/Vector/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "llvm/TargetParser/Host.h"
 
 using namespace mlir;
+
+namespace {
+
+/// Memory effects of `llvm.call_intrinsic`, which declares none (so buffer
+/// deallocation rejects it): the value-only vector intrinsics the LowBit
+/// kernels call (VNNI dot products) have none; anything else may read and
+/// write memory.
+struct CallIntrinsicEffects
+    : public MemoryEffectOpInterface::ExternalModel<CallIntrinsicEffects,
+                                                    LLVM::CallIntrinsicOp> {
+  void getEffects(Operation *op,
+                  SmallVectorImpl<SideEffects::EffectInstance<
+                      MemoryEffects::Effect>> &effects) const {
+    if (cast<LLVM::CallIntrinsicOp>(op).getIntrin().starts_with(
+            "llvm.x86.avx512.vpdp"))
+      return;
+    effects.emplace_back(MemoryEffects::Read::get());
+    effects.emplace_back(MemoryEffects::Write::get());
+  }
+};
+
+} // namespace
 
 void lowbit::runner::registerRunnerDialects(DialectRegistry &registry) {
   registry.insert<lowbit::LowBitDialect, affine::AffineDialect,
@@ -59,7 +85,8 @@ void lowbit::runner::registerRunnerDialects(DialectRegistry &registry) {
                   bufferization::BufferizationDialect, cf::ControlFlowDialect,
                   func::FuncDialect, index::IndexDialect, linalg::LinalgDialect,
                   LLVM::LLVMDialect, math::MathDialect, memref::MemRefDialect,
-                  scf::SCFDialect, tensor::TensorDialect, ub::UBDialect>();
+                  scf::SCFDialect, tensor::TensorDialect, ub::UBDialect,
+                  vector::VectorDialect>();
 
   // Bufferization and buffer deallocation.
   arith::registerBufferizableOpInterfaceExternalModels(registry);
@@ -77,6 +104,7 @@ void lowbit::runner::registerRunnerDialects(DialectRegistry &registry) {
   scf::registerBufferDeallocationOpInterfaceExternalModels(registry);
   tensor::registerBufferizableOpInterfaceExternalModels(registry);
   tensor::registerSubsetOpInterfaceExternalModels(registry);
+  vector::registerBufferizableOpInterfaceExternalModels(registry);
 
   // Value bounds, used when folding and reifying shapes.
   affine::registerValueBoundsOpInterfaceExternalModels(registry);
@@ -85,6 +113,10 @@ void lowbit::runner::registerRunnerDialects(DialectRegistry &registry) {
   memref::registerValueBoundsOpInterfaceExternalModels(registry);
   scf::registerValueBoundsOpInterfaceExternalModels(registry);
   tensor::registerValueBoundsOpInterfaceExternalModels(registry);
+
+  registry.addExtension(+[](MLIRContext *ctx, LLVM::LLVMDialect *) {
+    LLVM::CallIntrinsicOp::attachInterface<CallIntrinsicEffects>(*ctx);
+  });
 
   // Translation of the final module to LLVM IR.
   registerBuiltinDialectTranslation(registry);
@@ -194,6 +226,7 @@ void lowbit::runner::buildTensorToLLVMPipeline(OpPassManager &pm) {
   // 3-4. Structured ops and copies to loops, loops to branches.
   pm.addPass(createMemRefCopyToLinalgPass());
   pm.addPass(createConvertLinalgToLoopsPass());
+  pm.addPass(createConvertVectorToSCFPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
 
@@ -210,6 +243,7 @@ void lowbit::runner::buildTensorToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(arith::createArithExpandOpsPass(expand));
 
   // 6. Everything to the LLVM dialect.
+  pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
@@ -223,17 +257,38 @@ void lowbit::runner::buildTensorToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
-void lowbit::runner::buildLowBitToLLVMPipeline(OpPassManager &pm) {
+bool lowbit::runner::hostHasVNNI() {
+  return llvm::sys::getHostCPUFeatures().lookup("avx512vnni");
+}
+
+void lowbit::runner::addLowBitLoweringPasses(OpPassManager &pm,
+                                             bool referenceOnly) {
+  if (!referenceOnly) {
+    ConvertLowBitMatmulToVectorOptions vector;
+    vector.vnni = hostHasVNNI();
+    pm.addPass(createConvertLowBitMatmulToVector(vector));
+  }
   pm.addPass(createConvertLowBitToLinalg());
+  // The fast path reads quantized operands through casts to their storage
+  // type; the reference lowering makes those casts trivial.
+  pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
+void lowbit::runner::buildLowBitToLLVMPipeline(
+    OpPassManager &pm, const LowBitToLLVMOptions &options) {
+  addLowBitLoweringPasses(pm, options.referenceOnly);
   buildTensorToLLVMPipeline(pm);
 }
 
 void lowbit::runner::registerLowBitPipelines() {
-  PassPipelineRegistration<>(
+  PassPipelineRegistration<LowBitToLLVMOptions>(
       "lowbit-to-llvm",
       "Lower a program with lowbit ops on tensors to the LLVM dialect "
-      "(convert-lowbit-to-linalg, bufferization, loops, LLVM)",
-      buildLowBitToLLVMPipeline);
+      "(convert-lowbit-matmul-to-vector unless reference-only, "
+      "convert-lowbit-to-linalg, bufferization, loops, LLVM)",
+      [](OpPassManager &pm, const LowBitToLLVMOptions &options) {
+        buildLowBitToLLVMPipeline(pm, options);
+      });
 }
 
 LogicalResult

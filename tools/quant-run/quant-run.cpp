@@ -63,6 +63,11 @@ static cl::opt<bool> printResults("print",
                                   cl::desc("Print each result's shape, dtype "
                                            "and values"),
                                   cl::init(false), cl::cat(category));
+static cl::opt<bool> referenceLowering(
+    "reference-lowering",
+    cl::desc("Lower lowbit ops with the reference lowering only (no vector "
+             "fast path for lowbit.matmul); the oracle for the fast code"),
+    cl::init(false), cl::cat(category));
 static cl::opt<unsigned> optLevel("O",
                                   cl::desc("LLVM optimization level 0-3 "
                                            "(default 2)"),
@@ -178,7 +183,7 @@ int main(int argc, char **argv) {
 
   // Lower, compile, call.
   if (failed(runner::lowerToLLVM(*module, [](OpPassManager &pm) {
-        pm.addPass(createConvertLowBitToLinalg());
+        runner::addLowBitLoweringPasses(pm, referenceLowering);
       })))
     return diagnostics.reported() ? 1 : fail("lowering to LLVM failed");
   auto function = runner::JitFunction::create(*module, *signature, optLevel);

@@ -3,6 +3,7 @@
 #ifndef LOWBIT_CONVERSION_PASSES_H
 #define LOWBIT_CONVERSION_PASSES_H
 
+#include "lowbit/Conversion/LowBitMatmulToVector/LowBitMatmulToVector.h"
 #include "lowbit/Conversion/LowBitToLinalg/LowBitToLinalg.h"
 #include "lowbit/Conversion/LowBitToQuant/LowBitToQuant.h"
 #include "lowbit/Conversion/QuantToLowBit/QuantToLowBit.h"

@@ -96,4 +96,45 @@ def ConvertLowBitToLinalg : Pass<"convert-lowbit-to-linalg", "::mlir::ModuleOp">
                            "::mlir::tensor::TensorDialect"];
 }
 
+def ConvertLowBitMatmulToVector
+    : Pass<"convert-lowbit-matmul-to-vector", "::mlir::ModuleOp"> {
+  let summary = "Lower fused quantized matmuls to tiled vector code for CPUs";
+  let description = [{
+    Lowers the `lowbit.matmul` ops that LLM inference spends its time in to
+    `scf` loops over 1-D `vector` operations on the packed codes (see
+    docs/cpu-codegen.md for the layouts and tiling). Codes are unpacked in
+    registers: no dequantized weight matrix is materialized.
+
+    - Weight-only: f32 `[M, K]` times `transpose_rhs` weights
+      `!lowbit.qtensor<NxK>` of symmetric `i4`/`ui4`/`i8`/`ui8` codes,
+      `per_group<axis = 1>` (group a multiple of 32) or `per_axis<0>` with f32
+      scales, `acc(f32)`. 4-bit weights need an even K. Products of one
+      scale group are summed in vector lanes and scaled once per group, so
+      results agree with the reference within float reassociation.
+    - W8A8: symmetric `i8` `per_axis<0>` activations (per token) times
+      symmetric `i8` `per_axis<0>` weights (per channel, `transpose_rhs`),
+      `acc(i32)`, f32 scales: exact i32 dot products, scaled once after the
+      K loop, bit-identical to the reference. With `vnni`, 64 products at a
+      time go through `llvm.x86.avx512.vpdpbusd.512` (weights biased to
+      unsigned bytes in registers, the bias removed with a per-row sum of
+      the activations); without it, i8 -> i32 extends, multiplies and adds.
+
+    M may be dynamic; N and K must be static. Everything else is left
+    untouched for `convert-lowbit-to-linalg`, which runs after this pass
+    (and should be followed by `reconcile-unrealized-casts`): quantized
+    operands are read in that pass's packed storage.
+  }];
+  let options = [
+    Option<"vnni", "vnni", "bool", /*default=*/"false",
+           "Use AVX512-VNNI (vpdpbusd) for i8 x i8 dot products; the code "
+           "then needs a CPU with AVX512-VNNI">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::LLVM::LLVMDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 #endif // LOWBIT_CONVERSION_PASSES_TD

@@ -105,6 +105,13 @@ public:
   /// come back as C-order arrays with the dtypes of getNpyDType().
   llvm::Expected<std::vector<npy::Array>> call(ArrayRef<npy::Array> inputs);
 
+  /// Calls `_mlir_ciface_<entry>` with the packed calling convention of
+  /// ExecutionEngine::invokePacked: a pointer to the result descriptors
+  /// (when there are results), then one pointer per argument to a pointer to
+  /// its memref descriptor. Nothing is copied or freed: for benchmarks that
+  /// own their buffers.
+  llvm::Error invokePacked(MutableArrayRef<void *> args);
+
   const EntrySignature &getSignature() const { return signature; }
 
 private:

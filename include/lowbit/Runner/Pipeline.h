@@ -15,12 +15,14 @@
 //      arguments or of constant globals), convert-bufferization-to-memref
 //   3. LowBit: memref.copy between non-identity layouts -> linalg.copy (so the
 //      JIT needs no `memrefCopy` from libmlir_c_runner_utils)
-//   4. convert-linalg-to-loops, lower-affine, convert-scf-to-cf
+//   4. convert-linalg-to-loops, convert-vector-to-scf, lower-affine,
+//      convert-scf-to-cf
 //   5. math-extend-to-supported-types (f16/bf16 math computed in f32),
 //      arith-emulate-unsupported-floats{source-types=bf16} and
 //      arith-expand{include-bf16} (bf16 arithmetic in f32, f32->bf16 rounding
 //      as integer code, so no `__truncsfbf2` runtime routine is needed)
-//   6. expand-strided-metadata, lower-affine, finalize-memref-to-llvm,
+//   6. convert-vector-to-llvm, expand-strided-metadata, lower-affine,
+//      finalize-memref-to-llvm,
 //      convert-math-to-llvm,
 //      convert-math-to-libm, convert-arith-to-llvm, convert-index-to-llvm,
 //      convert-func-to-llvm, convert-cf-to-llvm, convert-ub-to-llvm,
@@ -37,6 +39,7 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassOptions.h"
 #include "mlir/Support/LLVM.h"
 
 #include <memory>
@@ -65,10 +68,30 @@ std::unique_ptr<Pass> createDecomposeAggregatedOpsPass();
 /// source or target has a non-identity layout into `linalg.copy`.
 std::unique_ptr<Pass> createMemRefCopyToLinalgPass();
 
-/// Adds the whole lowering of a program using lowbit ops: the reference
-/// lowering (convert-lowbit-to-linalg) and then the pipeline above. This is
-/// the `lowbit-to-llvm` pipeline of quant-opt and what quant-run applies.
-void buildLowBitToLLVMPipeline(OpPassManager &pm);
+/// Options of the `lowbit-to-llvm` pipeline.
+struct LowBitToLLVMOptions : public PassPipelineOptions<LowBitToLLVMOptions> {
+  Option<bool> referenceOnly{
+      *this, "reference-only",
+      llvm::cl::desc("Lower every lowbit op with the reference lowering "
+                     "(convert-lowbit-to-linalg) only, the oracle for the "
+                     "fast matmul code"),
+      llvm::cl::init(false)};
+};
+
+/// Whether the host CPU has AVX512-VNNI (what the fast W8A8 code uses).
+bool hostHasVNNI();
+
+/// Adds the lowering of lowbit ops to upstream ops on tensors: the vector
+/// lowering of the common fused matmuls (convert-lowbit-matmul-to-vector,
+/// VNNI when the host has it) unless `referenceOnly`, then the reference
+/// lowering of everything else and reconcile-unrealized-casts.
+void addLowBitLoweringPasses(OpPassManager &pm, bool referenceOnly = false);
+
+/// Adds the whole lowering of a program using lowbit ops:
+/// addLowBitLoweringPasses() and then the pipeline above. This is the
+/// `lowbit-to-llvm` pipeline of quant-opt and what quant-run applies.
+void buildLowBitToLLVMPipeline(OpPassManager &pm,
+                               const LowBitToLLVMOptions &options = {});
 
 /// Registers `lowbit-to-llvm` as a named pass pipeline.
 void registerLowBitPipelines();

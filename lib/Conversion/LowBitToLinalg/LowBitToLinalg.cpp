@@ -60,6 +60,15 @@ RankedTensorType mlir::lowbit::getPackedType(QTensorType type) {
 LowBitToLinalgTypeConverter::LowBitToLinalgTypeConverter() {
   addConversion([](Type type) { return type; });
   addConversion([](QTensorType type) -> Type { return getPackedType(type); });
+  // Casts between a quantized type and its storage, for values that another
+  // pass (convert-lowbit-matmul-to-vector) already reads as storage; they
+  // cancel out in reconcile-unrealized-casts.
+  auto cast = [](OpBuilder &b, Type type, ValueRange inputs,
+                 Location loc) -> Value {
+    return UnrealizedConversionCastOp::create(b, loc, type, inputs).getResult(0);
+  };
+  addSourceMaterialization(cast);
+  addTargetMaterialization(cast);
 }
 
 //===----------------------------------------------------------------------===//

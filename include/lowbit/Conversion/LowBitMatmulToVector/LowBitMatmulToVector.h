@@ -1,0 +1,56 @@
+//===- LowBitMatmulToVector.h - fast CPU lowering of lowbit.matmul -*- C++ -*-===//
+//
+// Lowers the common fused quantized matmuls (weight-only W4/W8 x f32, W8A8 with
+// i32 accumulation) to tiled loops of 1-D vector operations that unpack the
+// codes in registers. Every other lowbit op, and every matmul outside these
+// cases, is left for the reference lowering (convert-lowbit-to-linalg). The
+// packed layouts the kernels read are described in docs/cpu-codegen.md.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LOWBIT_CONVERSION_LOWBITMATMULTOVECTOR_LOWBITMATMULTOVECTOR_H
+#define LOWBIT_CONVERSION_LOWBITMATMULTOVECTOR_LOWBITMATMULTOVECTOR_H
+
+#include "mlir/Pass/Pass.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace mlir {
+namespace arith {
+class ArithDialect;
+} // namespace arith
+namespace linalg {
+class LinalgDialect;
+} // namespace linalg
+namespace LLVM {
+class LLVMDialect;
+} // namespace LLVM
+namespace scf {
+class SCFDialect;
+} // namespace scf
+namespace tensor {
+class TensorDialect;
+} // namespace tensor
+namespace vector {
+class VectorDialect;
+} // namespace vector
+namespace lowbit {
+class MatmulOp;
+
+#define GEN_PASS_DECL_CONVERTLOWBITMATMULTOVECTOR
+#include "lowbit/Conversion/Passes.h.inc"
+
+/// Whether `op` is one of the matmuls the vector lowering handles.
+bool isVectorizableMatmul(MatmulOp op);
+
+/// Adds the vector lowering of the supported `lowbit.matmul` ops; quantized
+/// operands are taken in the packed storage `typeConverter` gives them (that
+/// of convert-lowbit-to-linalg). With `useVNNI`, i8 x i8 dot products use
+/// the AVX512-VNNI intrinsic `llvm.x86.avx512.vpdpbusd.512`.
+void populateLowBitMatmulToVectorPatterns(const TypeConverter &typeConverter,
+                                          RewritePatternSet &patterns,
+                                          bool useVNNI);
+
+} // namespace lowbit
+} // namespace mlir
+
+#endif // LOWBIT_CONVERSION_LOWBITMATMULTOVECTOR_LOWBITMATMULTOVECTOR_H

@@ -1,0 +1,642 @@
+//===- LowBitMatmulToVector.cpp - fast CPU lowering of lowbit.matmul ------===//
+//
+// Lowers the fused matmuls of quantized LLM inference to register-tiled loops
+// of 1-D vector ops on tensors (bufferized later with everything else):
+//
+//   for nb in N step kNBlock            (a block of weight rows stays in L2)
+//     for m0 in M step MR               (rows of the activations)
+//       [per-row state, e.g. VNNI compensation]
+//       for n0 in nb..nb+kNBlock step NR
+//         MR x NR tile: vector accumulators over the whole K loop, one
+//         horizontal reduction per output element at the end
+//
+// Remainders of M and N are covered by 1 x NR and MR x 1 tiles. Weight codes
+// are loaded as bytes and unpacked, converted and multiplied in registers.
+// The layouts are documented in docs/cpu-codegen.md.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lowbit/Conversion/LowBitMatmulToVector/LowBitMatmulToVector.h"
+
+#include "lowbit/Conversion/LowBitToLinalg/LowBitToLinalg.h"
+#include "lowbit/Dialect/LowBit/IR/LowBitOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace mlir::lowbit {
+#define GEN_PASS_DEF_CONVERTLOWBITMATMULTOVECTOR
+#include "lowbit/Conversion/Passes.h.inc"
+} // namespace mlir::lowbit
+
+using namespace mlir;
+using namespace mlir::lowbit;
+
+namespace {
+
+/// f32/i32 lanes of one 512-bit register.
+constexpr int64_t kLanes = 16;
+/// Weight rows per outer N block: 64 rows of 4096 i8 codes are 256 KiB.
+constexpr int64_t kNBlock = 64;
+
+/// A register tile of MR activation rows x NR weight rows.
+struct TileShape {
+  int64_t mr, nr;
+};
+
+//===----------------------------------------------------------------------===//
+// Matching
+//===----------------------------------------------------------------------===//
+
+/// Weight-only matmul: f32 activations [M, K] times integer codes [N, K].
+struct WeightOnlyPlan {
+  unsigned bits;
+  bool isSigned;
+  int64_t n, k;
+  /// Elements sharing one scale along K (K for per-channel scales).
+  int64_t group;
+  bool perGroup;
+};
+
+/// W8A8: i8 [M, K] per-token times i8 [N, K] per-channel, i32 accumulation.
+struct Int8Plan {
+  int64_t n, k;
+};
+
+/// Symmetric integer codes with f32 scales and no block-scaled family.
+static bool isPlainIntegerScheme(SchemeAttr scheme) {
+  return scheme.isInteger() && scheme.getFamily() == Family::None &&
+         !scheme.getAsymmetric() && scheme.getScaleType().isF32();
+}
+
+static bool isPerRow(SchemeAttr scheme) {
+  auto axis = dyn_cast<PerAxisAttr>(scheme.getGranularity());
+  return axis && axis.getAxis() == 0;
+}
+
+/// Common to both plans: transposed 2-D operands, static N and K, f32 result.
+static bool hasBasicShape(MatmulOp op) {
+  auto result = cast<RankedTensorType>(op.getType());
+  auto rhs = dyn_cast<QTensorType>(op.getRhs().getType());
+  ArrayRef<int64_t> lhs;
+  if (auto q = dyn_cast<QTensorType>(op.getLhs().getType()))
+    lhs = q.getShape();
+  else
+    lhs = cast<RankedTensorType>(op.getLhs().getType()).getShape();
+  return op.getTransposeRhs() && rhs && rhs.getRank() == 2 &&
+         lhs.size() == 2 && result.getElementType().isF32() &&
+         !llvm::any_of(rhs.getShape(), ShapedType::isDynamic) &&
+         !ShapedType::isDynamic(lhs[1]);
+}
+
+static FailureOr<WeightOnlyPlan> matchWeightOnly(MatmulOp op) {
+  if (!hasBasicShape(op) || !op.getAccType().isF32())
+    return failure();
+  auto lhs = dyn_cast<RankedTensorType>(op.getLhs().getType());
+  if (!lhs || !lhs.getElementType().isF32())
+    return failure();
+  auto rhs = cast<QTensorType>(op.getRhs().getType());
+  SchemeAttr scheme = rhs.getScheme();
+  unsigned bits = scheme.getBitWidth();
+  if (!isPlainIntegerScheme(scheme) || (bits != 4 && bits != 8))
+    return failure();
+  WeightOnlyPlan plan{bits, scheme.isSignedInteger(), rhs.getShape()[0],
+                      rhs.getShape()[1], rhs.getShape()[1], false};
+  // One load is 16 bytes: 32 4-bit or 16 8-bit codes.
+  int64_t chunk = bits == 4 ? 2 * kLanes : kLanes;
+  if (auto group = dyn_cast<PerGroupAttr>(scheme.getGranularity())) {
+    if (group.getAxis() != 1 || group.getSize() % chunk != 0)
+      return failure();
+    plan.group = group.getSize();
+    plan.perGroup = true;
+  } else if (!isPerRow(scheme)) {
+    return failure();
+  }
+  // 4-bit rows are read as even/odd halves of the activations.
+  if (bits == 4 && plan.k % 2 != 0)
+    return failure();
+  return plan;
+}
+
+static FailureOr<Int8Plan> matchInt8(MatmulOp op) {
+  if (!hasBasicShape(op) || !op.getAccType().isInteger(32))
+    return failure();
+  auto lhs = dyn_cast<QTensorType>(op.getLhs().getType());
+  auto rhs = cast<QTensorType>(op.getRhs().getType());
+  if (!lhs)
+    return failure();
+  for (SchemeAttr scheme : {lhs.getScheme(), rhs.getScheme()})
+    if (!isPlainIntegerScheme(scheme) || scheme.getBitWidth() != 8 ||
+        !scheme.isSignedInteger() || !isPerRow(scheme))
+      return failure();
+  return Int8Plan{rhs.getShape()[0], rhs.getShape()[1]};
+}
+
+//===----------------------------------------------------------------------===//
+// Builders
+//===----------------------------------------------------------------------===//
+
+static Value idx(OpBuilder &b, Location loc, int64_t v) {
+  return arith::ConstantIndexOp::create(b, loc, v);
+}
+
+static Value add(OpBuilder &b, Location loc, Value x, int64_t c) {
+  return c == 0 ? x : arith::AddIOp::create(b, loc, x, idx(b, loc, c)).getResult();
+}
+
+static Value splat(OpBuilder &b, Location loc, VectorType type,
+                   TypedAttr value) {
+  return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, value));
+}
+
+static Value zeros(OpBuilder &b, Location loc, VectorType type) {
+  return splat(b, loc, type, b.getZeroAttr(type.getElementType()));
+}
+
+/// A 1-D read along the innermost dimension. Reads that may run past the
+/// end of a row (the K tail) are padded with zeros, which add nothing to a
+/// dot product.
+static Value read(OpBuilder &b, Location loc, VectorType type, Value source,
+                  ValueRange indices, bool inBounds) {
+  Value pad = arith::ConstantOp::create(
+      b, loc, b.getZeroAttr(type.getElementType()));
+  return vector::TransferReadOp::create(b, loc, type, source, indices, pad,
+                                        ArrayRef<bool>{inBounds});
+}
+
+/// Runs `body` over [lb, ub) with `step`, threading `iterArgs`.
+static SmallVector<Value>
+loop(OpBuilder &b, Location loc, Value lb, Value ub, Value step,
+     ValueRange iterArgs,
+     function_ref<SmallVector<Value>(OpBuilder &, Location, Value, ValueRange)>
+         body) {
+  auto forOp = scf::ForOp::create(
+      b, loc, lb, ub, step, iterArgs,
+      [&](OpBuilder &nb, Location l, Value iv, ValueRange args) {
+        scf::YieldOp::create(nb, l, body(nb, l, iv, args));
+      });
+  return SmallVector<Value>(forOp.getResults());
+}
+
+/// Computes one MR x NR tile at (m0, n0) into `result` (rowState comes from
+/// the per-row hook of the same MR rows) and returns the updated tensor.
+using TileFn = function_ref<Value(OpBuilder &, Location, TileShape, Value m0,
+                                  Value n0, ArrayRef<Value> rowState,
+                                  Value result)>;
+/// Work done once per MR rows of activations and N block, before its tiles.
+using RowFn = function_ref<SmallVector<Value>(OpBuilder &, Location,
+                                              int64_t mr, Value m0)>;
+
+/// Emits the loop nest of the file comment around `tile`.
+static Value emitTiledLoops(OpBuilder &b, Location loc, Value m, int64_t n,
+                            std::optional<int64_t> staticM, TileShape main,
+                            TileShape rowTail, TileFn tile, RowFn rowFn,
+                            Value result) {
+  Value zero = idx(b, loc, 0), one = idx(b, loc, 1);
+  Value mMain = arith::SubIOp::create(
+      b, loc, m,
+      arith::RemUIOp::create(b, loc, m, idx(b, loc, main.mr)).getResult());
+  auto columns = [&](OpBuilder &b, Location loc, Value nb, Value nEnd,
+                     TileShape shape, Value m0, Value acc) -> Value {
+    SmallVector<Value> state =
+        rowFn ? rowFn(b, loc, shape.mr, m0) : SmallVector<Value>();
+    // [nb, nMain) in NR tiles, [nMain, nEnd) one weight row at a time.
+    Value span = arith::SubIOp::create(b, loc, nEnd, nb);
+    Value nMain = arith::AddIOp::create(
+        b, loc, nb,
+        arith::SubIOp::create(
+            b, loc, span,
+            arith::RemUIOp::create(b, loc, span, idx(b, loc, shape.nr))));
+    acc = loop(b, loc, nb, nMain, idx(b, loc, shape.nr), acc,
+               [&](OpBuilder &b, Location l, Value n0, ValueRange args) {
+                 return SmallVector<Value>{
+                     tile(b, l, shape, m0, n0, state, args[0])};
+               })[0];
+    return loop(b, loc, nMain, nEnd, one, acc,
+                [&](OpBuilder &b, Location l, Value n0, ValueRange args) {
+                  return SmallVector<Value>{tile(b, l, {shape.mr, 1}, m0, n0,
+                                                 state, args[0])};
+                })[0];
+  };
+  return loop(
+      b, loc, zero, idx(b, loc, n), idx(b, loc, kNBlock), result,
+      [&](OpBuilder &b, Location l, Value nb, ValueRange args) {
+        Value nEnd = arith::MinUIOp::create(b, l, add(b, l, nb, kNBlock),
+                                            idx(b, l, n));
+        Value acc = args[0];
+        if (!staticM || *staticM >= main.mr)
+          acc = loop(b, l, zero, mMain, idx(b, l, main.mr), acc,
+                     [&](OpBuilder &b, Location l, Value m0, ValueRange args) {
+                       return SmallVector<Value>{
+                           columns(b, l, nb, nEnd, main, m0, args[0])};
+                     })[0];
+        if (!staticM || *staticM % main.mr != 0)
+          acc = loop(b, l, mMain, m, one, acc,
+                     [&](OpBuilder &b, Location l, Value m0, ValueRange args) {
+                       return SmallVector<Value>{
+                           columns(b, l, nb, nEnd, rowTail, m0, args[0])};
+                     })[0];
+        return SmallVector<Value>{acc};
+      })[0];
+}
+
+static Value emptyResult(OpBuilder &b, Location loc, Value lhs, int64_t n,
+                         Type elementType) {
+  SmallVector<OpFoldResult> sizes{tensor::getMixedSize(b, loc, lhs, 0),
+                                  b.getIndexAttr(n)};
+  return tensor::EmptyOp::create(b, loc, sizes, elementType);
+}
+
+//===----------------------------------------------------------------------===//
+// Weight-only kernel
+//===----------------------------------------------------------------------===//
+
+/// Activations for 4-bit weights: [M, 2, K/2] holding even then odd columns.
+/// Byte j of a packed row holds code 2j (low nibble) and 2j+1 (high nibble),
+/// so a 16-byte load pairs with 16 even and 16 odd activations, no shuffles.
+static Value deinterleave(OpBuilder &b, Location loc, Value a, int64_t k) {
+  auto type = cast<RankedTensorType>(a.getType());
+  int64_t m = type.getShape()[0];
+  auto pairs = RankedTensorType::get({m, k / 2, 2}, type.getElementType());
+  SmallVector<ReassociationIndices> groups{{0}, {1, 2}};
+  SmallVector<OpFoldResult> pairSizes{tensor::getMixedSize(b, loc, a, 0),
+                                      b.getIndexAttr(k / 2), b.getIndexAttr(2)};
+  Value expanded =
+      tensor::ExpandShapeOp::create(b, loc, pairs, a, groups, pairSizes);
+  SmallVector<OpFoldResult> sizes{pairSizes[0], b.getIndexAttr(2),
+                                  b.getIndexAttr(k / 2)};
+  Value init = tensor::EmptyOp::create(b, loc, sizes, type.getElementType());
+  return linalg::TransposeOp::create(b, loc, expanded, init,
+                                     ArrayRef<int64_t>{0, 2, 1})
+      .getResult()[0];
+}
+
+struct WeightOnlyKernel {
+  const WeightOnlyPlan &plan;
+  Value act;    // [M, K] f32, or [M, 2, K/2] for 4-bit weights
+  Value codes;  // [N, packed K] i8
+  Value scales; // [N, K / group] or [N, 1] f32
+
+  /// Elements of K covered by one 16-byte load of codes.
+  int64_t chunk() const { return plan.bits == 4 ? 2 * kLanes : kLanes; }
+
+  /// Accumulates one chunk at element offset `k` into `acc` (MR x NR).
+  void accumulate(OpBuilder &b, Location loc, TileShape s, Value m0, Value n0,
+                  Value k, bool inBounds, SmallVectorImpl<Value> &acc) const {
+    auto f32s = VectorType::get({kLanes}, b.getF32Type());
+    auto i32s = VectorType::get({kLanes}, b.getI32Type());
+    auto bytes = VectorType::get({kLanes}, b.getI8Type());
+    bool four = plan.bits == 4;
+    Value byteOffset =
+        four ? arith::DivUIOp::create(b, loc, k, idx(b, loc, 2)).getResult()
+             : k;
+    // Activations of the MR rows: (even, odd) halves for 4-bit codes.
+    SmallVector<std::pair<Value, Value>> a;
+    for (int64_t i = 0; i < s.mr; ++i) {
+      Value row = add(b, loc, m0, i);
+      if (four)
+        a.push_back({read(b, loc, f32s, act, {row, idx(b, loc, 0), byteOffset},
+                          inBounds),
+                     read(b, loc, f32s, act, {row, idx(b, loc, 1), byteOffset},
+                          inBounds)});
+      else
+        a.push_back({read(b, loc, f32s, act, {row, k}, inBounds), Value()});
+    }
+    auto shift = [&](int64_t v) {
+      return splat(b, loc, i32s, b.getI32IntegerAttr(v));
+    };
+    auto toFloat = [&](Value v) -> Value {
+      if (plan.isSigned)
+        return arith::SIToFPOp::create(b, loc, f32s, v);
+      return arith::UIToFPOp::create(b, loc, f32s, v);
+    };
+    for (int64_t j = 0; j < s.nr; ++j) {
+      Value raw = read(b, loc, bytes, codes, {add(b, loc, n0, j), byteOffset},
+                       inBounds);
+      Value word =
+          plan.isSigned
+              ? arith::ExtSIOp::create(b, loc, i32s, raw).getResult()
+              : arith::ExtUIOp::create(b, loc, i32s, raw).getResult();
+      Value lo = word, hi;
+      if (four && plan.isSigned) {
+        // Sign-extended byte: an arithmetic shift gives the high nibble,
+        // shifting the low nibble to the top first gives the low one.
+        hi = arith::ShRSIOp::create(b, loc, word, shift(4));
+        lo = arith::ShRSIOp::create(
+            b, loc, arith::ShLIOp::create(b, loc, word, shift(28)), shift(28));
+      } else if (four) {
+        hi = arith::ShRUIOp::create(b, loc, word, shift(4));
+        lo = arith::AndIOp::create(b, loc, word, shift(15));
+      }
+      Value wLo = toFloat(lo), wHi = four ? toFloat(hi) : Value();
+      for (int64_t i = 0; i < s.mr; ++i) {
+        Value &c = acc[i * s.nr + j];
+        c = vector::FMAOp::create(b, loc, a[i].first, wLo, c);
+        if (four)
+          c = vector::FMAOp::create(b, loc, a[i].second, wHi, c);
+      }
+    }
+  }
+
+  Value tile(OpBuilder &b, Location loc, TileShape s, Value m0, Value n0,
+             Value result) const {
+    auto f32s = VectorType::get({kLanes}, b.getF32Type());
+    int64_t count = s.mr * s.nr;
+    SmallVector<Value> init(count, zeros(b, loc, f32s));
+    int64_t groups = plan.k / plan.group;
+    int64_t fullChunks = plan.group / chunk();
+    bool tail = plan.group % chunk() != 0; // only per-channel scales
+    SmallVector<Value> acc = loop(
+        b, loc, idx(b, loc, 0), idx(b, loc, groups), idx(b, loc, 1), init,
+        [&](OpBuilder &b, Location l, Value g, ValueRange outer) {
+          // Products of one group are summed in lanes, then scaled once.
+          Value start =
+              arith::MulIOp::create(b, l, g, idx(b, l, plan.group));
+          SmallVector<Value> part = loop(
+              b, l, idx(b, l, 0), idx(b, l, fullChunks * chunk()),
+              idx(b, l, chunk()), init,
+              [&](OpBuilder &b, Location l, Value c, ValueRange args) {
+                SmallVector<Value> next(args);
+                accumulate(b, l, s, m0, n0,
+                           arith::AddIOp::create(b, l, start, c), true, next);
+                return next;
+              });
+          if (tail)
+            accumulate(b, l, s, m0, n0,
+                       add(b, l, start, fullChunks * chunk()), false, part);
+          SmallVector<Value> next(outer);
+          Value column = plan.perGroup ? g : idx(b, l, 0);
+          for (int64_t j = 0; j < s.nr; ++j) {
+            Value scale = tensor::ExtractOp::create(
+                b, l, scales, ValueRange{add(b, l, n0, j), column});
+            Value wide = vector::BroadcastOp::create(b, l, f32s, scale);
+            for (int64_t i = 0; i < s.mr; ++i)
+              next[i * s.nr + j] = vector::FMAOp::create(
+                  b, l, part[i * s.nr + j], wide, next[i * s.nr + j]);
+          }
+          return next;
+        });
+    for (int64_t i = 0; i < s.mr; ++i)
+      for (int64_t j = 0; j < s.nr; ++j) {
+        Value sum = vector::ReductionOp::create(
+            b, loc, vector::CombiningKind::ADD, acc[i * s.nr + j]);
+        result = tensor::InsertOp::create(
+            b, loc, sum, result,
+            ValueRange{add(b, loc, m0, i), add(b, loc, n0, j)});
+      }
+    return result;
+  }
+};
+
+static Value lowerWeightOnly(OpBuilder &b, Location loc,
+                             const WeightOnlyPlan &plan, Value lhs,
+                             Value codes, Value scales) {
+  auto lhsType = cast<RankedTensorType>(lhs.getType());
+  std::optional<int64_t> staticM;
+  if (!lhsType.isDynamicDim(0))
+    staticM = lhsType.getDimSize(0);
+  Value act = plan.bits == 4 ? deinterleave(b, loc, lhs, plan.k) : lhs;
+  WeightOnlyKernel kernel{plan, act, codes, scales};
+  Value m = tensor::DimOp::create(b, loc, lhs, 0);
+  Value result = emptyResult(b, loc, lhs, plan.n, b.getF32Type());
+  return emitTiledLoops(
+      b, loc, m, plan.n, staticM, /*main=*/{4, 2}, /*rowTail=*/{1, 4},
+      [&](OpBuilder &b, Location l, TileShape s, Value m0, Value n0,
+          ArrayRef<Value>, Value result) {
+        return kernel.tile(b, l, s, m0, n0, result);
+      },
+      nullptr, result);
+}
+
+//===----------------------------------------------------------------------===//
+// W8A8 kernel
+//===----------------------------------------------------------------------===//
+
+struct Int8Kernel {
+  const Int8Plan &plan;
+  bool vnni;
+  Value a, w;          // [M, K], [N, K] i8
+  Value aScale, wScale; // [M, 1], [N, 1] f32
+
+  int64_t chunk() const { return vnni ? 4 * kLanes : kLanes; }
+
+  VectorType chunkType(OpBuilder &b) const {
+    return VectorType::get({chunk()}, b.getI8Type());
+  }
+
+  /// acc + sum of 4 adjacent u8 x s8 products per i32 lane (vpdpbusd).
+  static Value dpbusd(OpBuilder &b, Location loc, Value acc,
+                      Value unsignedBytes, Value signedBytes) {
+    // LLVM 22 types the byte operands as <64 x i8>.
+    return LLVM::CallIntrinsicOp::create(
+               b, loc, acc.getType(),
+               b.getStringAttr("llvm.x86.avx512.vpdpbusd.512"),
+               ValueRange{acc, unsignedBytes, signedBytes})
+        .getResult(0);
+  }
+
+  /// Visits the chunks of K: full ones in a loop, then a zero-padded tail.
+  void forEachChunk(
+      OpBuilder &b, Location loc, SmallVectorImpl<Value> &acc,
+      function_ref<void(OpBuilder &, Location, Value, bool,
+                        SmallVectorImpl<Value> &)>
+          body) const {
+    int64_t full = plan.k / chunk() * chunk();
+    SmallVector<Value> out =
+        loop(b, loc, idx(b, loc, 0), idx(b, loc, full), idx(b, loc, chunk()),
+             acc, [&](OpBuilder &b, Location l, Value k, ValueRange args) {
+               SmallVector<Value> next(args);
+               body(b, l, k, true, next);
+               return next;
+             });
+    acc.assign(out.begin(), out.end());
+    if (full != plan.k)
+      body(b, loc, idx(b, loc, full), false, acc);
+  }
+
+  /// With VNNI, weights are read as u8 (w + 128); the extra 128 * sum_k a
+  /// of each activation row is subtracted at the end (exact in i32).
+  SmallVector<Value> rowState(OpBuilder &b, Location loc, int64_t mr,
+                              Value m0) const {
+    if (!vnni)
+      return {};
+    auto i32s = VectorType::get({kLanes}, b.getI32Type());
+    SmallVector<Value> acc(mr, zeros(b, loc, i32s));
+    Value bias = splat(b, loc, chunkType(b), b.getI8IntegerAttr(-128));
+    forEachChunk(b, loc, acc,
+                 [&](OpBuilder &b, Location l, Value k, bool inBounds,
+                     SmallVectorImpl<Value> &acc) {
+                   for (int64_t i = 0; i < mr; ++i)
+                     acc[i] = dpbusd(b, l, acc[i], bias,
+                                     read(b, l, chunkType(b), a,
+                                          {add(b, l, m0, i), k}, inBounds));
+                 });
+    SmallVector<Value> sums;
+    for (Value v : acc)
+      sums.push_back(vector::ReductionOp::create(
+          b, loc, vector::CombiningKind::ADD, v));
+    return sums;
+  }
+
+  Value tile(OpBuilder &b, Location loc, TileShape s, Value m0, Value n0,
+             ArrayRef<Value> bias, Value result) const {
+    auto i32s = VectorType::get({kLanes}, b.getI32Type());
+    SmallVector<Value> acc(s.mr * s.nr, zeros(b, loc, i32s));
+    forEachChunk(
+        b, loc, acc,
+        [&](OpBuilder &b, Location l, Value k, bool inBounds,
+            SmallVectorImpl<Value> &acc) {
+          SmallVector<Value> rows;
+          for (int64_t i = 0; i < s.mr; ++i) {
+            Value v = read(b, l, chunkType(b), a, {add(b, l, m0, i), k},
+                           inBounds);
+            rows.push_back(vnni ? v
+                                : arith::ExtSIOp::create(b, l, i32s, v)
+                                      .getResult());
+          }
+          Value flip =
+              vnni ? splat(b, l, chunkType(b), b.getI8IntegerAttr(-128))
+                   : Value();
+          for (int64_t j = 0; j < s.nr; ++j) {
+            Value v = read(b, l, chunkType(b), w, {add(b, l, n0, j), k},
+                           inBounds);
+            // x ^ 0x80 is x + 128 as an unsigned byte.
+            v = vnni ? arith::XOrIOp::create(b, l, v, flip).getResult()
+                     : arith::ExtSIOp::create(b, l, i32s, v).getResult();
+            for (int64_t i = 0; i < s.mr; ++i) {
+              Value &c = acc[i * s.nr + j];
+              c = vnni ? dpbusd(b, l, c, v, rows[i])
+                       : arith::AddIOp::create(
+                             b, l, c, arith::MulIOp::create(b, l, rows[i], v))
+                             .getResult();
+            }
+          }
+        });
+    // float(sum) * (sa * sw) added to +0.0: the reference's single segment.
+    Value zero = arith::ConstantFloatOp::create(b, loc, b.getF32Type(),
+                                                APFloat(0.0f));
+    Value c0 = idx(b, loc, 0);
+    for (int64_t i = 0; i < s.mr; ++i) {
+      Value row = add(b, loc, m0, i);
+      Value sa = tensor::ExtractOp::create(b, loc, aScale, ValueRange{row, c0});
+      for (int64_t j = 0; j < s.nr; ++j) {
+        Value col = add(b, loc, n0, j);
+        Value sum = vector::ReductionOp::create(
+            b, loc, vector::CombiningKind::ADD, acc[i * s.nr + j]);
+        if (vnni)
+          sum = arith::SubIOp::create(b, loc, sum, bias[i]);
+        Value sw =
+            tensor::ExtractOp::create(b, loc, wScale, ValueRange{col, c0});
+        Value term = arith::MulFOp::create(
+            b, loc, arith::SIToFPOp::create(b, loc, b.getF32Type(), sum),
+            arith::MulFOp::create(b, loc, sa, sw));
+        result = tensor::InsertOp::create(
+            b, loc, arith::AddFOp::create(b, loc, zero, term), result,
+            ValueRange{row, col});
+      }
+    }
+    return result;
+  }
+};
+
+static Value lowerInt8(OpBuilder &b, Location loc, const Int8Plan &plan,
+                       bool vnni, QTensorType lhsType, Value a, Value aScale,
+                       Value w, Value wScale) {
+  std::optional<int64_t> staticM;
+  if (!ShapedType::isDynamic(lhsType.getShape()[0]))
+    staticM = lhsType.getShape()[0];
+  Int8Kernel kernel{plan, vnni, a, w, aScale, wScale};
+  Value m = tensor::DimOp::create(b, loc, a, 0);
+  Value result = emptyResult(b, loc, a, plan.n, b.getF32Type());
+  return emitTiledLoops(
+      b, loc, m, plan.n, staticM, /*main=*/{4, 4}, /*rowTail=*/{1, 4},
+      [&](OpBuilder &b, Location l, TileShape s, Value m0, Value n0,
+          ArrayRef<Value> state, Value result) {
+        return kernel.tile(b, l, s, m0, n0, state, result);
+      },
+      [&](OpBuilder &b, Location l, int64_t mr, Value m0) {
+        return kernel.rowState(b, l, mr, m0);
+      },
+      result);
+}
+
+//===----------------------------------------------------------------------===//
+// Pattern
+//===----------------------------------------------------------------------===//
+
+struct MatmulToVector : public OpConversionPattern<MatmulOp> {
+  MatmulToVector(const TypeConverter &typeConverter, MLIRContext *context,
+                 bool vnni)
+      : OpConversionPattern(typeConverter, context, /*benefit=*/2),
+        vnni(vnni) {}
+
+  LogicalResult
+  matchAndRewrite(MatmulOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    if (FailureOr<WeightOnlyPlan> plan = matchWeightOnly(op);
+        succeeded(plan)) {
+      rewriter.replaceOp(op, lowerWeightOnly(rewriter, loc, *plan,
+                                             adaptor.getLhs(), adaptor.getRhs(),
+                                             adaptor.getRhsScale()));
+      return success();
+    }
+    if (FailureOr<Int8Plan> plan = matchInt8(op); succeeded(plan)) {
+      rewriter.replaceOp(
+          op, lowerInt8(rewriter, loc, *plan, vnni,
+                        cast<QTensorType>(op.getLhs().getType()),
+                        adaptor.getLhs(), adaptor.getLhsScale(),
+                        adaptor.getRhs(), adaptor.getRhsScale()));
+      return success();
+    }
+    return rewriter.notifyMatchFailure(op, "not a vectorizable matmul");
+  }
+
+  bool vnni;
+};
+
+} // namespace
+
+bool mlir::lowbit::isVectorizableMatmul(MatmulOp op) {
+  return succeeded(matchWeightOnly(op)) || succeeded(matchInt8(op));
+}
+
+void mlir::lowbit::populateLowBitMatmulToVectorPatterns(
+    const TypeConverter &typeConverter, RewritePatternSet &patterns,
+    bool useVNNI) {
+  patterns.add<MatmulToVector>(typeConverter, patterns.getContext(), useVNNI);
+}
+
+//===----------------------------------------------------------------------===//
+// Pass
+//===----------------------------------------------------------------------===//
+
+namespace {
+struct ConvertLowBitMatmulToVectorPass
+    : public mlir::lowbit::impl::ConvertLowBitMatmulToVectorBase<
+          ConvertLowBitMatmulToVectorPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    // Quantized operands are read in the reference lowering's storage; the
+    // casts between the two types vanish once that lowering has run.
+    LowBitToLinalgTypeConverter typeConverter;
+    ConversionTarget target(*ctx);
+    target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
+    target.addDynamicallyLegalOp<MatmulOp>(
+        [](MatmulOp op) { return !isVectorizableMatmul(op); });
+    RewritePatternSet patterns(ctx);
+    populateLowBitMatmulToVectorPatterns(typeConverter, patterns, vnni);
+    if (failed(applyPartialConversion(getOperation(), target,
+                                      std::move(patterns))))
+      signalPassFailure();
+  }
+};
+} // namespace

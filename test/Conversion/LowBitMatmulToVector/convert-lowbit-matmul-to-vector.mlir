@@ -1,0 +1,139 @@
+// Structure of the vector lowering of lowbit.matmul; its numerics are checked
+// against the reference lowering in test/Integration/MatmulVector.
+// RUN: quant-opt %s -split-input-file --convert-lowbit-matmul-to-vector=vnni=true | FileCheck %s
+// RUN: quant-opt %s -split-input-file --convert-lowbit-matmul-to-vector | FileCheck %s --check-prefix=GENERIC
+
+// W4A16 GEMV: the packed codes are read 16 bytes at a time and unpacked in
+// registers (sign-extend, shifts, convert) against the even/odd halves of
+// the activations; no dequantized [N, K] f32 weight tensor exists.
+// CHECK-LABEL: func.func @w4_gemv
+// CHECK-SAME: (%[[A:.*]]: tensor<1x256xf32>, %[[W:.*]]: !lowbit.qtensor<64x256, {{.*}}>, %[[S:.*]]: tensor<64x2xf32>)
+// CHECK-NOT: tensor<64x256xf32>
+// CHECK: %[[CODES:.*]] = builtin.unrealized_conversion_cast %[[W]] {{.*}} to tensor<64x128xi8>
+// CHECK: tensor.expand_shape %[[A]] {{.*}} into tensor<1x128x2xf32>
+// CHECK: %[[EO:.*]] = linalg.transpose {{.*}} outs({{.*}} : tensor<1x2x128xf32>) permutation = [0, 2, 1]
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: vector.transfer_read %[[EO]]{{.*}} : tensor<1x2x128xf32>, vector<16xf32>
+// CHECK: %[[BYTES:.*]] = vector.transfer_read %[[CODES]]{{.*}} : tensor<64x128xi8>, vector<16xi8>
+// CHECK: %[[WORDS:.*]] = arith.extsi %[[BYTES]] : vector<16xi8> to vector<16xi32>
+// CHECK: arith.shrsi %[[WORDS]]
+// CHECK: arith.shli %[[WORDS]]
+// CHECK: arith.sitofp {{.*}} : vector<16xi32> to vector<16xf32>
+// CHECK: vector.fma
+// Scaled once per group of 128, reduced once per output.
+// CHECK: tensor.extract %[[S]]
+// CHECK: vector.broadcast
+// CHECK: vector.fma
+// CHECK: vector.reduction <add>
+// CHECK: tensor.insert
+// CHECK-NOT: lowbit.matmul
+// CHECK-NOT: linalg.generic
+// CHECK-NOT: tensor<64x256xf32>
+// CHECK: return
+!w4 = !lowbit.qtensor<64x256, #lowbit.scheme<i4, per_group<axis = 1, size = 128>>>
+func.func @w4_gemv(%a: tensor<1x256xf32>, %w: !w4, %s: tensor<64x2xf32>) -> tensor<1x64xf32> {
+  %y = lowbit.matmul %a, %w scale(%s : tensor<64x2xf32>) transpose_rhs acc(f32)
+      : tensor<1x256xf32>, !w4 -> tensor<1x64xf32>
+  return %y : tensor<1x64xf32>
+}
+
+// -----
+
+// Unsigned 4-bit codes: mask and logical shift instead of sign extension.
+// CHECK-LABEL: func.func @u4_gemm
+// CHECK: arith.extui {{.*}} : vector<16xi8> to vector<16xi32>
+// CHECK: arith.shrui
+// CHECK: arith.andi
+// CHECK: arith.uitofp
+// CHECK-NOT: lowbit.matmul
+!u4 = !lowbit.qtensor<16x64, #lowbit.scheme<ui4, per_group<axis = 1, size = 32>>>
+func.func @u4_gemm(%a: tensor<?x64xf32>, %w: !u4, %s: tensor<16x2xf32>) -> tensor<?x16xf32> {
+  %y = lowbit.matmul %a, %w scale(%s : tensor<16x2xf32>) transpose_rhs acc(f32)
+      : tensor<?x64xf32>, !u4 -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+// W8A16 per-channel with a ragged K: full 16-byte chunks in bounds, then
+// one zero-padded tail read.
+// CHECK-LABEL: func.func @w8_ragged_k
+// CHECK: vector.transfer_read {{.*}} {in_bounds = [true]} : tensor<3x40xf32>, vector<16xf32>
+// CHECK: vector.transfer_read {{.*}} {in_bounds = [true]} : tensor<5x40xi8>, vector<16xi8>
+// CHECK: vector.transfer_read {{[^{]*}} : tensor<3x40xf32>, vector<16xf32>
+// CHECK: vector.transfer_read {{[^{]*}} : tensor<5x40xi8>, vector<16xi8>
+// CHECK-NOT: lowbit.matmul
+!w8 = !lowbit.qtensor<5x40, #lowbit.scheme<i8, per_axis<0>>>
+func.func @w8_ragged_k(%a: tensor<3x40xf32>, %w: !w8, %s: tensor<5x1xf32>) -> tensor<3x5xf32> {
+  %y = lowbit.matmul %a, %w scale(%s : tensor<5x1xf32>) transpose_rhs acc(f32)
+      : tensor<3x40xf32>, !w8 -> tensor<3x5xf32>
+  return %y : tensor<3x5xf32>
+}
+
+// -----
+
+// W8A8: 64 codes per VNNI dot product, weights biased to unsigned bytes in
+// registers (xor 0x80), the bias removed with the activation row sums, the
+// scales applied once after the K loop.
+// CHECK-LABEL: func.func @w8a8
+// CHECK-DAG: %[[A:.*]] = builtin.unrealized_conversion_cast %arg0 {{.*}} to tensor<?x128xi8>
+// CHECK-DAG: %[[W:.*]] = builtin.unrealized_conversion_cast %arg2 {{.*}} to tensor<32x128xi8>
+// CHECK: scf.for
+// Row sums for the bias.
+// CHECK: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// CHECK: vector.reduction <add>
+// CHECK: scf.for
+// CHECK: vector.transfer_read %[[A]]{{.*}} : tensor<?x128xi8>, vector<64xi8>
+// CHECK: vector.transfer_read %[[W]]{{.*}} : tensor<32x128xi8>, vector<64xi8>
+// CHECK: arith.xori
+// CHECK: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// CHECK: vector.reduction <add>, {{.*}} : vector<16xi32> into i32
+// CHECK: arith.subi
+// CHECK: arith.sitofp {{.*}} : i32 to f32
+// CHECK: arith.mulf
+// CHECK: arith.mulf
+// CHECK: arith.addf
+// CHECK-NOT: lowbit.matmul
+// Without VNNI: i8 -> i32 extends, multiplies and adds.
+// GENERIC-LABEL: func.func @w8a8
+// GENERIC-NOT: llvm.call_intrinsic
+// GENERIC: arith.extsi {{.*}} : vector<16xi8> to vector<16xi32>
+// GENERIC: arith.muli {{.*}} : vector<16xi32>
+// GENERIC: arith.addi {{.*}} : vector<16xi32>
+// GENERIC-NOT: llvm.call_intrinsic
+// GENERIC: vector.reduction <add>
+!qa = !lowbit.qtensor<?x128, #lowbit.scheme<i8, per_axis<0>, dynamic>>
+!qw = !lowbit.qtensor<32x128, #lowbit.scheme<i8, per_axis<0>, narrow>>
+func.func @w8a8(%a: !qa, %sa: tensor<?x1xf32>, %w: !qw, %sw: tensor<32x1xf32>) -> tensor<?x32xf32> {
+  %y = lowbit.matmul %a scale(%sa : tensor<?x1xf32>), %w scale(%sw : tensor<32x1xf32>) transpose_rhs acc(i32)
+      : !qa, !qw -> tensor<?x32xf32>
+  return %y : tensor<?x32xf32>
+}
+
+// -----
+
+// Everything else is left for the reference lowering: asymmetric weights,
+// weights not stored [N, K], float accumulation of W8A8, NF4 codes.
+// CHECK-LABEL: func.func @fallbacks
+// CHECK-COUNT-4: lowbit.matmul
+// CHECK-NOT: vector.
+!asym = !lowbit.qtensor<8x64, #lowbit.scheme<ui4, per_group<axis = 1, size = 32>, asymmetric>>
+!kn = !lowbit.qtensor<64x8, #lowbit.scheme<i4, per_group<axis = 0, size = 32>>>
+!a8 = !lowbit.qtensor<2x64, #lowbit.scheme<i8, per_axis<0>, dynamic>>
+!w8 = !lowbit.qtensor<8x64, #lowbit.scheme<i8, per_axis<0>>>
+!nf4 = !lowbit.qtensor<8x64, #lowbit.scheme<!lowbit.lut<nf4>, per_group<axis = 1, size = 32>>>
+func.func @fallbacks(%a: tensor<2x64xf32>, %w0: !asym, %s0: tensor<8x2xf32>, %z0: tensor<8x2xi32>,
+                     %w1: !kn, %s1: tensor<2x8xf32>, %qa: !a8, %sa: tensor<2x1xf32>,
+                     %w2: !w8, %s2: tensor<8x1xf32>, %w3: !nf4)
+    -> (tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>) {
+  %0 = lowbit.matmul %a, %w0 scale(%s0 : tensor<8x2xf32>) zero_point(%z0 : tensor<8x2xi32>) transpose_rhs acc(f32)
+      : tensor<2x64xf32>, !asym -> tensor<2x8xf32>
+  %1 = lowbit.matmul %a, %w1 scale(%s1 : tensor<2x8xf32>) acc(f32)
+      : tensor<2x64xf32>, !kn -> tensor<2x8xf32>
+  %2 = lowbit.matmul %qa scale(%sa : tensor<2x1xf32>), %w2 scale(%s2 : tensor<8x1xf32>) transpose_rhs acc(f32)
+      : !a8, !w8 -> tensor<2x8xf32>
+  %3 = lowbit.matmul %a, %w3 scale(%s0 : tensor<8x2xf32>) transpose_rhs acc(f32)
+      : tensor<2x64xf32>, !nf4 -> tensor<2x8xf32>
+  return %0, %1, %2, %3 : tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>
+}
