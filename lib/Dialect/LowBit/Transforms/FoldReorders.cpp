@@ -192,7 +192,8 @@ struct LoopPermutation {
   }
 
   bool dependsOn(AffineExpr expr) const {
-    return llvm::any_of(dims, [&](unsigned d) { return expr.isFunctionOfDim(d); });
+    return llvm::any_of(dims,
+                        [&](unsigned d) { return expr.isFunctionOfDim(d); });
   }
 
   /// True when some point changes its coordinate along loop `d`.
@@ -250,8 +251,7 @@ getPermutedPositions(AffineMap map, const LoopPermutation &s) {
     for (unsigned d = 0; d < map.getNumDims(); ++d)
       if (!llvm::is_contained(s.dims, d) && expr.isFunctionOfDim(d))
         return std::nullopt;
-    if (!positions.empty() &&
-        positions.back() + 1 != static_cast<int64_t>(pos))
+    if (!positions.empty() && positions.back() + 1 != static_cast<int64_t>(pos))
       return std::nullopt;
     positions.push_back(pos);
   }
@@ -321,8 +321,7 @@ static bool readsConsistently(AffineMap map, ArrayRef<int64_t> positions,
   for (auto [pos, expr] : llvm::enumerate(map.getResults())) {
     bool inside = llvm::is_contained(positions, static_cast<int64_t>(pos));
     for (unsigned d = 0; d < map.getNumDims(); ++d)
-      if (expr.isFunctionOfDim(d) &&
-          llvm::is_contained(s.dims, d) != inside)
+      if (expr.isFunctionOfDim(d) && llvm::is_contained(s.dims, d) != inside)
         return false;
   }
   for (auto [x, image] : llvm::enumerate(s.perm)) {
@@ -386,11 +385,9 @@ struct RemappedOperand {
 /// (`tensor.extract` at their indexing map's indices, remapped through an
 /// i32 table) instead of through an indexing map: the reorder is fused into
 /// the load. `operands` replace op's operands.
-static linalg::GenericOp
-buildRemappedGeneric(OpBuilder &b, linalg::LinalgOp op,
-                     ArrayRef<Value> operands,
-                     ArrayRef<RemappedOperand> remapped,
-                     std::vector<std::string> &log) {
+static linalg::GenericOp buildRemappedGeneric(
+    OpBuilder &b, linalg::LinalgOp op, ArrayRef<Value> operands,
+    ArrayRef<RemappedOperand> remapped, std::vector<std::string> &log) {
   Location loc = op.getLoc();
   auto find = [&](unsigned i) -> const RemappedOperand * {
     for (const RemappedOperand &r : remapped)
@@ -408,9 +405,9 @@ buildRemappedGeneric(OpBuilder &b, linalg::LinalgOp op,
         .push_back(value);
     maps.push_back(oldMaps[i]);
   }
-  auto generic = linalg::GenericOp::create(b, loc, op->getResultTypes(),
-                                           inputs, outputs, maps,
-                                           op.getIteratorTypesArray());
+  auto generic =
+      linalg::GenericOp::create(b, loc, op->getResultTypes(), inputs, outputs,
+                                maps, op.getIteratorTypesArray());
   Block *oldBody = op.getBlock();
   Block *body = b.createBlock(&generic.getRegion());
   OpBuilder::InsertionGuard guard(b);
@@ -647,14 +644,13 @@ private:
       }
       // Keep the operand's order and remap its load (generic inputs read
       // along one permuted loop only).
-      std::optional<unsigned> d =
-          positions->size() == 1 ? getLoopDim(map, positions->front())
-                                 : std::nullopt;
+      std::optional<unsigned> d = positions->size() == 1
+                                      ? getLoopDim(map, positions->front())
+                                      : std::nullopt;
       if (!generic || !op.isDpsInput(&operand) || !d ||
           !llvm::all_of(map.getResults(), llvm::IsaPred<AffineDimExpr>))
         return std::nullopt;
-      remapped.push_back(
-          {operand.getOperandNumber(), *d, induced.back()});
+      remapped.push_back({operand.getOperandNumber(), *d, induced.back()});
       operands.push_back(operand.get());
     }
     if (!b)
@@ -667,9 +663,9 @@ private:
       clone->setOperands(operands);
       result = clone->getResult(0);
     } else {
-      result = buildRemappedGeneric(*b, generic, operands, remapped,
-                                    report.backward)
-                   .getResult(0);
+      result =
+          buildRemappedGeneric(*b, generic, operands, remapped, report.backward)
+              .getResult(0);
     }
     report.backward.push_back(describe(op));
     replaced.push_back(op);
@@ -743,8 +739,7 @@ analyzeForward(Value value, int64_t axis, std::string &why) {
 /// A constant (dense or dense_resource) built like `value`, with `data`
 /// and `type`.
 static Value createConstantLike(OpBuilder &b, Value value,
-                                RankedTensorType type,
-                                ArrayRef<float> data) {
+                                RankedTensorType type, ArrayRef<float> data) {
   std::string name = getConstantName(value);
   Attribute attr;
   if (!name.empty())
@@ -825,8 +820,7 @@ forwardThroughElementwise(OpBuilder *b, linalg::LinalgOp op, Value value,
       op.payloadUsesValueFromOperand(init))
     return std::nullopt;
   for (unsigned d : s->dims)
-    if (!isParallelDim(op, d) ||
-        (opUsesIndex(op, d) && s->moves(d)))
+    if (!isParallelDim(op, d) || (opUsesIndex(op, d) && s->moves(d)))
       return std::nullopt;
   SmallVector<int64_t> chainPositions;
   for (int64_t i = 0; i < p.span; ++i)
@@ -894,8 +888,8 @@ forwardThroughElementwise(OpBuilder *b, linalg::LinalgOp op, Value value,
     if (!table)
       return std::nullopt;
     if (b) {
-      auto [expanded, newMap] =
-          expandConstant(*b, operand->get(), map, *positions, *s, extra, *table);
+      auto [expanded, newMap] = expandConstant(*b, operand->get(), map,
+                                               *positions, *s, extra, *table);
       std::string shape;
       llvm::raw_string_ostream os(shape);
       llvm::interleave(cast<RankedTensorType>(expanded.getType()).getShape(),
@@ -1104,8 +1098,7 @@ struct FoldReordersPass
     if (a.terminal != b.terminal || a.operand == b.operand)
       return false;
     linalg::LinalgOp op = a.terminal;
-    std::optional<LoopPermutation> s =
-        getLoopPermutation(op, *a.operand, a.p);
+    std::optional<LoopPermutation> s = getLoopPermutation(op, *a.operand, a.p);
     if (!s)
       s = getLoopPermutation(op, *b.operand, b.p);
     if (!s)
@@ -1142,14 +1135,14 @@ struct FoldReordersPass
     // Both producers must be able to write in cluster order.
     Report scratch;
     BackwardPusher pusher(scratch);
-    return pusher.canPush(fwdA.getInput(),
-                          {static_cast<int64_t>(fwdA.getAxis()),
-                           fwdA.getPermutation()},
-                          fwdA) &&
-           pusher.canPush(fwdB.getInput(),
-                          {static_cast<int64_t>(fwdB.getAxis()),
-                           fwdB.getPermutation()},
-                          fwdB);
+    return pusher.canPush(
+               fwdA.getInput(),
+               {static_cast<int64_t>(fwdA.getAxis()), fwdA.getPermutation()},
+               fwdA) &&
+           pusher.canPush(
+               fwdB.getInput(),
+               {static_cast<int64_t>(fwdB.getAxis()), fwdB.getPermutation()},
+               fwdB);
   }
 
   Report foldJoint(std::pair<ReorderOp, ReorderOp> a, const ForwardChain &ca,
@@ -1167,9 +1160,9 @@ struct FoldReordersPass
       // The cluster sizes stay with the activation for quantization.
       if (auto observe = value.getDefiningOp<ObserveOp>())
         if (std::optional<ArrayRef<int64_t>> clusters = fwd.getClusterSizes())
-          observe->setAttr("cluster_sizes",
-                           DenseI64ArrayAttr::get(observe->getContext(),
-                                                  *clusters));
+          observe->setAttr(
+              "cluster_sizes",
+              DenseI64ArrayAttr::get(observe->getContext(), *clusters));
       // Rebuild the forward path on the permuted value.
       Value previous = back.getResult();
       for (auto [op, perm] : llvm::zip_equal(chain->ops, chain->perms)) {
@@ -1309,8 +1302,7 @@ struct FoldReordersPass
     }
     if (auto observe = input.getDefiningOp<ObserveOp>()) {
       Builder b(observe.getContext());
-      observe->setAttr("cluster_permutation",
-                       b.getDenseI64ArrayAttr(p.perm));
+      observe->setAttr("cluster_permutation", b.getDenseI64ArrayAttr(p.perm));
       if (std::optional<ArrayRef<int64_t>> clusters = fwd.getClusterSizes())
         observe->setAttr("cluster_sizes", b.getDenseI64ArrayAttr(*clusters));
     }

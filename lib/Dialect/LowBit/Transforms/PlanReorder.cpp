@@ -292,9 +292,8 @@ PlanReorderPass::planQueryKey(ObserveOp q, ObserveOp k, bool pairs,
                          << headDim << " is odd";
   // With RoPE, every pair (2i, 2i+1) is one point; pairs never cross heads.
   cal::Result<cal::ReorderPlan> keyPlan =
-      pairs ? cal::planReorder(pairFeatures(*features, /*d=*/4),
-                               kChannels / 2, /*d=*/4, kHeads,
-                               kmeansOptions(headClusters))
+      pairs ? cal::planReorder(pairFeatures(*features, /*d=*/4), kChannels / 2,
+                               /*d=*/4, kHeads, kmeansOptions(headClusters))
             : cal::planReorder(*features, kChannels, /*d=*/4, kHeads,
                                kmeansOptions(headClusters));
   if (!keyPlan)
@@ -336,8 +335,9 @@ void PlanReorderPass::runOnOperation() {
     if (!value)
       continue;
     valueOf[op] = value;
-    if (hasStats(op) && !ShapedType::isDynamic(op.getInput().getType().getDimSize(
-                            op.getChannelAxis())))
+    if (hasStats(op) &&
+        !ShapedType::isDynamic(
+            op.getInput().getType().getDimSize(op.getChannelAxis())))
       subsumedBy[value] = op;
   }
 
@@ -398,7 +398,7 @@ void PlanReorderPass::runOnOperation() {
         }
         // Cannot happen with pair clustering; kept as a guard.
         if (rotary && (!keepsPairs(plans[q].plan.permutation) ||
-             !keepsPairs(plans[k].plan.permutation))) {
+                       !keepsPairs(plans[k].plan.permutation))) {
           q.emitRemark() << "not reordered: '" << q.getId() << "' and '"
                          << k.getId()
                          << "' are rotated (RoPE) in channel pairs (2i, 2i+1) "
@@ -422,11 +422,10 @@ void PlanReorderPass::runOnOperation() {
             group = heads / valueHeads;
         }
         std::vector<double> features =
-            group == 1
-                ? cal::rangeFeatures(toVector(*op.getMin()),
-                                     toVector(*op.getMax()))
-                : groupedRangeFeatures(*op.getMin(), *op.getMax(), heads,
-                                       group, channels / heads);
+            group == 1 ? cal::rangeFeatures(toVector(*op.getMin()),
+                                            toVector(*op.getMax()))
+                       : groupedRangeFeatures(*op.getMin(), *op.getMax(), heads,
+                                              group, channels / heads);
         cal::Result<cal::ReorderPlan> plan = cal::planReorder(
             features, channels / group, /*d=*/2, heads / group,
             kmeansOptions(op.getHeads() ? headClusters : clusters));
@@ -436,12 +435,11 @@ void PlanReorderPass::runOnOperation() {
           failedAny = true;
           continue;
         }
-        plans[op] = Planned{group == 1
-                                ? *plan
-                                : cal::expandGroupedPlan(*plan, heads,
-                                                         heads / group,
-                                                         channels / heads),
-                            heads, "", group, false};
+        plans[op] = Planned{
+            group == 1 ? *plan
+                       : cal::expandGroupedPlan(*plan, heads, heads / group,
+                                                channels / heads),
+            heads, "", group, false};
       }
     }
 
