@@ -48,15 +48,6 @@ using namespace mlir::lowbit::codegen;
 // Types
 //===----------------------------------------------------------------------===//
 
-RankedTensorType mlir::lowbit::getPackedType(QTensorType type) {
-  SmallVector<int64_t> shape(type.getShape());
-  int64_t &last = shape.back();
-  if (!ShapedType::isDynamic(last))
-    last = ::lowbit::numerics::getPackedRowBytes(last,
-                                                 type.getScheme().getBitWidth());
-  return RankedTensorType::get(shape, IntegerType::get(type.getContext(), 8));
-}
-
 LowBitToLinalgTypeConverter::LowBitToLinalgTypeConverter() {
   addConversion([](Type type) { return type; });
   addConversion([](QTensorType type) -> Type { return getPackedType(type); });
@@ -379,6 +370,17 @@ static LogicalResult checkLowerable(Operation *root) {
 
 namespace {
 
+struct ConstantOpLowering : public OpConversionPattern<ConstantOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ConstantOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    // The codes are already in their lowered (packed) layout.
+    rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, op.getCodesAttr());
+    return success();
+  }
+};
+
 struct ObserveOpLowering : public OpConversionPattern<ObserveOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -662,7 +664,7 @@ struct MatmulOpLowering : public OpConversionPattern<MatmulOp> {
 
 void mlir::lowbit::populateLowBitToLinalgPatterns(const TypeConverter &typeConverter,
                                             RewritePatternSet &patterns) {
-  patterns.add<ChooseParamsOpLowering, ObserveOpLowering, ReorderOpLowering,
+  patterns.add<ChooseParamsOpLowering, ConstantOpLowering, ObserveOpLowering, ReorderOpLowering,
                QuantizeOpLowering,
                DequantizeOpLowering, MatmulOpLowering>(typeConverter,
                                                        patterns.getContext());

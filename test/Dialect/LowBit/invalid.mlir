@@ -536,3 +536,19 @@ func.func @f(%a: tensor<16x64xf32>, %b: tensor<64x32xf32>) {
   %0 = lowbit.matmul %a, %b acc(index) : tensor<16x64xf32>, tensor<64x32xf32> -> tensor<16x32xf32>
   return
 }
+
+// -----
+
+func.func @f() {
+  // expected-error @+1 {{'lowbit.constant' op codes must have the packed type 'tensor<2x2xi8>' of the result, got 'tensor<2x4xi8>'}}
+  %0 = lowbit.constant dense<0> : tensor<2x4xi8> -> !lowbit.qtensor<2x4, #lowbit.scheme<i4, per_axis<0>>>
+  return
+}
+
+// -----
+
+func.func @f() {
+  // expected-error @+1 {{'lowbit.constant' op result must have a static shape, got '!lowbit.qtensor<?x4, #lowbit.scheme<i8, per_tensor>>'}}
+  %0 = lowbit.constant dense<0> : tensor<2x4xi8> -> !lowbit.qtensor<?x4, #lowbit.scheme<i8, per_tensor>>
+  return
+}

@@ -173,6 +173,16 @@ func.func @matmul_params(
   return %0 : tensor<4x8xf32>
 }
 
+// A weight quantized at compile time: packed codes (two 4-bit codes per byte).
+// CHECK-LABEL: func.func @constant
+func.func @constant() -> (!lowbit.qtensor<2x4, #lowbit.scheme<i4, per_axis<0>>>, !lowbit.qtensor<1x3, #lowbit.scheme<i8, per_tensor>>) {
+  // CHECK: lowbit.constant dense<{{\[}}[33, -1], [0, 16]]> : tensor<2x2xi8> -> !lowbit.qtensor<2x4, #{{.*}}>
+  %0 = lowbit.constant dense<[[33, -1], [0, 16]]> : tensor<2x2xi8> -> !lowbit.qtensor<2x4, #lowbit.scheme<i4, per_axis<0>>>
+  // CHECK: lowbit.constant dense_resource<w> : tensor<1x3xi8> -> !lowbit.qtensor<1x3, #{{.*}}>
+  %1 = lowbit.constant dense_resource<w> : tensor<1x3xi8> -> !lowbit.qtensor<1x3, #lowbit.scheme<i8, per_tensor>>
+  return %0, %1 : !lowbit.qtensor<2x4, #lowbit.scheme<i4, per_axis<0>>>, !lowbit.qtensor<1x3, #lowbit.scheme<i8, per_tensor>>
+}
+
 // Granularity attributes and format types on their own.
 // CHECK-LABEL: func.func @standalone
 // CHECK-SAME: !lowbit.lut<nf4>, %{{.*}}: !lowbit.lut<[-1.0, 1.0]>, %{{.*}}: !lowbit.binary
@@ -183,3 +193,11 @@ func.func @standalone(%a: !lowbit.lut<nf4>, %b: !lowbit.lut<[-1.0, 1.0]>, %c: !l
                                  #lowbit.per_block<[128, 128]>]} {
   return
 }
+
+{-#
+  dialect_resources: {
+    builtin: {
+      w: "0x01000000010203"
+    }
+  }
+#-}

@@ -29,7 +29,9 @@ namespace lowbit {
 
 /// The storage of a quantized tensor: i8 codes, with sub-byte codes packed
 /// along the innermost dimension (see docs/numerics.md).
-RankedTensorType getPackedType(QTensorType type);
+inline RankedTensorType getPackedType(QTensorType type) {
+  return type.getPackedType();
+}
 
 /// Converts !lowbit.qtensor to its packed storage type; other types are
 /// legal as they are.

@@ -16,6 +16,23 @@ using namespace mlir::lowbit;
 #include "lowbit/Dialect/LowBit/IR/LowBitOps.cpp.inc"
 
 //===----------------------------------------------------------------------===//
+// ConstantOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ConstantOp::verify() {
+  auto type = cast<QTensorType>(getResult().getType());
+  if (llvm::any_of(type.getShape(), ShapedType::isDynamic))
+    return emitOpError() << "result must have a static shape, got " << type;
+  RankedTensorType packed = type.getPackedType();
+  if (getCodes().getType() != packed)
+    return emitOpError() << "codes must have the packed type " << packed
+                         << " of the result, got " << getCodes().getType();
+  return success();
+}
+
+OpFoldResult ConstantOp::fold(FoldAdaptor) { return getCodesAttr(); }
+
+//===----------------------------------------------------------------------===//
 // Shared verification of quantization parameters
 //===----------------------------------------------------------------------===//
 

@@ -3,6 +3,7 @@
 #include "lowbit/Dialect/LowBit/IR/LowBitTypes.h"
 #include "lowbit/Dialect/LowBit/IR/LowBitDialect.h"
 #include "AsmUtils.h"
+#include "lowbit/Numerics/BitPacking.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
@@ -145,4 +146,13 @@ void QTensorType::print(AsmPrinter &printer) const {
 
 SmallVector<int64_t> QTensorType::getParamShape() const {
   return getScheme().getGranularity().getParamShape(getShape());
+}
+
+RankedTensorType QTensorType::getPackedType() const {
+  SmallVector<int64_t> shape(getShape());
+  int64_t &last = shape.back();
+  if (!ShapedType::isDynamic(last))
+    last = ::lowbit::numerics::getPackedRowBytes(last,
+                                                 getScheme().getBitWidth());
+  return RankedTensorType::get(shape, IntegerType::get(getContext(), 8));
 }

@@ -28,10 +28,38 @@ void mlir::lowbit::buildRPTQReorderPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
 }
 
+void mlir::lowbit::buildRPTQPipeline(OpPassManager &pm,
+                                     const RPTQOptions &options) {
+  RPTQReorderOptions reorder;
+  reorder.stats = options.stats;
+  reorder.clusters = options.clusters;
+  reorder.headClusters = options.headClusters;
+  reorder.seed = options.seed;
+  reorder.report = options.report;
+  buildRPTQReorderPipeline(pm, reorder);
+  QuantizeOptions quantize;
+  quantize.weights = options.weights;
+  quantize.activations = options.activations;
+  quantize.kvCache = options.kvCache;
+  quantize.exclude.assign(options.exclude.begin(), options.exclude.end());
+  quantize.reportFile = options.quantReport;
+  pm.addPass(createQuantize(quantize));
+  if (options.fuse)
+    pm.addPass(createFuseDequant());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
 void mlir::lowbit::registerLowBitTransformsPipelines() {
   PassPipelineRegistration<RPTQReorderOptions>(
       "lowbit-rptq-reorder",
       "RPTQ channel reordering: insert observers, import statistics, plan "
       "k-means clusters, fold every reorder into weights and norms",
       buildRPTQReorderPipeline);
+  PassPipelineRegistration<RPTQOptions>(
+      "lowbit-rptq",
+      "RPTQ end to end: reorder channels (lowbit-rptq-reorder), quantize "
+      "weights, activations and the KV cache (lowbit-quantize), fuse "
+      "dequantization into the matmuls (lowbit-fuse-dequant)",
+      buildRPTQPipeline);
 }

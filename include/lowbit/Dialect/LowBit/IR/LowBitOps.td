@@ -20,6 +20,31 @@ def LowBit_GlobalScaleTensor : RankedTensorOf<[F32]>;
 def LowBit_MatmulOperand : AnyTypeOf<[LowBit_FloatTensor, LowBit_QTensor]>;
 
 //===----------------------------------------------------------------------===//
+// constant
+//===----------------------------------------------------------------------===//
+
+def LowBit_ConstantOp : LowBit_Op<"constant", [ConstantLike, Pure]> {
+  let summary = "a quantized tensor known at compile time, as packed codes";
+  let description = [{
+    Holds the codes of a quantized constant (a weight quantized at compile
+    time) in their packed storage layout: `codes` is an i8 tensor of the
+    result's packed type (sub-byte codes LSB-first along the innermost
+    dimension, each row starting on a byte boundary; docs/numerics.md). The
+    parameters are separate constants. Large weights use `dense_resource`.
+
+    ```mlir
+    %w = lowbit.constant dense<[[33, -1], [0, 16]]> : tensor<2x2xi8>
+        -> !lowbit.qtensor<2x4, #lowbit.scheme<i4, per_axis<0>>>
+    ```
+  }];
+  let arguments = (ins ElementsAttr:$codes);
+  let results = (outs LowBit_QTensor:$result);
+  let assemblyFormat = "$codes attr-dict `->` qualified(type($result))";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
 // observe
 //===----------------------------------------------------------------------===//
 

@@ -58,6 +58,10 @@ def LowBit_QTensorType : LowBit_Type<"QTensor", "qtensor"> {
     int64_t getRank() const { return getShape().size(); }
     /// Grid shape of this tensor's parameter tensors.
     ::llvm::SmallVector<int64_t> getParamShape() const;
+    /// The storage of the codes after lowering: i8 with the innermost
+    /// dimension packed (ceil(size * bits / 8) bytes per row; dynamic stays
+    /// dynamic). See docs/numerics.md for the bit order.
+    ::mlir::RankedTensorType getPackedType() const;
   }];
 }
 

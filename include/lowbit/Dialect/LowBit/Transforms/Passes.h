@@ -6,6 +6,7 @@
 #include "lowbit/Dialect/LowBit/IR/LowBitDialect.h"
 
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/PatternMatch.h"
 #include "mlir/Pass/Pass.h"
 
 namespace mlir {
@@ -22,6 +23,12 @@ namespace lowbit {
 
 #define GEN_PASS_DECL
 #include "lowbit/Dialect/LowBit/Transforms/Passes.h.inc"
+
+/// Rewrites dequantize -> linalg.matmul (from a zero fill) into
+/// lowbit.matmul; `integerAccumulation` picks i32 sums when both operands
+/// are integer codes.
+void populateFuseDequantPatterns(RewritePatternSet &patterns,
+                                 bool integerAccumulation = true);
 
 #define GEN_PASS_REGISTRATION
 #include "lowbit/Dialect/LowBit/Transforms/Passes.h.inc"

@@ -88,4 +88,74 @@ def FoldReorders : Pass<"lowbit-fold-reorders", "::mlir::ModuleOp"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+
+def Quantize : Pass<"lowbit-quantize", "::mlir::ModuleOp"> {
+  let summary = "Quantize linear-layer weights, activations and the KV cache";
+  let description = [{
+    Applies a scheme to each tensor kind of the model IR
+    (docs/model-ir.md), written as `FORMAT[:PART]...`:
+
+    * `FORMAT` is a format of the dialect (`i1`..`i8`, `ui1`..`ui8`,
+      `f8E4M3FN`, `f8E5M2`, `f6E2M3FN`, `f6E3M2FN`, `f4E2M1FN`, `nf4`,
+      `binary`) or a block-scaled preset (`mxfp4`, `mxfp6_e2m3`,
+      `mxfp6_e3m2`, `mxfp8_e4m3`, `mxfp8_e5m2`, `mxint8`, `nvfp4`, blocks
+      along the reduction axis); `none` leaves the kind in f32.
+    * A granularity `PART`: `tensor`; `channel` (weights: per output row;
+      activations: per input channel, static); `token` (activations, one
+      scale per row computed at run time); `gN` (groups of N along the
+      reduction axis); `cluster` (the RPTQ clusters that
+      `lowbit-fold-reorders` left on the activation's observer as
+      `cluster_sizes`: activations get one parameter set per cluster,
+      weights one per output row and input cluster).
+    * Any other `PART` is a scheme option: `asymmetric`, `narrow`,
+      `dynamic`, `scale=f16`, `rounding=nearest_away`, `clip=ratio(0.9)`.
+
+    Weights (constant operands of `linalg.matmul`) are quantized and packed
+    at compile time by the numerics library into `lowbit.constant`
+    (resource blobs for resource weights) and read through
+    `lowbit.dequantize`. Static activation parameters come from the
+    statistics on the observer that feeds the layer (`lowbit.observe` with
+    `min`/`max`, see `lowbit-import-stats`); dynamic ones from
+    `lowbit.choose_params` at run time. The KV cache is the output of the k
+    and v projections (observer ids `<k>.out` / `<v>.out` with the
+    projection names of docs/model-ir.md); it is quantized and dequantized
+    in place. `lowbit-fuse-dequant` then turns dequantize -> matmul into
+    `lowbit.matmul`.
+  }];
+  let options = [
+    Option<"weights", "w", "std::string", /*default=*/"\"none\"",
+           "Weight scheme, e.g. i4:g128, i8:channel, nf4:g64, mxfp4">,
+    Option<"activations", "a", "std::string", /*default=*/"\"none\"",
+           "Activation scheme, e.g. i8:token, i4:cluster, i8:tensor">,
+    Option<"kvCache", "kv", "std::string", /*default=*/"\"none\"",
+           "KV cache scheme, e.g. i4:cluster, i3:cluster:asymmetric">,
+    ListOption<"exclude", "exclude", "std::string",
+               "Weights (resource names) to leave in f32, e.g. output">,
+    Option<"reportFile", "report", "std::string", /*default=*/"\"\"",
+           "Write what was quantized and the weight throughput (MB/s) to "
+           "this file ('-' for stdout)">,
+  ];
+  let dependentDialects = ["::mlir::lowbit::LowBitDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+def FuseDequant : Pass<"lowbit-fuse-dequant"> {
+  let summary = "Fuse lowbit.dequantize into the matmuls that read it";
+  let description = [{
+    Rewrites `linalg.matmul` whose init is a zero fill and whose operands
+    come from `lowbit.dequantize` (either operand or both) into one
+    `lowbit.matmul` that reads the codes and parameters directly, so no
+    dequantized tensor is materialized. When both operands have integer
+    formats the fused op accumulates in i32 (scales factored out of the K
+    loop per segment of constant parameters); otherwise it decodes in
+    registers and accumulates in f32. Matmuls with the weight stored
+    `[N, K]` (maps `(m, k)`, `(n, k)`) become `transpose_rhs`.
+  }];
+  let options = [
+    Option<"integerAccumulation", "integer", "bool", /*default=*/"true",
+           "Accumulate in i32 when both operands have integer formats">,
+  ];
+  let dependentDialects = ["::mlir::lowbit::LowBitDialect"];
+}
+
 #endif // LOWBIT_DIALECT_LOWBIT_TRANSFORMS_PASSES_TD

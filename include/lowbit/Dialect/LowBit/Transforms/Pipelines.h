@@ -31,6 +31,51 @@ struct RPTQReorderOptions : public PassPipelineOptions<RPTQReorderOptions> {
 void buildRPTQReorderPipeline(OpPassManager &pm,
                               const RPTQReorderOptions &options);
 
+/// The whole flow from a calibrated float model to fused quantized code:
+/// `lowbit-rptq-reorder`, then `lowbit-quantize` with the schemes below,
+/// then `lowbit-fuse-dequant` and canonicalization.
+struct RPTQOptions : public PassPipelineOptions<RPTQOptions> {
+  PassOptions::Option<std::string> stats{
+      *this, "stats",
+      llvm::cl::desc("Stats JSON to import (skip the import when empty: the "
+                     "observers already carry statistics)")};
+  PassOptions::Option<std::string> weights{
+      *this, "w",
+      llvm::cl::desc("Weight scheme (see lowbit-quantize), e.g. i4:channel, "
+                     "i4:g128, i4:cluster, nf4:g64, mxfp4, none"),
+      llvm::cl::init("i4:channel")};
+  PassOptions::Option<std::string> activations{
+      *this, "a",
+      llvm::cl::desc("Activation scheme, e.g. i4:cluster, i8:token, none"),
+      llvm::cl::init("i4:cluster")};
+  PassOptions::Option<std::string> kvCache{
+      *this, "kv", llvm::cl::desc("KV cache scheme, e.g. i4:cluster, none"),
+      llvm::cl::init("i4:cluster")};
+  PassOptions::ListOption<std::string> exclude{
+      *this, "exclude",
+      llvm::cl::desc("Weights (resource names) to keep in f32")};
+  PassOptions::Option<int64_t> clusters{
+      *this, "clusters", llvm::cl::desc("Clusters per activation"),
+      llvm::cl::init(32)};
+  PassOptions::Option<int64_t> headClusters{
+      *this, "head-clusters", llvm::cl::desc("Clusters per head (q/k, v)"),
+      llvm::cl::init(4)};
+  PassOptions::Option<uint64_t> seed{
+      *this, "seed", llvm::cl::desc("k-means seed"), llvm::cl::init(0)};
+  PassOptions::Option<std::string> report{
+      *this, "report",
+      llvm::cl::desc("Where to write the folding report (file or '-')")};
+  PassOptions::Option<std::string> quantReport{
+      *this, "quant-report",
+      llvm::cl::desc("Where to write the quantization report (file or '-')")};
+  PassOptions::Option<bool> fuse{
+      *this, "fuse",
+      llvm::cl::desc("Fuse dequantize -> matmul into lowbit.matmul"),
+      llvm::cl::init(true)};
+};
+
+void buildRPTQPipeline(OpPassManager &pm, const RPTQOptions &options);
+
 /// Registers `lowbit-rptq-reorder`.
 void registerLowBitTransformsPipelines();
 

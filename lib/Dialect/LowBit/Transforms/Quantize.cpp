@@ -1,0 +1,655 @@
+//===- Quantize.cpp - apply quantization schemes to a model ---------------===//
+//
+// For every linear layer (`linalg.matmul` with a constant weight operand) the
+// weight is quantized and packed now, on the host, by the numerics library
+// (through the reference evaluator, so compile-time codes equal what
+// `lowbit.quantize` computes at run time), and the activation gets a
+// quantize -> dequantize pair whose parameters come from calibration
+// statistics (static) or from the tensor itself (dynamic). The KV cache is
+// quantized where the k and v projections are observed. The float matmul
+// then reads dequantized operands; `lowbit-fuse-dequant` fuses them.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lowbit/Dialect/LowBit/Transforms/Passes.h"
+#include "lowbit/Dialect/LowBit/IR/LowBitOps.h"
+#include "lowbit/Dialect/LowBit/Transforms/ConstantData.h"
+#include "lowbit/Numerics/BitPacking.h"
+#include "lowbit/Reference/Reference.h"
+
+#include "mlir/AsmParser/AsmParser.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+
+namespace mlir::lowbit {
+#define GEN_PASS_DEF_QUANTIZE
+#include "lowbit/Dialect/LowBit/Transforms/Passes.h.inc"
+} // namespace mlir::lowbit
+
+using namespace mlir;
+using namespace mlir::lowbit;
+
+namespace {
+
+/// Block-scaled presets: their granularity is implied (blocks along K).
+constexpr StringLiteral kPresets[] = {"mxfp4",      "mxfp6_e2m3", "mxfp6_e3m2",
+                                      "mxfp8_e4m3", "mxfp8_e5m2", "mxint8",
+                                      "nvfp4"};
+
+/// k and v projection names (docs/model-ir.md): their outputs are the KV
+/// cache.
+constexpr StringLiteral kKeyValueNames[] = {"k_proj", "v_proj", "wk", "wv",
+                                            "key",    "value",  "k",  "v"};
+
+enum class Granularity { Unset, Tensor, Channel, Token, Cluster, Group };
+
+/// One tensor kind's scheme as written in a pass option ("i4:g128").
+struct SchemeSpec {
+  std::string text;
+  std::string format;
+  bool preset = false;
+  Granularity granularity = Granularity::Unset;
+  int64_t groupSize = 0;
+  bool dynamic = false;
+  SmallVector<std::string> options;
+
+  bool isNone() const { return format.empty(); }
+};
+
+/// Parses `FORMAT[:PART]...`; the format itself is checked later, by the
+/// scheme parser, where the error can point at an op.
+FailureOr<SchemeSpec> parseSpec(StringRef text, std::string &error) {
+  SchemeSpec spec;
+  spec.text = text.str();
+  text = text.trim();
+  if (text.empty() || text == "none" || text == "f32")
+    return spec;
+  SmallVector<StringRef> parts;
+  text.split(parts, ':');
+  spec.format = parts.front().trim().str();
+  spec.preset = llvm::is_contained(kPresets, spec.format);
+  for (StringRef part : llvm::drop_begin(parts)) {
+    part = part.trim();
+    Granularity g = llvm::StringSwitch<Granularity>(part)
+                        .Case("tensor", Granularity::Tensor)
+                        .Case("channel", Granularity::Channel)
+                        .Case("token", Granularity::Token)
+                        .Case("cluster", Granularity::Cluster)
+                        .Default(Granularity::Unset);
+    int64_t size = 0;
+    if (part.starts_with("g") && !part.drop_front().getAsInteger(10, size)) {
+      if (size <= 0) {
+        error = "group size must be positive in '" + spec.text + "'";
+        return failure();
+      }
+      g = Granularity::Group;
+    }
+    if (g == Granularity::Unset) {
+      if (part == "dynamic")
+        spec.dynamic = true;
+      else
+        spec.options.push_back(part.str());
+      continue;
+    }
+    if (spec.granularity != Granularity::Unset) {
+      error = "more than one granularity in '" + spec.text + "'";
+      return failure();
+    }
+    if (spec.preset) {
+      error = "'" + spec.format +
+              "' is a block-scaled preset with its own granularity; drop '" +
+              part.str() + "'";
+      return failure();
+    }
+    spec.granularity = g;
+    spec.groupSize = size;
+  }
+  return spec;
+}
+
+/// A 2-D operand of a linear layer: which axis is reduced.
+struct LinearOperand {
+  int64_t kAxis;
+  int64_t otherAxis() const { return 1 - kAxis; }
+};
+
+std::string joinSizes(ArrayRef<int64_t> sizes) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  llvm::interleaveComma(sizes, os);
+  return s;
+}
+
+/// What the pass did, for the report.
+struct LayerReport {
+  std::string weight;
+  std::string weightScheme, activationScheme;
+  double weightMB = 0, packedMB = 0, seconds = 0;
+};
+
+struct QuantizePass : public mlir::lowbit::impl::QuantizeBase<QuantizePass> {
+  using Base::Base;
+
+  void runOnOperation() override;
+
+private:
+  /// Builds `#lowbit.scheme<...>` for `spec` with `granularity` (ignored for
+  /// presets, which take `axis`). Diagnostics of the scheme parser are
+  /// reported at `at`.
+  FailureOr<SchemeAttr> buildScheme(Operation *at, StringRef kind,
+                                    const SchemeSpec &spec,
+                                    StringRef granularity, int64_t axis,
+                                    bool dynamic);
+
+  /// The granularity text of a weight with reduction axis `operand.kAxis`.
+  FailureOr<std::string> weightGranularity(Operation *at,
+                                           const SchemeSpec &spec,
+                                           LinearOperand operand,
+                                           ObserveOp inputObserver);
+  /// The granularity text of an activation [tokens, channels], and whether
+  /// it is dynamic.
+  FailureOr<std::pair<std::string, bool>>
+  activationGranularity(Operation *at, StringRef kind, const SchemeSpec &spec,
+                        ObserveOp observer);
+
+  /// Creates the constant parameter tensors of `params` for data of `shape`.
+  SmallVector<Value> createParams(OpBuilder &b, Location loc,
+                                  SchemeAttr scheme, ArrayRef<int64_t> shape,
+                                  const reference::Params &params,
+                                  StringRef name);
+
+  /// Quantizes the constant weight operand of `matmul` at compile time.
+  LogicalResult quantizeWeight(linalg::MatmulOp matmul, LinearOperand operand,
+                               ObserveOp inputObserver, LayerReport &report);
+
+  /// Builds quantize -> dequantize of `x` (an activation [S, C]) at `b`'s
+  /// insertion point and returns the dequantized value; diagnostics go to
+  /// `at`.
+  FailureOr<Value> quantizeActivation(OpBuilder &b, Operation *at, Value x,
+                                      StringRef kind, const SchemeSpec &spec,
+                                      ObserveOp observer,
+                                      std::string &schemeText);
+
+  SchemeSpec weightSpec, activationSpec, kvSpec;
+};
+
+FailureOr<SchemeAttr> QuantizePass::buildScheme(Operation *at, StringRef kind,
+                                                const SchemeSpec &spec,
+                                                StringRef granularity,
+                                                int64_t axis, bool dynamic) {
+  std::string text = "#lowbit.scheme<" + spec.format;
+  if (spec.preset)
+    text += ", axis = " + std::to_string(axis);
+  else
+    text += ", " + granularity.str();
+  for (const std::string &option : spec.options)
+    text += ", " + option;
+  if (dynamic)
+    text += ", dynamic";
+  text += ">";
+  MLIRContext *ctx = at->getContext();
+  std::string message;
+  Attribute attr;
+  {
+    ScopedDiagnosticHandler handler(ctx, [&](Diagnostic &diag) {
+      if (message.empty())
+        message = diag.str();
+      return success();
+    });
+    attr = parseAttribute(text, ctx);
+  }
+  auto scheme = dyn_cast_or_null<SchemeAttr>(attr);
+  if (!scheme)
+    return at->emitError() << "invalid " << kind << " scheme '" << spec.text
+                           << "' (" << text << "): "
+                           << (message.empty() ? "not a scheme" : message);
+  return scheme;
+}
+
+FailureOr<std::string>
+QuantizePass::weightGranularity(Operation *at, const SchemeSpec &spec,
+                                LinearOperand operand,
+                                ObserveOp inputObserver) {
+  switch (spec.granularity) {
+  case Granularity::Tensor:
+    return std::string("per_tensor");
+  case Granularity::Unset:
+  case Granularity::Channel:
+    return "per_axis<" + std::to_string(operand.otherAxis()) + ">";
+  case Granularity::Group:
+    return "per_group<axis = " + std::to_string(operand.kAxis) +
+           ", size = " + std::to_string(spec.groupSize) + ">";
+  case Granularity::Cluster: {
+    auto sizes = inputObserver
+                     ? inputObserver->getAttrOfType<DenseI64ArrayAttr>(
+                           "cluster_sizes")
+                     : DenseI64ArrayAttr();
+    if (!sizes)
+      return at->emitError()
+             << "weight scheme '" << spec.text
+             << "' needs the RPTQ clusters of the layer's input: no "
+                "lowbit.observe with `cluster_sizes` feeds this matmul (run "
+                "lowbit-rptq-reorder first)";
+    return "per_cluster<axis = " + std::to_string(operand.kAxis) +
+           ", sizes = [" + joinSizes(sizes.asArrayRef()) + "], per_slice>";
+  }
+  case Granularity::Token:
+    return at->emitError() << "weight scheme '" << spec.text
+                           << "': 'token' applies to activations only";
+  }
+  llvm_unreachable("unknown granularity");
+}
+
+FailureOr<std::pair<std::string, bool>>
+QuantizePass::activationGranularity(Operation *at, StringRef kind,
+                                    const SchemeSpec &spec,
+                                    ObserveOp observer) {
+  using Result = std::pair<std::string, bool>;
+  bool dynamic = spec.dynamic || spec.preset;
+  switch (spec.granularity) {
+  case Granularity::Unset:
+  case Granularity::Token:
+    return Result{"per_axis<0>", true};
+  case Granularity::Tensor:
+    return Result{"per_tensor", dynamic};
+  case Granularity::Channel:
+    return Result{"per_axis<1>", dynamic};
+  case Granularity::Group:
+    if (!dynamic)
+      return at->emitError()
+             << kind << " scheme '" << spec.text
+             << "': group parameters of an activation differ per token; add "
+                "':dynamic' to compute them at run time";
+    return Result{"per_group<axis = 1, size = " +
+                      std::to_string(spec.groupSize) + ">",
+                  true};
+  case Granularity::Cluster: {
+    auto sizes =
+        observer ? observer->getAttrOfType<DenseI64ArrayAttr>("cluster_sizes")
+                 : DenseI64ArrayAttr();
+    if (!sizes) {
+      at->emitWarning()
+          << kind << " scheme '" << spec.text << "': "
+          << (observer ? "observer '" + observer.getId().str() + "'"
+                       : std::string("this value"))
+          << " has no RPTQ clusters (`cluster_sizes`); quantizing per tensor";
+      return Result{"per_tensor", dynamic};
+    }
+    return Result{"per_cluster<axis = 1, sizes = [" +
+                      joinSizes(sizes.asArrayRef()) + "]>",
+                  dynamic};
+  }
+  }
+  llvm_unreachable("unknown granularity");
+}
+
+SmallVector<Value> QuantizePass::createParams(OpBuilder &b, Location loc,
+                                              SchemeAttr scheme,
+                                              ArrayRef<int64_t> shape,
+                                              const reference::Params &params,
+                                              StringRef name) {
+  SmallVector<int64_t> grid =
+      scheme.getGranularity().getParamShape(shape);
+  auto constant = [&](ShapedType type, ArrayRef<char> bytes,
+                      StringRef suffix) -> Value {
+    std::string blob = name.empty() ? "" : (name + suffix).str();
+    return arith::ConstantOp::create(
+        b, loc, cast<TypedAttr>(createElementsAttr(type, bytes, blob)));
+  };
+  SmallVector<Value> values;
+  Type scaleType = scheme.getScaleType();
+  auto scaleTensor = RankedTensorType::get(grid, scaleType);
+  if (reference::hasScaleCodes(scheme)) {
+    values.push_back(constant(
+        scaleTensor,
+        ArrayRef<char>(reinterpret_cast<const char *>(params.scaleCodes.data()),
+                       params.scaleCodes.size()),
+        ".scale"));
+  } else if (scaleType.isF32()) {
+    values.push_back(constant(
+        scaleTensor,
+        ArrayRef<char>(reinterpret_cast<const char *>(params.scale.data()),
+                       params.scale.size() * sizeof(float)),
+        ".scale"));
+  } else {
+    // f16/bf16: the reference already rounded the values to the type.
+    const llvm::fltSemantics &sem = cast<FloatType>(scaleType).getFloatSemantics();
+    std::vector<uint16_t> bits;
+    for (float v : params.scale) {
+      APFloat f(v);
+      bool lost;
+      f.convert(sem, APFloat::rmNearestTiesToEven, &lost);
+      bits.push_back(f.bitcastToAPInt().getZExtValue());
+    }
+    values.push_back(constant(
+        scaleTensor,
+        ArrayRef<char>(reinterpret_cast<const char *>(bits.data()),
+                       bits.size() * sizeof(uint16_t)),
+        ".scale"));
+  }
+  if (scheme.hasZeroPoint())
+    values.push_back(constant(
+        RankedTensorType::get(grid, b.getI32Type()),
+        ArrayRef<char>(reinterpret_cast<const char *>(params.zeroPoint.data()),
+                       params.zeroPoint.size() * sizeof(int32_t)),
+        ".zero_point"));
+  if (scheme.hasGlobalScale()) {
+    float global = *params.globalScale;
+    values.push_back(constant(
+        RankedTensorType::get(SmallVector<int64_t>(shape.size(), 1),
+                              b.getF32Type()),
+        ArrayRef<char>(reinterpret_cast<const char *>(&global), sizeof(float)),
+        ".global_scale"));
+  }
+  return values;
+}
+
+/// Splits parameter values into scale, zero point and global scale.
+struct ParamValues {
+  Value scale, zeroPoint, globalScale;
+  ParamValues(SchemeAttr scheme, ValueRange values) {
+    scale = values[0];
+    unsigned next = 1;
+    if (scheme.hasZeroPoint())
+      zeroPoint = values[next++];
+    if (scheme.hasGlobalScale())
+      globalScale = values[next++];
+  }
+};
+
+LogicalResult QuantizePass::quantizeWeight(linalg::MatmulOp matmul,
+                                           LinearOperand operand,
+                                           ObserveOp inputObserver,
+                                           LayerReport &report) {
+  OpOperand &use = matmul->getOpOperand(1);
+  Value weight = use.get();
+  auto type = cast<RankedTensorType>(weight.getType());
+  std::optional<std::vector<float>> data = getConstantData(weight);
+  std::string name = getConstantName(weight);
+  FailureOr<std::string> granularity =
+      weightGranularity(matmul, weightSpec, operand, inputObserver);
+  if (failed(granularity))
+    return failure();
+  FailureOr<SchemeAttr> scheme = buildScheme(
+      matmul, "weight", weightSpec, *granularity, operand.kAxis, false);
+  if (failed(scheme))
+    return failure();
+  auto qtype = QTensorType::get(matmul.getContext(), type.getShape(), *scheme);
+  if (failed(QTensorType::verifyInvariants(
+          [&] { return matmul.emitError() << "weight scheme '" << weightSpec.text << "': "; },
+          type.getShape(), *scheme)))
+    return failure();
+
+  auto start = std::chrono::steady_clock::now();
+  ArrayRef<int64_t> shape = type.getShape();
+  auto fail = [&](llvm::Error error) {
+    return matmul.emitError()
+           << "cannot quantize weight" << (name.empty() ? "" : " '" + name + "'")
+           << " with '" << weightSpec.text
+           << "': " << llvm::toString(std::move(error));
+  };
+  llvm::Expected<reference::Params> params =
+      reference::chooseParams(*scheme, shape, *data);
+  if (!params)
+    return fail(params.takeError());
+  llvm::Expected<std::vector<uint8_t>> codes =
+      reference::quantize(*scheme, shape, *data, *params);
+  if (!codes)
+    return fail(codes.takeError());
+  unsigned bits = reference::getCodeBits(*scheme);
+  ::lowbit::numerics::Result<std::vector<uint8_t>> packed =
+      ::lowbit::numerics::pack(*codes, shape.back(), bits);
+  if (!packed)
+    return matmul.emitError() << "cannot pack weight codes: "
+                              << packed.getError();
+
+  OpBuilder b(matmul);
+  Location loc = weight.getLoc();
+  std::string blob = name.empty() ? "" : name + ".q";
+  auto codesAttr = createElementsAttr(
+      qtype.getPackedType(),
+      ArrayRef<char>(reinterpret_cast<const char *>(packed->data()),
+                     packed->size()),
+      blob);
+  Value q = ConstantOp::create(b, loc, qtype, codesAttr);
+  ParamValues p(*scheme, createParams(b, loc, *scheme, shape, *params, blob));
+  Value dq = DequantizeOp::create(b, loc, type, q, p.scale, p.zeroPoint,
+                                  p.globalScale);
+  use.set(dq);
+
+  report.seconds += std::chrono::duration<double>(
+                        std::chrono::steady_clock::now() - start)
+                        .count();
+  report.weightMB += data->size() * sizeof(float) / 1e6;
+  report.packedMB += packed->size() / 1e6;
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << *scheme;
+  report.weightScheme = s;
+  return success();
+}
+
+FailureOr<Value> QuantizePass::quantizeActivation(
+    OpBuilder &b, Operation *at, Value x, StringRef kind,
+    const SchemeSpec &spec, ObserveOp observer, std::string &schemeText) {
+  auto type = dyn_cast<RankedTensorType>(x.getType());
+  if (!type || type.getRank() != 2)
+    return at->emitError() << kind << " quantization needs a 2-D [tokens, "
+                                      "channels] value, got "
+                           << x.getType();
+  auto granularity = activationGranularity(at, kind, spec, observer);
+  if (failed(granularity))
+    return failure();
+  auto [text, dynamic] = *granularity;
+  FailureOr<SchemeAttr> scheme =
+      buildScheme(at, kind, spec, text, /*axis=*/1, dynamic);
+  if (failed(scheme))
+    return failure();
+  if (failed(QTensorType::verifyInvariants(
+          [&] { return at->emitError() << kind << " scheme '" << spec.text << "': "; },
+          type.getShape(), *scheme)))
+    return failure();
+  auto qtype = QTensorType::get(at->getContext(), type.getShape(), *scheme);
+
+  Location loc = at->getLoc();
+  SmallVector<Value> params;
+  if (dynamic) {
+    auto choose = ChooseParamsOp::create(b, loc, x, *scheme);
+    params = choose.getResults();
+  } else {
+    if (!observer || !observer.getMin() || !observer.getMax())
+      return at->emitError()
+             << kind << " scheme '" << spec.text
+             << "' is static and needs calibration statistics: no "
+                "lowbit.observe with min/max feeds this op (run "
+                "quant-calibrate and lowbit-import-stats, or use ':token' or "
+                "':dynamic')";
+    // The range of every parameter block is the range of its channels'
+    // [min, max]: choose parameters for the two rows min and max.
+    ArrayRef<float> min = *observer.getMin(), max = *observer.getMax();
+    std::vector<float> rows(min.begin(), min.end());
+    rows.insert(rows.end(), max.begin(), max.end());
+    SmallVector<int64_t> rowShape{2, static_cast<int64_t>(min.size())};
+    llvm::Expected<reference::Params> chosen =
+        reference::chooseParams(*scheme, rowShape, rows);
+    if (!chosen)
+      return at->emitError() << "cannot choose " << kind << " parameters from '"
+                             << observer.getId() << "' statistics: "
+                             << llvm::toString(chosen.takeError());
+    params = createParams(b, loc, *scheme, type.getShape(), *chosen, "");
+  }
+  ParamValues p(*scheme, params);
+  Value q = QuantizeOp::create(b, loc, qtype, x, p.scale, p.zeroPoint,
+                               p.globalScale);
+  Value dq = DequantizeOp::create(b, loc, type, q, p.scale, p.zeroPoint,
+                                  p.globalScale);
+  llvm::raw_string_ostream os(schemeText);
+  os << *scheme;
+  return dq;
+}
+
+/// The weight operand layout of a linear layer, if `matmul` is one: maps
+/// (m, k), (n, k) -> (m, n) or (m, k), (k, n) -> (m, n).
+std::optional<LinearOperand> getLinearWeight(linalg::MatmulOp matmul) {
+  SmallVector<AffineMap> maps = matmul.getIndexingMapsArray();
+  MLIRContext *ctx = matmul.getContext();
+  AffineExpr m, n, k;
+  bindDims(ctx, m, n, k);
+  auto map = [&](ArrayRef<AffineExpr> e) { return AffineMap::get(3, 0, e, ctx); };
+  if (maps[0] != map({m, k}) || maps[2] != map({m, n}))
+    return std::nullopt;
+  if (maps[1] == map({n, k}))
+    return LinearOperand{1};
+  if (maps[1] == map({k, n}))
+    return LinearOperand{0};
+  return std::nullopt;
+}
+
+/// The checkpoint name of a weight: reorder folding renames the blobs it
+/// gathers to `<name>.reordered`.
+std::string getWeightName(Value weight) {
+  std::string blob = getConstantName(weight);
+  StringRef name = blob;
+  while (name.consume_back(".reordered"))
+    ;
+  return name.str();
+}
+
+/// True when `id` observes the output of a k or v projection.
+bool isKeyValueObserver(StringRef id) {
+  if (!id.consume_back(".out"))
+    return false;
+  size_t dot = id.rfind('.');
+  StringRef name = dot == StringRef::npos ? id : id.drop_front(dot + 1);
+  return llvm::is_contained(kKeyValueNames, name);
+}
+
+void QuantizePass::runOnOperation() {
+  ModuleOp module = getOperation();
+  std::string error;
+  auto parse = [&](StringRef option, StringRef text,
+                   SchemeSpec &spec) -> LogicalResult {
+    FailureOr<SchemeSpec> parsed = parseSpec(text, error);
+    if (failed(parsed))
+      return module.emitError() << "invalid option " << option << "=" << text
+                                << ": " << error;
+    spec = *parsed;
+    return success();
+  };
+  if (failed(parse("w", weights, weightSpec)) ||
+      failed(parse("a", activations, activationSpec)) ||
+      failed(parse("kv", kvCache, kvSpec)))
+    return signalPassFailure();
+  if (weightSpec.granularity == Granularity::Token)
+    return module.emitError() << "invalid option w=" << weights
+                              << ": 'token' applies to activations only",
+           signalPassFailure();
+
+  SmallVector<LayerReport> reports;
+  bool failedAny = false;
+  // Collect first: the rewrite inserts new ops next to the matmuls.
+  SmallVector<linalg::MatmulOp> matmuls;
+  module.walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
+  for (linalg::MatmulOp matmul : matmuls) {
+    std::optional<LinearOperand> operand = getLinearWeight(matmul);
+    Value weight = matmul.getDpsInputOperand(1)->get();
+    if (!operand || !getConstantData(weight))
+      continue;
+    std::string name = getWeightName(weight);
+    if (!name.empty() && llvm::is_contained(exclude, name))
+      continue;
+    auto observer =
+        matmul.getDpsInputOperand(0)->get().getDefiningOp<ObserveOp>();
+    LayerReport report;
+    report.weight = name.empty() ? "<dense weight>" : name;
+    // The weight first: its cluster granularity reads the observer.
+    if (!weightSpec.isNone() &&
+        failed(quantizeWeight(matmul, *operand, observer, report))) {
+      failedAny = true;
+      continue;
+    }
+    if (!activationSpec.isNone()) {
+      OpOperand *input = matmul.getDpsInputOperand(0);
+      OpBuilder b(matmul);
+      FailureOr<Value> dq =
+          quantizeActivation(b, matmul, input->get(), "activation",
+                             activationSpec, observer, report.activationScheme);
+      if (failed(dq)) {
+        failedAny = true;
+        continue;
+      }
+      input->set(*dq);
+    }
+    reports.push_back(std::move(report));
+  }
+
+  if (!kvSpec.isNone()) {
+    SmallVector<ObserveOp> kv;
+    module.walk([&](ObserveOp op) {
+      if (isKeyValueObserver(op.getId()))
+        kv.push_back(op);
+    });
+    for (ObserveOp observe : kv) {
+      // Every user of the cache reads the quantized values.
+      SmallVector<OpOperand *> uses;
+      for (OpOperand &use : observe.getResult().getUses())
+        uses.push_back(&use);
+      if (uses.empty())
+        continue;
+      // Quantize once, right after the observer.
+      OpBuilder b(observe->getContext());
+      b.setInsertionPointAfter(observe);
+      std::string scheme;
+      FailureOr<Value> dq = quantizeActivation(
+          b, observe, observe.getResult(), "kv", kvSpec, observe, scheme);
+      if (failed(dq)) {
+        failedAny = true;
+        continue;
+      }
+      for (OpOperand *use : uses)
+        use->set(*dq);
+      LayerReport report;
+      report.weight = ("kv " + observe.getId()).str();
+      report.activationScheme = scheme;
+      reports.push_back(std::move(report));
+    }
+  }
+  if (failedAny)
+    return signalPassFailure();
+
+  if (reportFile.empty())
+    return;
+  auto file = openOutputFile(reportFile, &error);
+  if (!file) {
+    module.emitError() << "cannot write the quantization report: " << error;
+    return signalPassFailure();
+  }
+  llvm::raw_ostream &os = file->os();
+  double mb = 0, packedMB = 0, seconds = 0;
+  for (const LayerReport &r : reports) {
+    os << r.weight << ":";
+    if (!r.weightScheme.empty())
+      os << " weight " << r.weightScheme;
+    if (!r.activationScheme.empty())
+      os << (r.weightScheme.empty() ? " " : ", ") << "values "
+         << r.activationScheme;
+    os << "\n";
+    mb += r.weightMB;
+    packedMB += r.packedMB;
+    seconds += r.seconds;
+  }
+  if (mb > 0)
+    os << llvm::format("weights: %.3f MB f32 -> %.3f MB packed codes in "
+                       "%.3f s (%.1f MB/s)\n",
+                       mb, packedMB, seconds, seconds > 0 ? mb / seconds : 0.0);
+  file->keep();
+}
+
+} // namespace

@@ -1,0 +1,35 @@
+// Each misuse of lowbit-quantize is an error at the layer it concerns.
+// RUN: not quant-opt %s --lowbit-quantize="w=i4:cluster" 2>&1 | FileCheck %s --check-prefix=NOCLUSTER
+// RUN: not quant-opt %s --lowbit-quantize="a=i8:tensor" 2>&1 | FileCheck %s --check-prefix=NOSTATS
+// RUN: not quant-opt %s --lowbit-quantize="w=i9:channel" 2>&1 | FileCheck %s --check-prefix=FORMAT
+// RUN: not quant-opt %s --lowbit-quantize="w=i4:g3" 2>&1 | FileCheck %s --check-prefix=GROUP
+// RUN: not quant-opt %s --lowbit-quantize="a=i8:g2" 2>&1 | FileCheck %s --check-prefix=STATICGROUP
+// RUN: not quant-opt %s --lowbit-quantize="w=i4:g2:channel" 2>&1 | FileCheck %s --check-prefix=TWO
+// RUN: not quant-opt %s --lowbit-quantize="w=mxfp4:g32" 2>&1 | FileCheck %s --check-prefix=PRESET
+// RUN: not quant-opt %s --lowbit-quantize="w=i8:token" 2>&1 | FileCheck %s --check-prefix=TOKEN
+// RUN: quant-opt %s --lowbit-quantize="a=i8:cluster:dynamic" -mlir-print-op-on-diagnostic=false 2>&1 -o /dev/null | FileCheck %s --check-prefix=FALLBACK
+
+// TWO: error: invalid option w=i4:g2:channel: more than one granularity in 'i4:g2:channel'
+// PRESET: error: invalid option w=mxfp4:g32: 'mxfp4' is a block-scaled preset with its own granularity; drop 'g32'
+// TOKEN: error: invalid option w=i8:token: 'token' applies to activations only
+func.func @layers(%x: tensor<3x4xf32>) -> (tensor<3x2xf32>, tensor<3x2xf32>) {
+  %w = arith.constant dense<[[1.0, 2.0, 3.0, 4.0], [-1.0, -2.0, -3.0, -4.0]]> : tensor<2x4xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<3x2xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<3x2xf32>) -> tensor<3x2xf32>
+  %obs = lowbit.observe "w.in" %x {min = array<f32: -2.0, -1.0, 0.0, 0.5>, max = array<f32: 1.0, 4.0, 2.0, 3.0>} : tensor<3x4xf32>
+  // A layer whose input has statistics but no clusters.
+  // NOCLUSTER: lowbit-quantize-errors.mlir:[[@LINE+6]]:9: error: weight scheme 'i4:cluster' needs the RPTQ clusters of the layer's input: no lowbit.observe with `cluster_sizes` feeds this matmul (run lowbit-rptq-reorder first)
+  // FORMAT: lowbit-quantize-errors.mlir:[[@LINE+5]]:9: error: invalid weight scheme 'i9:channel' (#lowbit.scheme<i9, per_axis<0>>): {{.+}}
+  // GROUP: lowbit-quantize-errors.mlir:[[@LINE+4]]:9: error: weight scheme 'i4:g3': {{.+}}
+  // STATICGROUP: lowbit-quantize-errors.mlir:[[@LINE+3]]:9: error: activation scheme 'i8:g2': group parameters of an activation differ per token; add ':dynamic' to compute them at run time
+  // FALLBACK: lowbit-quantize-errors.mlir:[[@LINE+2]]:9: warning: activation scheme 'i8:cluster:dynamic': observer 'w.in' has no RPTQ clusters (`cluster_sizes`); quantizing per tensor
+  // FALLBACK-NOT: error:
+  %y0 = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
+      ins(%obs, %w : tensor<3x4xf32>, tensor<2x4xf32>) outs(%z : tensor<3x2xf32>) -> tensor<3x2xf32>
+  // A layer without an observer.
+  // NOSTATS: lowbit-quantize-errors.mlir:[[@LINE+1]]:9: error: activation scheme 'i8:tensor' is static and needs calibration statistics: no lowbit.observe with min/max feeds this op (run quant-calibrate and lowbit-import-stats, or use ':token' or ':dynamic')
+  %y1 = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
+      ins(%x, %w : tensor<3x4xf32>, tensor<2x4xf32>) outs(%z : tensor<3x2xf32>) -> tensor<3x2xf32>
+  return %y0, %y1 : tensor<3x2xf32>, tensor<3x2xf32>
+}
