@@ -61,7 +61,7 @@ namespace {
 
 /// Memory effects of `llvm.call_intrinsic`, which declares none (so buffer
 /// deallocation rejects it): the value-only vector intrinsics the LowBit
-/// kernels call (VNNI dot products) have none; anything else may read and
+/// kernels call (VNNI dot products, permutes) have none; anything else may read and
 /// write memory.
 struct CallIntrinsicEffects
     : public MemoryEffectOpInterface::ExternalModel<CallIntrinsicEffects,
@@ -69,8 +69,9 @@ struct CallIntrinsicEffects
   void getEffects(Operation *op,
                   SmallVectorImpl<SideEffects::EffectInstance<
                       MemoryEffects::Effect>> &effects) const {
-    if (cast<LLVM::CallIntrinsicOp>(op).getIntrin().starts_with(
-            "llvm.x86.avx512.vpdp"))
+    StringRef name = cast<LLVM::CallIntrinsicOp>(op).getIntrin();
+    if (name.starts_with("llvm.x86.avx512.vpdp") ||
+        name.starts_with("llvm.x86.avx512.permvar"))
       return;
     effects.emplace_back(MemoryEffects::Read::get());
     effects.emplace_back(MemoryEffects::Write::get());
@@ -261,10 +262,15 @@ bool lowbit::runner::hostHasVNNI() {
   return llvm::sys::getHostCPUFeatures().lookup("avx512vnni");
 }
 
+bool lowbit::runner::hostHasAVX512() {
+  return llvm::sys::getHostCPUFeatures().lookup("avx512f");
+}
+
 void lowbit::runner::addLowBitLoweringPasses(OpPassManager &pm,
                                              bool referenceOnly) {
   if (!referenceOnly) {
     ConvertLowBitMatmulToVectorOptions vector;
+    vector.avx512 = hostHasAVX512();
     vector.vnni = hostHasVNNI();
     pm.addPass(createConvertLowBitMatmulToVector(vector));
   }

@@ -110,7 +110,10 @@ def ConvertLowBitMatmulToVector
       `per_group<axis = 1>` (group a multiple of 32) or `per_axis<0>` with f32
       scales, `acc(f32)`. 4-bit weights need an even K. Products of one
       scale group are summed in vector lanes and scaled once per group, so
-      results agree with the reference within float reassociation.
+      results agree with the reference within float reassociation. With
+      `avx512`, each nibble's value comes from a 16-entry table through
+      `llvm.x86.avx512.permvar.sf.512` (vpermps) instead of shifts and an
+      int-to-float conversion.
     - W8A8: symmetric `i8` `per_axis<0>` activations (per token) times
       symmetric `i8` `per_axis<0>` weights (per channel, `transpose_rhs`),
       `acc(i32)`, f32 scales: exact i32 dot products, scaled once after the
@@ -125,13 +128,18 @@ def ConvertLowBitMatmulToVector
     operands are read in that pass's packed storage.
   }];
   let options = [
+    Option<"avx512", "avx512", "bool", /*default=*/"false",
+           "Decode 4-bit codes with AVX-512 permutes (vpermps: a 16-entry "
+           "table lookup); the code then needs a CPU with AVX-512F">,
     Option<"vnni", "vnni", "bool", /*default=*/"false",
            "Use AVX512-VNNI (vpdpbusd) for i8 x i8 dot products; the code "
            "then needs a CPU with AVX512-VNNI">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::bufferization::BufferizationDialect",
                            "::mlir::linalg::LinalgDialect",
                            "::mlir::LLVM::LLVMDialect",
+                           "::mlir::memref::MemRefDialect",
                            "::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect",
                            "::mlir::vector::VectorDialect"];

@@ -81,9 +81,12 @@ struct LowBitToLLVMOptions : public PassPipelineOptions<LowBitToLLVMOptions> {
 /// Whether the host CPU has AVX512-VNNI (what the fast W8A8 code uses).
 bool hostHasVNNI();
 
+/// Whether the host CPU has AVX-512F (the fast 4-bit decoding uses it).
+bool hostHasAVX512();
+
 /// Adds the lowering of lowbit ops to upstream ops on tensors: the vector
 /// lowering of the common fused matmuls (convert-lowbit-matmul-to-vector,
-/// VNNI when the host has it) unless `referenceOnly`, then the reference
+/// with AVX-512 and VNNI instructions when the host has them) unless `referenceOnly`, then the reference
 /// lowering of everything else and reconcile-unrealized-casts.
 void addLowBitLoweringPasses(OpPassManager &pm, bool referenceOnly = false);
 

@@ -22,8 +22,10 @@
 #include "lowbit/Dialect/LowBit/IR/LowBitOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -44,6 +46,8 @@ namespace {
 constexpr int64_t kLanes = 16;
 /// Weight rows per outer N block: 64 rows of 4096 i8 codes are 256 KiB.
 constexpr int64_t kNBlock = 64;
+/// How far ahead (in weight rows) weight-only kernels prefetch codes.
+constexpr int64_t kPrefetchRows = 8;
 
 /// A register tile of MR activation rows x NR weight rows.
 struct TileShape {
@@ -279,8 +283,10 @@ static Value deinterleave(OpBuilder &b, Location loc, Value a, int64_t k) {
 
 struct WeightOnlyKernel {
   const WeightOnlyPlan &plan;
+  bool avx512;
   Value act;    // [M, K] f32, or [M, 2, K/2] for 4-bit weights
   Value codes;  // [N, packed K] i8
+  Value codesBuffer; // the same as a memref, for prefetches
   Value scales; // [N, K / group] or [N, 1] f32
 
   /// Elements of K covered by one 16-byte load of codes.
@@ -316,9 +322,37 @@ struct WeightOnlyKernel {
         return arith::SIToFPOp::create(b, loc, f32s, v);
       return arith::UIToFPOp::create(b, loc, f32s, v);
     };
+    // With AVX-512, vpermps looks the value of each nibble up in a 16-entry
+    // table; it reads only the low 4 bits of each index, so the low nibble
+    // needs no masking and the high one a single shift.
+    Value table;
+    if (four && avx512) {
+      SmallVector<float> values;
+      for (int c = 0; c < 16; ++c)
+        values.push_back(plan.isSigned && c >= 8 ? c - 16 : c);
+      table = arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(f32s, ArrayRef<float>(values)));
+    }
+    auto lookUp = [&](Value indices) -> Value {
+      return LLVM::CallIntrinsicOp::create(
+                 b, loc, f32s, b.getStringAttr("llvm.x86.avx512.permvar.sf.512"),
+                 ValueRange{table, indices})
+          .getResult(0);
+    };
     for (int64_t j = 0; j < s.nr; ++j) {
       Value raw = read(b, loc, bytes, codes, {add(b, loc, n0, j), byteOffset},
                        inBounds);
+      if (table) {
+        Value word = arith::ExtUIOp::create(b, loc, i32s, raw);
+        Value wLo = lookUp(word);
+        Value wHi = lookUp(arith::ShRUIOp::create(b, loc, word, shift(4)));
+        for (int64_t i = 0; i < s.mr; ++i) {
+          Value &c = acc[i * s.nr + j];
+          c = vector::FMAOp::create(b, loc, a[i].first, wLo, c);
+          c = vector::FMAOp::create(b, loc, a[i].second, wHi, c);
+        }
+        continue;
+      }
       Value word =
           plan.isSigned
               ? arith::ExtSIOp::create(b, loc, i32s, raw).getResult()
@@ -344,6 +378,28 @@ struct WeightOnlyKernel {
     }
   }
 
+  /// Touches this group's codes kPrefetchRows weight rows ahead: a tile
+  /// reads its rows for less time than DRAM latency hides, so the hardware
+  /// prefetchers alone leave GEMV well short of the bandwidth.
+  void prefetch(OpBuilder &b, Location loc, TileShape s, Value n0,
+                Value start) const {
+    int64_t bytesPerGroup = plan.group * plan.bits / 8;
+    Value byte = plan.bits == 4
+                     ? arith::DivUIOp::create(b, loc, start, idx(b, loc, 2))
+                           .getResult()
+                     : start;
+    for (int64_t j = 0; j < s.nr; ++j) {
+      Value row = arith::MinUIOp::create(b, loc,
+                                         add(b, loc, n0, j + kPrefetchRows),
+                                         idx(b, loc, plan.n - 1));
+      for (int64_t line = 0; line < bytesPerGroup; line += 64)
+        memref::PrefetchOp::create(b, loc, codesBuffer,
+                                   ValueRange{row, add(b, loc, byte, line)},
+                                   b.getBoolAttr(false),
+                                   b.getI32IntegerAttr(3), b.getBoolAttr(true));
+    }
+  }
+
   Value tile(OpBuilder &b, Location loc, TileShape s, Value m0, Value n0,
              Value result) const {
     auto f32s = VectorType::get({kLanes}, b.getF32Type());
@@ -358,6 +414,8 @@ struct WeightOnlyKernel {
           // Products of one group are summed in lanes, then scaled once.
           Value start =
               arith::MulIOp::create(b, l, g, idx(b, l, plan.group));
+          if (plan.perGroup)
+            prefetch(b, l, s, n0, start);
           SmallVector<Value> part = loop(
               b, l, idx(b, l, 0), idx(b, l, fullChunks * chunk()),
               idx(b, l, chunk()), init,
@@ -395,14 +453,18 @@ struct WeightOnlyKernel {
 };
 
 static Value lowerWeightOnly(OpBuilder &b, Location loc,
-                             const WeightOnlyPlan &plan, Value lhs,
-                             Value codes, Value scales) {
+                             const WeightOnlyPlan &plan, bool avx512,
+                             Value lhs, Value codes, Value scales) {
   auto lhsType = cast<RankedTensorType>(lhs.getType());
   std::optional<int64_t> staticM;
   if (!lhsType.isDynamicDim(0))
     staticM = lhsType.getDimSize(0);
   Value act = plan.bits == 4 ? deinterleave(b, loc, lhs, plan.k) : lhs;
-  WeightOnlyKernel kernel{plan, act, codes, scales};
+  auto codesType = cast<RankedTensorType>(codes.getType());
+  Value codesBuffer = bufferization::ToBufferOp::create(
+      b, loc, MemRefType::get(codesType.getShape(), codesType.getElementType()),
+      codes, b.getUnitAttr());
+  WeightOnlyKernel kernel{plan, avx512, act, codes, codesBuffer, scales};
   Value m = tensor::DimOp::create(b, loc, lhs, 0);
   Value result = emptyResult(b, loc, lhs, plan.n, b.getF32Type());
   return emitTiledLoops(
@@ -572,9 +634,9 @@ static Value lowerInt8(OpBuilder &b, Location loc, const Int8Plan &plan,
 
 struct MatmulToVector : public OpConversionPattern<MatmulOp> {
   MatmulToVector(const TypeConverter &typeConverter, MLIRContext *context,
-                 bool vnni)
+                 const MatmulToVectorOptions &options)
       : OpConversionPattern(typeConverter, context, /*benefit=*/2),
-        vnni(vnni) {}
+        options(options) {}
 
   LogicalResult
   matchAndRewrite(MatmulOp op, OpAdaptor adaptor,
@@ -582,14 +644,15 @@ struct MatmulToVector : public OpConversionPattern<MatmulOp> {
     Location loc = op.getLoc();
     if (FailureOr<WeightOnlyPlan> plan = matchWeightOnly(op);
         succeeded(plan)) {
-      rewriter.replaceOp(op, lowerWeightOnly(rewriter, loc, *plan,
-                                             adaptor.getLhs(), adaptor.getRhs(),
-                                             adaptor.getRhsScale()));
+      rewriter.replaceOp(
+          op, lowerWeightOnly(rewriter, loc, *plan, options.avx512,
+                              adaptor.getLhs(), adaptor.getRhs(),
+                              adaptor.getRhsScale()));
       return success();
     }
     if (FailureOr<Int8Plan> plan = matchInt8(op); succeeded(plan)) {
       rewriter.replaceOp(
-          op, lowerInt8(rewriter, loc, *plan, vnni,
+          op, lowerInt8(rewriter, loc, *plan, options.vnni,
                         cast<QTensorType>(op.getLhs().getType()),
                         adaptor.getLhs(), adaptor.getLhsScale(),
                         adaptor.getRhs(), adaptor.getRhsScale()));
@@ -598,7 +661,7 @@ struct MatmulToVector : public OpConversionPattern<MatmulOp> {
     return rewriter.notifyMatchFailure(op, "not a vectorizable matmul");
   }
 
-  bool vnni;
+  MatmulToVectorOptions options;
 };
 
 } // namespace
@@ -609,8 +672,8 @@ bool mlir::lowbit::isVectorizableMatmul(MatmulOp op) {
 
 void mlir::lowbit::populateLowBitMatmulToVectorPatterns(
     const TypeConverter &typeConverter, RewritePatternSet &patterns,
-    bool useVNNI) {
-  patterns.add<MatmulToVector>(typeConverter, patterns.getContext(), useVNNI);
+    const MatmulToVectorOptions &options) {
+  patterns.add<MatmulToVector>(typeConverter, patterns.getContext(), options);
 }
 
 //===----------------------------------------------------------------------===//
@@ -633,7 +696,8 @@ struct ConvertLowBitMatmulToVectorPass
     target.addDynamicallyLegalOp<MatmulOp>(
         [](MatmulOp op) { return !isVectorizableMatmul(op); });
     RewritePatternSet patterns(ctx);
-    populateLowBitMatmulToVectorPatterns(typeConverter, patterns, vnni);
+    populateLowBitMatmulToVectorPatterns(typeConverter, patterns,
+                                         {avx512, vnni});
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

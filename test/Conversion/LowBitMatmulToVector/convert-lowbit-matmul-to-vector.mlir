@@ -2,6 +2,7 @@
 // against the reference lowering in test/Integration/MatmulVector.
 // RUN: quant-opt %s -split-input-file --convert-lowbit-matmul-to-vector=vnni=true | FileCheck %s
 // RUN: quant-opt %s -split-input-file --convert-lowbit-matmul-to-vector | FileCheck %s --check-prefix=GENERIC
+// RUN: quant-opt %s -split-input-file --convert-lowbit-matmul-to-vector=avx512=true | FileCheck %s --check-prefix=AVX512
 
 // W4A16 GEMV: the packed codes are read 16 bytes at a time and unpacked in
 // registers (sign-extend, shifts, convert) against the even/odd halves of
@@ -12,8 +13,11 @@
 // CHECK: %[[CODES:.*]] = builtin.unrealized_conversion_cast %[[W]] {{.*}} to tensor<64x128xi8>
 // CHECK: tensor.expand_shape %[[A]] {{.*}} into tensor<1x128x2xf32>
 // CHECK: %[[EO:.*]] = linalg.transpose {{.*}} outs({{.*}} : tensor<1x2x128xf32>) permutation = [0, 2, 1]
+// CHECK: %[[BUF:.*]] = bufferization.to_buffer %[[CODES]] read_only : tensor<64x128xi8> to memref<64x128xi8>
 // CHECK: scf.for
 // CHECK: scf.for
+// Codes of the group 8 rows ahead are prefetched.
+// CHECK: memref.prefetch %[[BUF]]
 // CHECK: vector.transfer_read %[[EO]]{{.*}} : tensor<1x2x128xf32>, vector<16xf32>
 // CHECK: %[[BYTES:.*]] = vector.transfer_read %[[CODES]]{{.*}} : tensor<64x128xi8>, vector<16xi8>
 // CHECK: %[[WORDS:.*]] = arith.extsi %[[BYTES]] : vector<16xi8> to vector<16xi32>
@@ -31,6 +35,15 @@
 // CHECK-NOT: linalg.generic
 // CHECK-NOT: tensor<64x256xf32>
 // CHECK: return
+// With AVX-512, nibbles index a 16-entry table of their values (vpermps):
+// AVX512-LABEL: func.func @w4_gemv
+// AVX512: arith.constant dense<[0.000000e+00, 1.000000e+00, {{.*}}, 7.000000e+00, -8.000000e+00, {{.*}}, -1.000000e+00]> : vector<16xf32>
+// AVX512: %[[B:.*]] = vector.transfer_read {{.*}} : tensor<64x128xi8>, vector<16xi8>
+// AVX512: %[[X:.*]] = arith.extui %[[B]] : vector<16xi8> to vector<16xi32>
+// AVX512: llvm.call_intrinsic "llvm.x86.avx512.permvar.sf.512"({{.*}}, %[[X]])
+// AVX512: %[[HI:.*]] = arith.shrui %[[X]]
+// AVX512: llvm.call_intrinsic "llvm.x86.avx512.permvar.sf.512"({{.*}}, %[[HI]])
+// AVX512: vector.fma
 !w4 = !lowbit.qtensor<64x256, #lowbit.scheme<i4, per_group<axis = 1, size = 128>>>
 func.func @w4_gemv(%a: tensor<1x256xf32>, %w: !w4, %s: tensor<64x2xf32>) -> tensor<1x64xf32> {
   %y = lowbit.matmul %a, %w scale(%s : tensor<64x2xf32>) transpose_rhs acc(f32)

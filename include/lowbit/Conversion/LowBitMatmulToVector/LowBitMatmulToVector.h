@@ -18,12 +18,18 @@ namespace mlir {
 namespace arith {
 class ArithDialect;
 } // namespace arith
+namespace bufferization {
+class BufferizationDialect;
+} // namespace bufferization
 namespace linalg {
 class LinalgDialect;
 } // namespace linalg
 namespace LLVM {
 class LLVMDialect;
 } // namespace LLVM
+namespace memref {
+class MemRefDialect;
+} // namespace memref
 namespace scf {
 class SCFDialect;
 } // namespace scf
@@ -42,13 +48,21 @@ class MatmulOp;
 /// Whether `op` is one of the matmuls the vector lowering handles.
 bool isVectorizableMatmul(MatmulOp op);
 
+/// x86 instructions the generated code may use beyond what LLVM selects from
+/// target-independent vector ops.
+struct MatmulToVectorOptions {
+  /// Decode 4-bit codes with vpermps (`llvm.x86.avx512.permvar.sf.512`).
+  bool avx512 = false;
+  /// i8 x i8 dot products with vpdpbusd (`llvm.x86.avx512.vpdpbusd.512`).
+  bool vnni = false;
+};
+
 /// Adds the vector lowering of the supported `lowbit.matmul` ops; quantized
 /// operands are taken in the packed storage `typeConverter` gives them (that
-/// of convert-lowbit-to-linalg). With `useVNNI`, i8 x i8 dot products use
-/// the AVX512-VNNI intrinsic `llvm.x86.avx512.vpdpbusd.512`.
+/// of convert-lowbit-to-linalg).
 void populateLowBitMatmulToVectorPatterns(const TypeConverter &typeConverter,
                                           RewritePatternSet &patterns,
-                                          bool useVNNI);
+                                          const MatmulToVectorOptions &options);
 
 } // namespace lowbit
 } // namespace mlir

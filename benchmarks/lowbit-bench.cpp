@@ -1,0 +1,473 @@
+//===- lowbit-bench.cpp - CPU benchmarks of the fused quantized matmul ----===//
+//
+//   lowbit-bench [--gemv] [--gemm] [--reps N] [--footprint-mib N]
+//
+// JIT-compiles lowbit.matmul kernels once through lib/Runner (the
+// lowbit-to-llvm lowering with the vector fast path, and with the reference
+// lowering only) and times repeated calls (median after warm-up) against:
+//
+//   W4A16 GEMV (M = 1): OpenBLAS cblas_sgemv on the f32 weights (one thread)
+//     and the single-thread read bandwidth of this machine measured in the
+//     same run (a STREAM-like sum over a buffer far larger than the LLC).
+//     Calls rotate over copies of the weights that together exceed the
+//     footprint (default 1 GiB), so every call streams its weights from DRAM.
+//   W8A8 GEMM (K = N = 4096, M = 128..2048): oneDNN's s8 x s8 matmul (f32
+//     output with per-channel scales, weights reordered once outside the
+//     timing) and OpenBLAS cblas_sgemm on f32 copies, one thread each.
+//
+// Every fast kernel's result is checked against the reference lowering (GEMV)
+// or oneDNN (GEMM) before it is timed. Results go to stdout as tables.
+//
+//===----------------------------------------------------------------------===//
+
+#include "lowbit/Runner/JitRunner.h"
+#include "lowbit/Runner/Pipeline.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cblas.h>
+#include <dnnl.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <immintrin.h>
+#include <memory>
+#include <random>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+extern "C" void openblas_set_num_threads(int);
+// oneDNN runs on OpenMP (libgomp on Debian), which reads OMP_NUM_THREADS
+// before main; set the thread count explicitly.
+extern "C" void omp_set_num_threads(int);
+extern "C" int omp_get_max_threads();
+
+using namespace mlir;
+using namespace mlir::lowbit;
+namespace cl = llvm::cl;
+
+static cl::opt<bool> runGemv("gemv", cl::desc("Run the W4A16 GEMV benchmark"));
+static cl::opt<bool> runGemm("gemm", cl::desc("Run the W8A8 GEMM benchmark"));
+static cl::opt<unsigned> reps("reps", cl::desc("Timed calls per kernel"),
+                              cl::init(50));
+static cl::opt<unsigned>
+    footprintMiB("footprint-mib",
+                 cl::desc("Bytes of weight copies to rotate over (MiB)"),
+                 cl::init(1024));
+static cl::opt<unsigned>
+    maxTokens("max-m", cl::desc("Largest M of the GEMM sweep"), cl::init(2048));
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Utilities
+//===----------------------------------------------------------------------===//
+
+struct Buffer {
+  explicit Buffer(size_t bytes)
+      : ptr(std::aligned_alloc(64, std::max<size_t>((bytes + 63) / 64 * 64,
+                                                    64))),
+        bytes(bytes) {
+    if (!ptr) {
+      llvm::errs() << "out of memory\n";
+      std::exit(1);
+    }
+  }
+  ~Buffer() { std::free(ptr); }
+  Buffer(const Buffer &) = delete;
+  template <typename T> T *as() const { return static_cast<T *>(ptr); }
+  void *ptr;
+  size_t bytes;
+};
+
+/// A rank-2 memref descriptor as the C interface passes it.
+struct Memref2D {
+  void *allocated, *aligned;
+  int64_t offset, sizes[2], strides[2];
+};
+
+Memref2D describe(void *data, int64_t rows, int64_t cols) {
+  return {data, data, 0, {rows, cols}, {cols, 1}};
+}
+
+double now() {
+  return std::chrono::duration<double>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+/// Median seconds of `reps` calls of `fn(i)` after `warmup` calls.
+double median(unsigned warmup, unsigned count,
+              const std::function<void(unsigned)> &fn) {
+  for (unsigned i = 0; i < warmup; ++i)
+    fn(i);
+  std::vector<double> times;
+  for (unsigned i = 0; i < count; ++i) {
+    double start = now();
+    fn(warmup + i);
+    times.push_back(now() - start);
+  }
+  std::sort(times.begin(), times.end());
+  return times[times.size() / 2];
+}
+
+void fillRandomBytes(Buffer &buffer, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  auto *words = buffer.as<uint64_t>();
+  for (size_t i = 0; i < buffer.bytes / 8; ++i)
+    words[i] = rng();
+  for (size_t i = buffer.bytes / 8 * 8; i < buffer.bytes; ++i)
+    buffer.as<uint8_t>()[i] = uint8_t(rng());
+}
+
+void fillUniform(float *data, size_t count, float lo, float hi,
+                 uint64_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(lo, hi);
+  for (size_t i = 0; i < count; ++i)
+    data[i] = dist(rng);
+}
+
+/// Single-thread read bandwidth (bytes/s): sums a buffer of `bytes` with
+/// 512-bit loads into independent accumulators, reading `streams` equal
+/// parts of it in an interleaved way (kernels read several weight rows at
+/// once; more streams keep more prefetchers busy); median of 5 passes.
+double measureReadBandwidth(size_t bytes, unsigned streams) {
+  Buffer buffer(bytes);
+  std::memset(buffer.ptr, 1, bytes);
+  const auto *lines = buffer.as<const __m512i>();
+  size_t perStream = bytes / 64 / streams / 8 * 8;
+  volatile long long sink = 0;
+  double t = median(1, 5, [&](unsigned) {
+    __m512i s[8];
+    for (__m512i &v : s)
+      v = _mm512_setzero_si512();
+    for (size_t i = 0; i < perStream; i += 8)
+      for (unsigned p = 0; p < streams; ++p)
+        for (int j = 0; j < 8; ++j)
+          s[j] = _mm512_add_epi64(
+              s[j], _mm512_load_si512(lines + p * perStream + i + j));
+    for (int j = 1; j < 8; ++j)
+      s[0] = _mm512_add_epi64(s[0], s[j]);
+    sink = sink + _mm512_reduce_add_epi64(s[0]);
+  });
+  return double(perStream * streams * 64) / t;
+}
+
+//===----------------------------------------------------------------------===//
+// JIT-compiled kernels
+//===----------------------------------------------------------------------===//
+
+class Kernel {
+public:
+  /// Compiles `source`'s @main with the fast path or the reference only.
+  static std::unique_ptr<Kernel> compile(const std::string &source,
+                                         bool referenceOnly) {
+    auto kernel = std::unique_ptr<Kernel>(new Kernel());
+    runner::registerRunnerDialects(kernel->registry);
+    kernel->context = std::make_unique<MLIRContext>(
+        kernel->registry, MLIRContext::Threading::DISABLED);
+    OwningOpRef<ModuleOp> module =
+        parseSourceString<ModuleOp>(source, kernel->context.get());
+    if (!module)
+      fatal("cannot parse the kernel");
+    FailureOr<runner::EntrySignature> signature =
+        runner::prepareEntry(*module, "main");
+    if (failed(signature) ||
+        failed(runner::lowerToLLVM(*module, [&](OpPassManager &pm) {
+          runner::addLowBitLoweringPasses(pm, referenceOnly);
+        })))
+      fatal("cannot lower the kernel");
+    auto function = runner::JitFunction::create(*module, *signature, 3);
+    if (!function)
+      fatal(llvm::toString(function.takeError()));
+    kernel->function = std::move(*function);
+    return kernel;
+  }
+
+  /// Calls the kernel; the result (one rank-2 f32 tensor) is copied into
+  /// `out` when given, and its buffer freed.
+  void call(std::vector<Memref2D> inputs, float *out = nullptr) {
+    Memref2D result{};
+    void *resultPtr = &result;
+    std::vector<void *> inputPtrs;
+    for (Memref2D &input : inputs)
+      inputPtrs.push_back(&input);
+    std::vector<void *> args{&resultPtr};
+    for (void *&ptr : inputPtrs)
+      args.push_back(&ptr);
+    if (llvm::Error err = function->invokePacked(args))
+      fatal(llvm::toString(std::move(err)));
+    if (out)
+      std::memcpy(out, static_cast<float *>(result.aligned) + result.offset,
+                  result.sizes[0] * result.sizes[1] * sizeof(float));
+    std::free(result.allocated);
+  }
+
+  [[noreturn]] static void fatal(const std::string &message) {
+    llvm::errs() << "lowbit-bench: " << message << "\n";
+    std::exit(1);
+  }
+
+private:
+  Kernel() = default;
+  DialectRegistry registry;
+  std::unique_ptr<MLIRContext> context;
+  std::unique_ptr<runner::JitFunction> function;
+};
+
+/// max |x - y| / max |y|.
+double relativeError(const float *x, const float *y, size_t count) {
+  double err = 0, mag = 0;
+  for (size_t i = 0; i < count; ++i) {
+    err = std::max(err, double(std::fabs(x[i] - y[i])));
+    mag = std::max(mag, double(std::fabs(y[i])));
+  }
+  return err / std::max(mag, 1e-30);
+}
+
+//===----------------------------------------------------------------------===//
+// W4A16 GEMV
+//===----------------------------------------------------------------------===//
+
+std::string gemvSource(int64_t n, int64_t k) {
+  return llvm::formatv(R"(
+!w = !lowbit.qtensor<{0}x{1}, #lowbit.scheme<i4, per_group<axis = 1, size = 128>>>
+func.func @main(%a: tensor<1x{1}xf32>, %w: !w, %s: tensor<{0}x{2}xf32>) -> tensor<1x{0}xf32> {{
+  %y = lowbit.matmul %a, %w scale(%s : tensor<{0}x{2}xf32>) transpose_rhs acc(f32)
+      : tensor<1x{1}xf32>, !w -> tensor<1x{0}xf32>
+  return %y : tensor<1x{0}xf32>
+}
+)",
+                       n, k, k / 128)
+      .str();
+}
+
+void benchGemv(double bandwidth) {
+  llvm::outs() << llvm::formatv(
+      "\n## W4A16 GEMV (M = 1, i4 per_group<128>, f32 scales), one thread\n"
+      "read bandwidth measured in this run: {0:F1} GB/s\n\n",
+      bandwidth / 1e9);
+  llvm::outs() << "| N x K | weight+scale MiB | copies | fast cold us | "
+                  "fast hot us | GB/s | % of bandwidth | reference us | "
+                  "sgemv us | vs sgemv | vs reference | max rel err |\n"
+                  "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+  const std::pair<int64_t, int64_t> shapes[] = {
+      {4096, 4096}, {4096, 11008}, {11008, 4096}};
+  size_t footprint = size_t(footprintMiB) << 20;
+  for (const auto &shape : shapes) {
+    int64_t n = shape.first, k = shape.second;
+    size_t codeBytes = n * k / 2, scaleBytes = n * (k / 128) * 4;
+    size_t bytes = codeBytes + scaleBytes;
+    unsigned copies = std::max<size_t>(1, (footprint + bytes - 1) / bytes);
+    // One allocation per copy keeps the rows of a copy contiguous.
+    std::vector<std::unique_ptr<Buffer>> codes, scales;
+    for (unsigned c = 0; c < copies; ++c) {
+      codes.push_back(std::make_unique<Buffer>(codeBytes));
+      scales.push_back(std::make_unique<Buffer>(scaleBytes));
+      if (c == 0) {
+        fillRandomBytes(*codes[0], 1);
+        fillUniform(scales[0]->as<float>(), n * (k / 128), 1e-3f, 1e-1f, 2);
+      } else {
+        std::memcpy(codes[c]->ptr, codes[0]->ptr, codeBytes);
+        std::memcpy(scales[c]->ptr, scales[0]->ptr, scaleBytes);
+      }
+    }
+    Buffer act(k * 4);
+    fillUniform(act.as<float>(), k, -1, 1, 3);
+    auto inputs = [&](unsigned c) {
+      return std::vector<Memref2D>{describe(act.ptr, 1, k),
+                                   describe(codes[c]->ptr, n, k / 2),
+                                   describe(scales[c]->ptr, n, k / 128)};
+    };
+
+    std::string source = gemvSource(n, k);
+    auto fast = Kernel::compile(source, /*referenceOnly=*/false);
+    auto reference = Kernel::compile(source, /*referenceOnly=*/true);
+    std::vector<float> yFast(n), yRef(n);
+    fast->call(inputs(0), yFast.data());
+    reference->call(inputs(0), yRef.data());
+    double err = relativeError(yFast.data(), yRef.data(), n);
+
+    double cold = median(copies, std::max<unsigned>(reps, copies),
+                         [&](unsigned i) { fast->call(inputs(i % copies)); });
+    double hot = median(5, reps, [&](unsigned) { fast->call(inputs(0)); });
+    double ref = median(1, 3, [&](unsigned) { reference->call(inputs(0)); });
+
+    // sgemv on the f32 weights the codes stand for (values do not matter for
+    // timing), rotating over as many copies as fit the same footprint.
+    size_t f32Bytes = size_t(n) * k * 4;
+    unsigned f32Copies =
+        std::max<size_t>(1, (footprint + f32Bytes - 1) / f32Bytes);
+    std::vector<std::unique_ptr<Buffer>> weights;
+    for (unsigned c = 0; c < f32Copies; ++c) {
+      weights.push_back(std::make_unique<Buffer>(f32Bytes));
+      std::memset(weights.back()->ptr, 0, f32Bytes);
+    }
+    std::vector<float> y(n);
+    double sgemv = median(f32Copies, std::max<unsigned>(reps, f32Copies),
+                          [&](unsigned i) {
+                            cblas_sgemv(CblasRowMajor, CblasNoTrans, n, k, 1.0f,
+                                        weights[i % f32Copies]->as<float>(), k,
+                                        act.as<float>(), 1, 0.0f, y.data(), 1);
+                          });
+    double rate = double(bytes) / cold;
+    llvm::outs() << llvm::formatv(
+        "| {0} x {1} | {2:F2} | {3} | {4:F1} | {5:F1} | {6:F1} | {7:F0}% | "
+        "{8:F0} | {9:F1} | {10:F2}x | {11:F0}x | {12:E1} |\n",
+        n, k, double(bytes) / (1 << 20), copies, cold * 1e6, hot * 1e6,
+        rate / 1e9, 100 * rate / bandwidth, ref * 1e6, sgemv * 1e6,
+        sgemv / cold, ref / cold, err);
+    llvm::outs().flush();
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// W8A8 GEMM
+//===----------------------------------------------------------------------===//
+
+std::string gemmSource(int64_t m, int64_t n, int64_t k) {
+  return llvm::formatv(R"(
+!a = !lowbit.qtensor<{0}x{2}, #lowbit.scheme<i8, per_axis<0>, dynamic>>
+!w = !lowbit.qtensor<{1}x{2}, #lowbit.scheme<i8, per_axis<0>, narrow>>
+func.func @main(%a: !a, %sa: tensor<{0}x1xf32>, %w: !w, %sw: tensor<{1}x1xf32>) -> tensor<{0}x{1}xf32> {{
+  %y = lowbit.matmul %a scale(%sa : tensor<{0}x1xf32>), %w scale(%sw : tensor<{1}x1xf32>) transpose_rhs acc(i32)
+      : !a, !w -> tensor<{0}x{1}xf32>
+  return %y : tensor<{0}x{1}xf32>
+}
+)",
+                       m, n, k)
+      .str();
+}
+
+void benchGemm() {
+  const int64_t n = 4096, k = 4096;
+  llvm::outs() << llvm::formatv(
+      "\n## W8A8 GEMM (i8 per-token x i8 per-channel, i32 accumulation), "
+      "K = N = {0}, one thread, VNNI {1}\n\n",
+      k, runner::hostHasVNNI() ? "on" : "off");
+  llvm::outs() << "| M | fast ms | fast GOPS | oneDNN ms | oneDNN GOPS | "
+                  "fast / oneDNN time | sgemm ms | sgemm GOPS | "
+                  "fast vs sgemm | max rel err vs oneDNN |\n"
+                  "|---|---|---|---|---|---|---|---|---|---|\n";
+  Buffer w(n * k), sw(n * 4);
+  std::mt19937 rng(7);
+  for (int64_t i = 0; i < n * k; ++i)
+    w.as<int8_t>()[i] = int8_t(int(rng() % 255) - 127);
+  fillUniform(sw.as<float>(), n, 1e-3f, 1e-2f, 8);
+  std::vector<float> wf(n * k);
+  for (int64_t i = 0; i < n * k; ++i)
+    wf[i] = w.as<int8_t>()[i];
+
+  dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  dnnl::stream stream(engine);
+  using dt = dnnl::memory::data_type;
+  using tag = dnnl::memory::format_tag;
+  for (int64_t m = 128; m <= int64_t(maxTokens); m *= 2) {
+    Buffer a(m * k), sa(m * 4);
+    for (int64_t i = 0; i < m * k; ++i)
+      a.as<int8_t>()[i] = int8_t(int(rng() % 256) - 128);
+    fillUniform(sa.as<float>(), m, 1e-3f, 1e-2f, 9);
+    std::vector<Memref2D> inputs{describe(a.ptr, m, k), describe(sa.ptr, m, 1),
+                                 describe(w.ptr, n, k), describe(sw.ptr, n, 1)};
+    auto fast = Kernel::compile(gemmSource(m, n, k), false);
+    std::vector<float> yFast(m * n);
+    fast->call(inputs, yFast.data());
+    unsigned count = std::max(3u, reps / 10);
+    double tFast = median(1, count, [&](unsigned) { fast->call(inputs); });
+
+    // oneDNN: dst = (a x w^T) * sw[n]; weights given as [K, N] with strides
+    // (1, K), reordered once into the primitive's preferred layout.
+    dnnl::memory::desc srcMd({m, k}, dt::s8, tag::ab);
+    dnnl::memory::desc wUserMd({k, n}, dt::s8, tag::ba);
+    dnnl::memory::desc wAnyMd({k, n}, dt::s8, tag::any);
+    dnnl::memory::desc dstMd({m, n}, dt::f32, tag::ab);
+    dnnl::primitive_attr attr;
+    attr.set_output_scales(1 << 1, std::vector<float>(sw.as<float>(),
+                                                      sw.as<float>() + n));
+    dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(srcMd, wAnyMd, dstMd),
+                                    attr, engine);
+    dnnl::memory src(srcMd, engine, a.ptr), wUser(wUserMd, engine, w.ptr);
+    dnnl::memory wPacked(pd.weights_desc(), engine);
+    dnnl::reorder(wUser, wPacked).execute(stream, wUser, wPacked);
+    std::vector<float> yDnnl(m * n);
+    dnnl::memory dst(dstMd, engine, yDnnl.data());
+    dnnl::matmul matmul(pd);
+    auto runDnnl = [&](unsigned) {
+      matmul.execute(stream, {{DNNL_ARG_SRC, src},
+                              {DNNL_ARG_WEIGHTS, wPacked},
+                              {DNNL_ARG_DST, dst}});
+      stream.wait();
+    };
+    runDnnl(0);
+    // oneDNN leaves the per-token scale out; apply it for the comparison.
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j)
+        yDnnl[i * n + j] *= sa.as<float>()[i];
+    double err = relativeError(yFast.data(), yDnnl.data(), m * n);
+    double tDnnl = median(1, count, runDnnl);
+
+    std::vector<float> af(m * k), c(m * n);
+    for (int64_t i = 0; i < m * k; ++i)
+      af[i] = a.as<int8_t>()[i];
+    double tSgemm = median(1, count, [&](unsigned) {
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1.0f,
+                  af.data(), k, wf.data(), k, 0.0f, c.data(), n);
+    });
+    double ops = 2.0 * m * n * k;
+    llvm::outs() << llvm::formatv(
+        "| {0} | {1:F1} | {2:F0} | {3:F1} | {4:F0} | {5:F2}x | {6:F1} | "
+        "{7:F0} | {8:F2}x | {9:E1} |\n",
+        m, tFast * 1e3, ops / tFast / 1e9, tDnnl * 1e3, ops / tDnnl / 1e9,
+        tFast / tDnnl, tSgemm * 1e3, ops / tSgemm / 1e9, tSgemm / tFast, err);
+    llvm::outs().flush();
+  }
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM initLLVM(argc, argv);
+  cl::ParseCommandLineOptions(argc, argv, "LowBit matmul benchmarks\n");
+  // One thread everywhere.
+  openblas_set_num_threads(1);
+  omp_set_num_threads(1);
+  if (!runGemv && !runGemm)
+    runGemv = runGemm = true;
+  long l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);
+  llvm::outs() << llvm::formatv(
+      "# lowbit-bench\nhost VNNI: {0}; L3 reported by the OS: {1} MiB; "
+      "weight footprint per GEMV shape: {2} MiB; OpenMP threads: {3}\n",
+      runner::hostHasVNNI() ? "yes" : "no", l3 > 0 ? l3 >> 20 : -1,
+      unsigned(footprintMiB), omp_get_max_threads());
+  if (runGemv) {
+    size_t bytes = size_t(footprintMiB) << 20;
+    double best = 0;
+    llvm::outs() << "\nread bandwidth (one thread, " << footprintMiB
+                 << " MiB):";
+    for (unsigned streams : {1u, 2u, 4u, 8u}) {
+      double bw = measureReadBandwidth(bytes, streams);
+      llvm::outs() << llvm::formatv(" {0} stream{1} {2:F1} GB/s;", streams,
+                                    streams == 1 ? "" : "s", bw / 1e9);
+      best = std::max(best, bw);
+    }
+    llvm::outs() << " the best is the reference below\n";
+    benchGemv(best);
+  }
+  if (runGemm)
+    benchGemm();
+  return 0;
+}
