@@ -19,11 +19,11 @@ func.func @layers(%x: tensor<3x4xf32>) -> (tensor<3x2xf32>, tensor<3x2xf32>) {
   %z = linalg.fill ins(%zero : f32) outs(%e : tensor<3x2xf32>) -> tensor<3x2xf32>
   %obs = lowbit.observe "w.in" %x {min = array<f32: -2.0, -1.0, 0.0, 0.5>, max = array<f32: 1.0, 4.0, 2.0, 3.0>} : tensor<3x4xf32>
   // A layer whose input has statistics but no clusters.
-  // NOCLUSTER: lowbit-quantize-errors.mlir:[[@LINE+6]]:9: error: weight scheme 'i4:cluster' needs the RPTQ clusters of the layer's input: no lowbit.observe with `cluster_sizes` feeds this matmul (run lowbit-rptq-reorder first)
+  // NOCLUSTER: lowbit-quantize-errors.mlir:[[@LINE+6]]:9: error: weight scheme 'i4:cluster' needs the RPTQ clusters of the layer's input: no lowbit.observe with contiguous `cluster_sizes` feeds this matmul (run lowbit-rptq-reorder first)
   // FORMAT: lowbit-quantize-errors.mlir:[[@LINE+5]]:9: error: invalid weight scheme 'i9:channel' (#lowbit.scheme<i9, per_axis<0>>): {{.+}}
   // GROUP: lowbit-quantize-errors.mlir:[[@LINE+4]]:9: error: weight scheme 'i4:g3': {{.+}}
   // STATICGROUP: lowbit-quantize-errors.mlir:[[@LINE+3]]:9: error: activation scheme 'i8:g2': group parameters of an activation differ per token; add ':dynamic' to compute them at run time
-  // FALLBACK: lowbit-quantize-errors.mlir:[[@LINE+2]]:9: warning: activation scheme 'i8:cluster:dynamic': observer 'w.in' has no RPTQ clusters (`cluster_sizes`); quantizing per tensor
+  // FALLBACK: lowbit-quantize-errors.mlir:[[@LINE+2]]:9: warning: activation scheme 'i8:cluster:dynamic': observer 'w.in' has no contiguous RPTQ clusters (`cluster_sizes`); quantizing per tensor
   // FALLBACK-NOT: error:
   %y0 = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
       ins(%obs, %w : tensor<3x4xf32>, tensor<2x4xf32>) outs(%z : tensor<3x2xf32>) -> tensor<3x2xf32>

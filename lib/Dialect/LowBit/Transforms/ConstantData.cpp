@@ -41,10 +41,11 @@ ElementsAttr mlir::lowbit::createElementsAttr(ShapedType type,
                                               ArrayRef<char> bytes,
                                               StringRef name) {
   if (!name.empty()) {
-    size_t align = std::max<size_t>(
-        1, type.getElementType().getIntOrFloatBitWidth() / 8);
+    size_t align =
+        std::max<size_t>(1, type.getElementType().getIntOrFloatBitWidth() / 8);
     return DenseResourceElementsAttr::get(
-        type, name, HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, align));
+        type, name,
+        HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, align));
   }
   return DenseElementsAttr::getFromRawBuffer(type, bytes);
 }

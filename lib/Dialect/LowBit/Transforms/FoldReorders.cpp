@@ -76,6 +76,44 @@ struct AxisPermutation {
   int64_t span = 1;
 };
 
+/// The cluster sizes of `value`'s channels when `value` (Hkv heads) feeds
+/// attention whose output `out` (H heads, a multiple) was clustered per head
+/// with `sizes` and the query heads of a group share their plan: head j of
+/// `value` takes the clusters of query head j * H / Hkv. Nothing when the
+/// head structure does not fit.
+static std::optional<SmallVector<int64_t>>
+getHeadClusterSizes(ObserveOp out, ObserveOp value, ArrayRef<int64_t> sizes) {
+  std::optional<int64_t> heads = out.getHeads(), kvHeads = value.getHeads();
+  auto outType = cast<RankedTensorType>(out.getType());
+  auto valueType = cast<RankedTensorType>(value.getType());
+  int64_t channels = outType.getDimSize(out.getChannelAxis());
+  int64_t kvChannels = valueType.getDimSize(value.getChannelAxis());
+  if (!heads || !kvHeads || *heads % *kvHeads ||
+      ShapedType::isDynamic(channels) || channels % *heads ||
+      kvChannels != channels / *heads * *kvHeads)
+    return std::nullopt;
+  int64_t headDim = channels / *heads, group = *heads / *kvHeads;
+  // Split the sizes per head: every head's clusters sum to headDim.
+  SmallVector<SmallVector<int64_t>> perHead(1);
+  int64_t filled = 0;
+  for (int64_t size : sizes) {
+    if (filled == headDim) {
+      perHead.emplace_back();
+      filled = 0;
+    }
+    perHead.back().push_back(size);
+    filled += size;
+    if (filled > headDim)
+      return std::nullopt;
+  }
+  if (filled != headDim || static_cast<int64_t>(perHead.size()) != *heads)
+    return std::nullopt;
+  SmallVector<int64_t> result;
+  for (int64_t j = 0; j < *kvHeads; ++j)
+    llvm::append_range(result, perHead[j * group]);
+  return result;
+}
+
 /// Reads the f32 data of a constant tensor, dense or dense_resource.
 static std::optional<std::vector<float>> getConstantData(Value value) {
   auto cst = value.getDefiningOp<arith::ConstantOp>();
@@ -464,6 +502,9 @@ public:
   /// Ops made dead by `apply`, to erase once all uses are replaced.
   SmallVector<Operation *> replaced;
 
+  /// Observers rebuilt with permuted statistics, in push order.
+  SmallVector<ObserveOp> rebuiltObservers;
+
 private:
   /// With `b` null this only checks feasibility and returns `value`.
   std::optional<Value> push(OpBuilder *b, Value value, AxisPermutation p,
@@ -543,6 +584,7 @@ private:
       permuted.setMaxAttr(b->getDenseF32ArrayAttr(newMax));
     }
     replaced.push_back(observe);
+    rebuiltObservers.push_back(permuted);
     return permuted.getResult();
   }
 
@@ -1235,9 +1277,18 @@ struct FoldReordersPass
     }
     // The cluster sizes stay with the activation for quantization.
     if (auto observe = permuted.getDefiningOp<ObserveOp>())
-      if (std::optional<ArrayRef<int64_t>> clusters = fwd.getClusterSizes())
+      if (std::optional<ArrayRef<int64_t>> clusters = fwd.getClusterSizes()) {
         observe->setAttr("cluster_sizes",
                          b.getDenseI64ArrayAttr(*clusters));
+        // A per-head plan that reached the value projection (R3) orders
+        // its heads' channels too: they get the clusters of the query
+        // heads they feed.
+        for (ObserveOp other : pusher.rebuiltObservers)
+          if (other != observe)
+            if (std::optional<SmallVector<int64_t>> sizes =
+                    getHeadClusterSizes(observe, other, *clusters))
+              other->setAttr("cluster_sizes", b.getDenseI64ArrayAttr(*sizes));
+      }
     back.erase();
     fwd.erase();
     for (Operation *op : llvm::reverse(pusher.replaced))

@@ -9,8 +9,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "lowbit/Dialect/LowBit/Transforms/Passes.h"
 #include "lowbit/Dialect/LowBit/IR/LowBitOps.h"
+#include "lowbit/Dialect/LowBit/Transforms/Passes.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Matchers.h"
@@ -72,7 +72,8 @@ struct FuseDequantIntoMatmul : public OpRewritePattern<linalg::MatmulOp> {
       return rewriter.notifyMatchFailure(op, "lhs is not [M, K]");
     bool transposed = maps[1] == map({n, k});
     if (!transposed && maps[1] != map({k, n}))
-      return rewriter.notifyMatchFailure(op, "rhs is neither [K, N] nor [N, K]");
+      return rewriter.notifyMatchFailure(op,
+                                         "rhs is neither [K, N] nor [N, K]");
 
     FusedOperand lhs(op.getDpsInputOperand(0)->get());
     FusedOperand rhs(op.getDpsInputOperand(1)->get());

@@ -11,9 +11,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "lowbit/Dialect/LowBit/Transforms/Passes.h"
 #include "lowbit/Dialect/LowBit/IR/LowBitOps.h"
 #include "lowbit/Dialect/LowBit/Transforms/ConstantData.h"
+#include "lowbit/Dialect/LowBit/Transforms/Passes.h"
 #include "lowbit/Numerics/BitPacking.h"
 #include "lowbit/Reference/Reference.h"
 
@@ -120,6 +120,16 @@ struct LinearOperand {
   int64_t otherAxis() const { return 1 - kAxis; }
 };
 
+/// The RPTQ cluster sizes on `observer`, when its channels are in cluster
+/// order. A reorder that could only be folded as an index remap leaves the
+/// activation in its original order (`cluster_permutation`): its clusters
+/// are not contiguous and per-cluster schemes do not apply.
+DenseI64ArrayAttr getContiguousClusters(ObserveOp observer) {
+  if (!observer || observer->hasAttr("cluster_permutation"))
+    return {};
+  return observer->getAttrOfType<DenseI64ArrayAttr>("cluster_sizes");
+}
+
 std::string joinSizes(ArrayRef<int64_t> sizes) {
   std::string s;
   llvm::raw_string_ostream os(s);
@@ -160,8 +170,8 @@ private:
                         ObserveOp observer);
 
   /// Creates the constant parameter tensors of `params` for data of `shape`.
-  SmallVector<Value> createParams(OpBuilder &b, Location loc,
-                                  SchemeAttr scheme, ArrayRef<int64_t> shape,
+  SmallVector<Value> createParams(OpBuilder &b, Location loc, SchemeAttr scheme,
+                                  ArrayRef<int64_t> shape,
                                   const reference::Params &params,
                                   StringRef name);
 
@@ -227,16 +237,13 @@ QuantizePass::weightGranularity(Operation *at, const SchemeSpec &spec,
     return "per_group<axis = " + std::to_string(operand.kAxis) +
            ", size = " + std::to_string(spec.groupSize) + ">";
   case Granularity::Cluster: {
-    auto sizes = inputObserver
-                     ? inputObserver->getAttrOfType<DenseI64ArrayAttr>(
-                           "cluster_sizes")
-                     : DenseI64ArrayAttr();
+    DenseI64ArrayAttr sizes = getContiguousClusters(inputObserver);
     if (!sizes)
       return at->emitError()
              << "weight scheme '" << spec.text
              << "' needs the RPTQ clusters of the layer's input: no "
-                "lowbit.observe with `cluster_sizes` feeds this matmul (run "
-                "lowbit-rptq-reorder first)";
+                "lowbit.observe with contiguous `cluster_sizes` feeds this "
+                "matmul (run lowbit-rptq-reorder first)";
     return "per_cluster<axis = " + std::to_string(operand.kAxis) +
            ", sizes = [" + joinSizes(sizes.asArrayRef()) + "], per_slice>";
   }
@@ -247,10 +254,8 @@ QuantizePass::weightGranularity(Operation *at, const SchemeSpec &spec,
   llvm_unreachable("unknown granularity");
 }
 
-FailureOr<std::pair<std::string, bool>>
-QuantizePass::activationGranularity(Operation *at, StringRef kind,
-                                    const SchemeSpec &spec,
-                                    ObserveOp observer) {
+FailureOr<std::pair<std::string, bool>> QuantizePass::activationGranularity(
+    Operation *at, StringRef kind, const SchemeSpec &spec, ObserveOp observer) {
   using Result = std::pair<std::string, bool>;
   bool dynamic = spec.dynamic || spec.preset;
   switch (spec.granularity) {
@@ -267,19 +272,18 @@ QuantizePass::activationGranularity(Operation *at, StringRef kind,
              << kind << " scheme '" << spec.text
              << "': group parameters of an activation differ per token; add "
                 "':dynamic' to compute them at run time";
-    return Result{"per_group<axis = 1, size = " +
-                      std::to_string(spec.groupSize) + ">",
-                  true};
+    return Result{
+        "per_group<axis = 1, size = " + std::to_string(spec.groupSize) + ">",
+        true};
   case Granularity::Cluster: {
-    auto sizes =
-        observer ? observer->getAttrOfType<DenseI64ArrayAttr>("cluster_sizes")
-                 : DenseI64ArrayAttr();
+    DenseI64ArrayAttr sizes = getContiguousClusters(observer);
     if (!sizes) {
       at->emitWarning()
           << kind << " scheme '" << spec.text << "': "
           << (observer ? "observer '" + observer.getId().str() + "'"
                        : std::string("this value"))
-          << " has no RPTQ clusters (`cluster_sizes`); quantizing per tensor";
+          << " has no contiguous RPTQ clusters (`cluster_sizes`); quantizing "
+             "per tensor";
       return Result{"per_tensor", dynamic};
     }
     return Result{"per_cluster<axis = 1, sizes = [" +
@@ -295,8 +299,7 @@ SmallVector<Value> QuantizePass::createParams(OpBuilder &b, Location loc,
                                               ArrayRef<int64_t> shape,
                                               const reference::Params &params,
                                               StringRef name) {
-  SmallVector<int64_t> grid =
-      scheme.getGranularity().getParamShape(shape);
+  SmallVector<int64_t> grid = scheme.getGranularity().getParamShape(shape);
   auto constant = [&](ShapedType type, ArrayRef<char> bytes,
                       StringRef suffix) -> Value {
     std::string blob = name.empty() ? "" : (name + suffix).str();
@@ -320,7 +323,8 @@ SmallVector<Value> QuantizePass::createParams(OpBuilder &b, Location loc,
         ".scale"));
   } else {
     // f16/bf16: the reference already rounded the values to the type.
-    const llvm::fltSemantics &sem = cast<FloatType>(scaleType).getFloatSemantics();
+    const llvm::fltSemantics &sem =
+        cast<FloatType>(scaleType).getFloatSemantics();
     std::vector<uint16_t> bits;
     for (float v : params.scale) {
       APFloat f(v);
@@ -328,11 +332,11 @@ SmallVector<Value> QuantizePass::createParams(OpBuilder &b, Location loc,
       f.convert(sem, APFloat::rmNearestTiesToEven, &lost);
       bits.push_back(f.bitcastToAPInt().getZExtValue());
     }
-    values.push_back(constant(
-        scaleTensor,
-        ArrayRef<char>(reinterpret_cast<const char *>(bits.data()),
-                       bits.size() * sizeof(uint16_t)),
-        ".scale"));
+    values.push_back(
+        constant(scaleTensor,
+                 ArrayRef<char>(reinterpret_cast<const char *>(bits.data()),
+                                bits.size() * sizeof(uint16_t)),
+                 ".scale"));
   }
   if (scheme.hasZeroPoint())
     values.push_back(constant(
@@ -383,7 +387,10 @@ LogicalResult QuantizePass::quantizeWeight(linalg::MatmulOp matmul,
     return failure();
   auto qtype = QTensorType::get(matmul.getContext(), type.getShape(), *scheme);
   if (failed(QTensorType::verifyInvariants(
-          [&] { return matmul.emitError() << "weight scheme '" << weightSpec.text << "': "; },
+          [&] {
+            return matmul.emitError()
+                   << "weight scheme '" << weightSpec.text << "': ";
+          },
           type.getShape(), *scheme)))
     return failure();
 
@@ -391,9 +398,9 @@ LogicalResult QuantizePass::quantizeWeight(linalg::MatmulOp matmul,
   ArrayRef<int64_t> shape = type.getShape();
   auto fail = [&](llvm::Error error) {
     return matmul.emitError()
-           << "cannot quantize weight" << (name.empty() ? "" : " '" + name + "'")
-           << " with '" << weightSpec.text
-           << "': " << llvm::toString(std::move(error));
+           << "cannot quantize weight"
+           << (name.empty() ? "" : " '" + name + "'") << " with '"
+           << weightSpec.text << "': " << llvm::toString(std::move(error));
   };
   llvm::Expected<reference::Params> params =
       reference::chooseParams(*scheme, shape, *data);
@@ -407,8 +414,8 @@ LogicalResult QuantizePass::quantizeWeight(linalg::MatmulOp matmul,
   ::lowbit::numerics::Result<std::vector<uint8_t>> packed =
       ::lowbit::numerics::pack(*codes, shape.back(), bits);
   if (!packed)
-    return matmul.emitError() << "cannot pack weight codes: "
-                              << packed.getError();
+    return matmul.emitError()
+           << "cannot pack weight codes: " << packed.getError();
 
   OpBuilder b(matmul);
   Location loc = weight.getLoc();
@@ -424,9 +431,9 @@ LogicalResult QuantizePass::quantizeWeight(linalg::MatmulOp matmul,
                                   p.globalScale);
   use.set(dq);
 
-  report.seconds += std::chrono::duration<double>(
-                        std::chrono::steady_clock::now() - start)
-                        .count();
+  report.seconds +=
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   report.weightMB += data->size() * sizeof(float) / 1e6;
   report.packedMB += packed->size() / 1e6;
   std::string s;
@@ -436,13 +443,16 @@ LogicalResult QuantizePass::quantizeWeight(linalg::MatmulOp matmul,
   return success();
 }
 
-FailureOr<Value> QuantizePass::quantizeActivation(
-    OpBuilder &b, Operation *at, Value x, StringRef kind,
-    const SchemeSpec &spec, ObserveOp observer, std::string &schemeText) {
+FailureOr<Value> QuantizePass::quantizeActivation(OpBuilder &b, Operation *at,
+                                                  Value x, StringRef kind,
+                                                  const SchemeSpec &spec,
+                                                  ObserveOp observer,
+                                                  std::string &schemeText) {
   auto type = dyn_cast<RankedTensorType>(x.getType());
   if (!type || type.getRank() != 2)
-    return at->emitError() << kind << " quantization needs a 2-D [tokens, "
-                                      "channels] value, got "
+    return at->emitError() << kind
+                           << " quantization needs a 2-D [tokens, "
+                              "channels] value, got "
                            << x.getType();
   auto granularity = activationGranularity(at, kind, spec, observer);
   if (failed(granularity))
@@ -453,7 +463,9 @@ FailureOr<Value> QuantizePass::quantizeActivation(
   if (failed(scheme))
     return failure();
   if (failed(QTensorType::verifyInvariants(
-          [&] { return at->emitError() << kind << " scheme '" << spec.text << "': "; },
+          [&] {
+            return at->emitError() << kind << " scheme '" << spec.text << "': ";
+          },
           type.getShape(), *scheme)))
     return failure();
   auto qtype = QTensorType::get(at->getContext(), type.getShape(), *scheme);
@@ -480,14 +492,15 @@ FailureOr<Value> QuantizePass::quantizeActivation(
     llvm::Expected<reference::Params> chosen =
         reference::chooseParams(*scheme, rowShape, rows);
     if (!chosen)
-      return at->emitError() << "cannot choose " << kind << " parameters from '"
-                             << observer.getId() << "' statistics: "
-                             << llvm::toString(chosen.takeError());
+      return at->emitError()
+             << "cannot choose " << kind << " parameters from '"
+             << observer.getId()
+             << "' statistics: " << llvm::toString(chosen.takeError());
     params = createParams(b, loc, *scheme, type.getShape(), *chosen, "");
   }
   ParamValues p(*scheme, params);
-  Value q = QuantizeOp::create(b, loc, qtype, x, p.scale, p.zeroPoint,
-                               p.globalScale);
+  Value q =
+      QuantizeOp::create(b, loc, qtype, x, p.scale, p.zeroPoint, p.globalScale);
   Value dq = DequantizeOp::create(b, loc, type, q, p.scale, p.zeroPoint,
                                   p.globalScale);
   llvm::raw_string_ostream os(schemeText);
@@ -502,7 +515,9 @@ std::optional<LinearOperand> getLinearWeight(linalg::MatmulOp matmul) {
   MLIRContext *ctx = matmul.getContext();
   AffineExpr m, n, k;
   bindDims(ctx, m, n, k);
-  auto map = [&](ArrayRef<AffineExpr> e) { return AffineMap::get(3, 0, e, ctx); };
+  auto map = [&](ArrayRef<AffineExpr> e) {
+    return AffineMap::get(3, 0, e, ctx);
+  };
   if (maps[0] != map({m, k}) || maps[2] != map({m, n}))
     return std::nullopt;
   if (maps[1] == map({n, k}))
@@ -538,8 +553,8 @@ void QuantizePass::runOnOperation() {
                    SchemeSpec &spec) -> LogicalResult {
     FailureOr<SchemeSpec> parsed = parseSpec(text, error);
     if (failed(parsed))
-      return module.emitError() << "invalid option " << option << "=" << text
-                                << ": " << error;
+      return module.emitError()
+             << "invalid option " << option << "=" << text << ": " << error;
     spec = *parsed;
     return success();
   };
@@ -607,8 +622,8 @@ void QuantizePass::runOnOperation() {
       OpBuilder b(observe->getContext());
       b.setInsertionPointAfter(observe);
       std::string scheme;
-      FailureOr<Value> dq = quantizeActivation(
-          b, observe, observe.getResult(), "kv", kvSpec, observe, scheme);
+      FailureOr<Value> dq = quantizeActivation(b, observe, observe.getResult(),
+                                               "kv", kvSpec, observe, scheme);
       if (failed(dq)) {
         failedAny = true;
         continue;
