@@ -42,6 +42,7 @@
 
 #include "lowbit/Dialect/LowBit/Transforms/Passes.h"
 #include "lowbit/Dialect/LowBit/IR/LowBitOps.h"
+#include "lowbit/Dialect/LowBit/Transforms/ConstantData.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -112,34 +113,6 @@ getHeadClusterSizes(ObserveOp out, ObserveOp value, ArrayRef<int64_t> sizes) {
   for (int64_t j = 0; j < *kvHeads; ++j)
     llvm::append_range(result, perHead[j * group]);
   return result;
-}
-
-/// Reads the f32 data of a constant tensor, dense or dense_resource.
-static std::optional<std::vector<float>> getConstantData(Value value) {
-  auto cst = value.getDefiningOp<arith::ConstantOp>();
-  if (!cst)
-    return std::nullopt;
-  auto type = dyn_cast<RankedTensorType>(cst.getType());
-  if (!type || !type.getElementType().isF32() || !type.hasStaticShape())
-    return std::nullopt;
-  if (auto dense = dyn_cast<DenseElementsAttr>(cst.getValue())) {
-    std::vector<float> data;
-    for (APFloat v : dense.getValues<APFloat>())
-      data.push_back(v.convertToFloat());
-    return data;
-  }
-  if (auto resource = dyn_cast<DenseF32ResourceElementsAttr>(cst.getValue()))
-    if (std::optional<ArrayRef<float>> data = resource.tryGetAsArrayRef())
-      return std::vector<float>(data->begin(), data->end());
-  return std::nullopt;
-}
-
-/// The name of a constant's resource blob, for reports ("" if dense).
-static std::string getConstantName(Value value) {
-  if (auto cst = value.getDefiningOp<arith::ConstantOp>())
-    if (auto resource = dyn_cast<DenseResourceElementsAttr>(cst.getValue()))
-      return resource.getRawHandle().getKey().str();
-  return "";
 }
 
 /// Creates a constant holding `value` gathered by `p` (a new resource blob
