@@ -73,7 +73,8 @@ func.func @not_a_linear_layer(%x: tensor<2x4xf32>) -> tensor<2x4xf32> {
 // CHECK-SAME: (%[[X:.*]]: tensor<3x2xf32>, %[[P:.*]]: tensor<2x3x3xf32>)
 // CHECK: %[[WV:.*]] = arith.constant dense<{{\[\[}}3.000000e+00, -1.000000e+00], [1.000000e+00, 2.000000e+00]]> : tensor<2x2xf32>
 // CHECK: %[[V:.*]] = linalg.matmul {{.*}} ins(%[[X]], %[[WV]] :
-// CHECK: %[[OV:.*]] = lowbit.observe "l.wv.out" %[[V]]
+// The value heads keep the clusters of the query heads that read them.
+// CHECK: %[[OV:.*]] = lowbit.observe "l.wv.out" %[[V]] {cluster_sizes = array<i64: 1, 1>, heads = 1 : i64}
 // CHECK: %[[VH:.*]] = tensor.expand_shape %[[OV]]
 // CHECK: %[[A:.*]] = linalg.generic {{.*}} ins(%[[P]], %[[VH]] : tensor<2x3x3xf32>, tensor<3x1x2xf32>)
 // CHECK: %[[C:.*]] = tensor.collapse_shape %[[A]]
