@@ -281,6 +281,34 @@ static Value deinterleave(OpBuilder &b, Location loc, Value a, int64_t k) {
       .getResult()[0];
 }
 
+/// Codes per nibble-plane block: 64 bytes of 4-bit codes.
+constexpr int64_t kPlaneBlock = 128;
+
+static bool usePlanes(const WeightOnlyPlan &plan, bool avx512) {
+  return avx512 && plan.bits == 4 && plan.group % kPlaneBlock == 0;
+}
+
+/// Activations for the nibble-plane kernel: [M, K/128, 8, 16], element
+/// (m, b, t, d) = a[m, 128 b + 8 d + t].
+static Value deinterleavePlanes(OpBuilder &b, Location loc, Value a,
+                                int64_t k) {
+  auto type = cast<RankedTensorType>(a.getType());
+  int64_t m = type.getShape()[0], blocks = k / kPlaneBlock;
+  auto split = RankedTensorType::get({m, blocks, 16, 8}, type.getElementType());
+  SmallVector<ReassociationIndices> groups{{0}, {1, 2, 3}};
+  OpFoldResult rows = tensor::getMixedSize(b, loc, a, 0);
+  SmallVector<OpFoldResult> splitSizes{rows, b.getIndexAttr(blocks),
+                                       b.getIndexAttr(16), b.getIndexAttr(8)};
+  Value expanded =
+      tensor::ExpandShapeOp::create(b, loc, split, a, groups, splitSizes);
+  SmallVector<OpFoldResult> sizes{rows, b.getIndexAttr(blocks),
+                                  b.getIndexAttr(8), b.getIndexAttr(16)};
+  Value init = tensor::EmptyOp::create(b, loc, sizes, type.getElementType());
+  return linalg::TransposeOp::create(b, loc, expanded, init,
+                                     ArrayRef<int64_t>{0, 1, 3, 2})
+      .getResult()[0];
+}
+
 struct WeightOnlyKernel {
   const WeightOnlyPlan &plan;
   bool avx512;
@@ -289,8 +317,79 @@ struct WeightOnlyKernel {
   Value codesBuffer; // the same as a memref, for prefetches
   Value scales; // [N, K / group] or [N, 1] f32
 
-  /// Elements of K covered by one 16-byte load of codes.
-  int64_t chunk() const { return plan.bits == 4 ? 2 * kLanes : kLanes; }
+  /// 4-bit codes with AVX-512 and groups of whole 64-byte blocks: one load
+  /// of 64 bytes per row, read as 16 dwords of 8 nibbles each (nibble planes).
+  bool planes() const { return usePlanes(plan, avx512); }
+
+  /// Elements of K covered by one load of codes (16 or 64 bytes).
+  int64_t chunk() const {
+    if (planes())
+      return kPlaneBlock;
+    return plan.bits == 4 ? 2 * kLanes : kLanes;
+  }
+
+  /// Independent partial sums per output of a tile: GEMV tiles of the
+  /// nibble-plane kernel have too few outputs to hide the FMA latency with
+  /// one chain each, so even and odd planes get their own.
+  int64_t partsPerOutput(TileShape s) const {
+    return planes() && s.mr * s.nr < 8 ? 2 : 1;
+  }
+
+  /// The nibble-plane form of `accumulate` (a chunk is 128 codes, 64 bytes
+  /// per weight row): dword d of the block holds codes 8d .. 8d+7, nibble t
+  /// (bits 4t .. 4t+3) code 8d+t, which pairs with plane t of the activations
+  /// ([M, K/128, 8, 16], see deinterleavePlanes). vpermps reads the low 4
+  /// bits of each index, so plane t needs one shift by 4t and one lookup.
+  /// Plane t goes to part t % parts of each output.
+  void accumulatePlanes(OpBuilder &b, Location loc, TileShape s, Value m0,
+                        Value n0, Value k, int64_t parts,
+                        SmallVectorImpl<Value> &acc) const {
+    auto f32s = VectorType::get({kLanes}, b.getF32Type());
+    auto i32s = VectorType::get({kLanes}, b.getI32Type());
+    auto bytes = VectorType::get({kPlaneBlock / 2}, b.getI8Type());
+    Value block =
+        arith::DivUIOp::create(b, loc, k, idx(b, loc, kPlaneBlock));
+    Value byteOffset = arith::DivUIOp::create(b, loc, k, idx(b, loc, 2));
+    SmallVector<float> values;
+    for (int c = 0; c < 16; ++c)
+      values.push_back(plan.isSigned && c >= 8 ? c - 16 : c);
+    Value table = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(f32s, ArrayRef<float>(values)));
+    // Plane t of row j: the 64-byte block as dwords, shifted right by 4t.
+    SmallVector<SmallVector<Value, 8>> index(s.nr);
+    for (int64_t j = 0; j < s.nr; ++j) {
+      Value word = vector::BitCastOp::create(
+          b, loc, i32s,
+          read(b, loc, bytes, codes, {add(b, loc, n0, j), byteOffset}, true));
+      for (int64_t t = 0; t < 8; ++t)
+        index[j].push_back(
+            t == 0 ? word
+                   : arith::ShRUIOp::create(
+                         b, loc, word,
+                         splat(b, loc, i32s, b.getI32IntegerAttr(4 * t)))
+                         .getResult());
+    }
+    for (int64_t t = 0; t < 8; ++t) {
+      SmallVector<Value> a;
+      for (int64_t i = 0; i < s.mr; ++i)
+        a.push_back(read(b, loc, f32s, act,
+                         {add(b, loc, m0, i), block, idx(b, loc, t),
+                          idx(b, loc, 0)},
+                         true));
+      for (int64_t j = 0; j < s.nr; ++j) {
+        Value w = LLVM::CallIntrinsicOp::create(
+                      b, loc, f32s,
+                      b.getStringAttr("llvm.x86.avx512.permvar.sf.512"),
+                      ValueRange{table, index[j][t]})
+                      .getResult(0);
+        for (int64_t i = 0; i < s.mr; ++i) {
+          Value &c = acc[(i * s.nr + j) * parts + t % parts];
+          c = vector::FMAOp::create(b, loc, a[i], w, c);
+        }
+      }
+    }
+  }
+
 
   /// Accumulates one chunk at element offset `k` into `acc` (MR x NR).
   void accumulate(OpBuilder &b, Location loc, TileShape s, Value m0, Value n0,
@@ -404,7 +503,9 @@ struct WeightOnlyKernel {
              Value result) const {
     auto f32s = VectorType::get({kLanes}, b.getF32Type());
     int64_t count = s.mr * s.nr;
-    SmallVector<Value> init(count, zeros(b, loc, f32s));
+    int64_t parts = partsPerOutput(s);
+    Value zero = zeros(b, loc, f32s);
+    SmallVector<Value> init(count, zero), partInit(count * parts, zero);
     int64_t groups = plan.k / plan.group;
     int64_t fullChunks = plan.group / chunk();
     bool tail = plan.group % chunk() != 0; // only per-channel scales
@@ -418,11 +519,14 @@ struct WeightOnlyKernel {
             prefetch(b, l, s, n0, start);
           SmallVector<Value> part = loop(
               b, l, idx(b, l, 0), idx(b, l, fullChunks * chunk()),
-              idx(b, l, chunk()), init,
+              idx(b, l, chunk()), partInit,
               [&](OpBuilder &b, Location l, Value c, ValueRange args) {
                 SmallVector<Value> next(args);
-                accumulate(b, l, s, m0, n0,
-                           arith::AddIOp::create(b, l, start, c), true, next);
+                Value k = arith::AddIOp::create(b, l, start, c);
+                if (planes())
+                  accumulatePlanes(b, l, s, m0, n0, k, parts, next);
+                else
+                  accumulate(b, l, s, m0, n0, k, true, next);
                 return next;
               });
           if (tail)
@@ -434,9 +538,23 @@ struct WeightOnlyKernel {
             Value scale = tensor::ExtractOp::create(
                 b, l, scales, ValueRange{add(b, l, n0, j), column});
             Value wide = vector::BroadcastOp::create(b, l, f32s, scale);
-            for (int64_t i = 0; i < s.mr; ++i)
+            for (int64_t i = 0; i < s.mr; ++i) {
+              // Pairwise sum of the partial accumulators of this output.
+              SmallVector<Value> sums(
+                  part.begin() + (i * s.nr + j) * parts,
+                  part.begin() + (i * s.nr + j + 1) * parts);
+              while (sums.size() > 1) {
+                SmallVector<Value> half;
+                for (size_t p = 0; p + 1 < sums.size(); p += 2)
+                  half.push_back(
+                      arith::AddFOp::create(b, l, sums[p], sums[p + 1]));
+                if (sums.size() % 2)
+                  half.push_back(sums.back());
+                sums = std::move(half);
+              }
               next[i * s.nr + j] = vector::FMAOp::create(
-                  b, l, part[i * s.nr + j], wide, next[i * s.nr + j]);
+                  b, l, sums[0], wide, next[i * s.nr + j]);
+            }
           }
           return next;
         });
@@ -459,7 +577,9 @@ static Value lowerWeightOnly(OpBuilder &b, Location loc,
   std::optional<int64_t> staticM;
   if (!lhsType.isDynamicDim(0))
     staticM = lhsType.getDimSize(0);
-  Value act = plan.bits == 4 ? deinterleave(b, loc, lhs, plan.k) : lhs;
+  Value act = usePlanes(plan, avx512) ? deinterleavePlanes(b, loc, lhs, plan.k)
+             : plan.bits == 4          ? deinterleave(b, loc, lhs, plan.k)
+                                       : lhs;
   auto codesType = cast<RankedTensorType>(codes.getType());
   Value codesBuffer = bufferization::ToBufferOp::create(
       b, loc, MemRefType::get(codesType.getShape(), codesType.getElementType()),
@@ -468,7 +588,8 @@ static Value lowerWeightOnly(OpBuilder &b, Location loc,
   Value m = tensor::DimOp::create(b, loc, lhs, 0);
   Value result = emptyResult(b, loc, lhs, plan.n, b.getF32Type());
   return emitTiledLoops(
-      b, loc, m, plan.n, staticM, /*main=*/{4, 2}, /*rowTail=*/{1, 4},
+      b, loc, m, plan.n, staticM, /*main=*/{4, 2},
+      /*rowTail=*/{1, 4},
       [&](OpBuilder &b, Location l, TileShape s, Value m0, Value n0,
           ArrayRef<Value>, Value result) {
         return kernel.tile(b, l, s, m0, n0, result);

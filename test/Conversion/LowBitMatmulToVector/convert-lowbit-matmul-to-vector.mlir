@@ -35,15 +35,30 @@
 // CHECK-NOT: linalg.generic
 // CHECK-NOT: tensor<64x256xf32>
 // CHECK: return
-// With AVX-512, nibbles index a 16-entry table of their values (vpermps):
+// With AVX-512 and groups of 128k codes, a weight row is read 64 bytes at
+// a time as 16 dwords of 8 nibbles: nibble t of every dword is brought to
+// the low bits by one shift and looked up in a 16-entry table of the code
+// values (vpermps), against plane t of the activations [M, K/128, 8, 16].
+// Even and odd planes sum into separate accumulators, added once per group.
 // AVX512-LABEL: func.func @w4_gemv
+// AVX512: tensor.expand_shape %{{.*}} {{\[\[}}0], [1, 2, 3]] {{.*}} into tensor<1x2x16x8xf32>
+// AVX512: %[[P:.*]] = linalg.transpose {{.*}} outs({{.*}} : tensor<1x2x8x16xf32>) permutation = [0, 1, 3, 2]
+// AVX512: memref.prefetch
 // AVX512: arith.constant dense<[0.000000e+00, 1.000000e+00, {{.*}}, 7.000000e+00, -8.000000e+00, {{.*}}, -1.000000e+00]> : vector<16xf32>
-// AVX512: %[[B:.*]] = vector.transfer_read {{.*}} : tensor<64x128xi8>, vector<16xi8>
-// AVX512: %[[X:.*]] = arith.extui %[[B]] : vector<16xi8> to vector<16xi32>
-// AVX512: llvm.call_intrinsic "llvm.x86.avx512.permvar.sf.512"({{.*}}, %[[X]])
-// AVX512: %[[HI:.*]] = arith.shrui %[[X]]
-// AVX512: llvm.call_intrinsic "llvm.x86.avx512.permvar.sf.512"({{.*}}, %[[HI]])
+// AVX512: %[[B:.*]] = vector.transfer_read {{.*}} : tensor<64x128xi8>, vector<64xi8>
+// AVX512: %[[X:.*]] = vector.bitcast %[[B]] : vector<64xi8> to vector<16xi32>
+// AVX512: %[[C4:.*]] = arith.constant dense<4> : vector<16xi32>
+// AVX512: %[[HI:.*]] = arith.shrui %[[X]], %[[C4]]
+// AVX512: arith.shrui %[[X]]
+// AVX512: vector.transfer_read %[[P]]{{.*}} : tensor<1x2x8x16xf32>, vector<16xf32>
+// AVX512: %[[W0:.*]] = llvm.call_intrinsic "llvm.x86.avx512.permvar.sf.512"({{.*}}, %[[X]])
+// AVX512: vector.fma {{.*}}, %[[W0]]
+// AVX512: %[[W1:.*]] = llvm.call_intrinsic "llvm.x86.avx512.permvar.sf.512"({{.*}}, %[[HI]])
+// AVX512: vector.fma {{.*}}, %[[W1]]
+// AVX512: arith.addf {{.*}} : vector<16xf32>
+// AVX512: tensor.extract
 // AVX512: vector.fma
+// AVX512: vector.reduction <add>
 !w4 = !lowbit.qtensor<64x256, #lowbit.scheme<i4, per_group<axis = 1, size = 128>>>
 func.func @w4_gemv(%a: tensor<1x256xf32>, %w: !w4, %s: tensor<64x2xf32>) -> tensor<1x64xf32> {
   %y = lowbit.matmul %a, %w scale(%s : tensor<64x2xf32>) transpose_rhs acc(f32)
@@ -60,6 +75,16 @@ func.func @w4_gemv(%a: tensor<1x256xf32>, %w: !w4, %s: tensor<64x2xf32>) -> tens
 // CHECK: arith.andi
 // CHECK: arith.uitofp
 // CHECK-NOT: lowbit.matmul
+// With AVX-512 but groups of 32, 16 bytes at a time are widened to i32 and
+// both nibbles looked up (the high one after a shift).
+// AVX512-LABEL: func.func @u4_gemm
+// AVX512: arith.constant dense<[0.000000e+00, 1.000000e+00, {{.*}}, 1.500000e+01]> : vector<16xf32>
+// AVX512: %[[B:.*]] = vector.transfer_read {{.*}} : tensor<16x32xi8>, vector<16xi8>
+// AVX512: %[[X:.*]] = arith.extui %[[B]] : vector<16xi8> to vector<16xi32>
+// AVX512: llvm.call_intrinsic "llvm.x86.avx512.permvar.sf.512"({{.*}}, %[[X]])
+// AVX512: %[[HI:.*]] = arith.shrui %[[X]]
+// AVX512: llvm.call_intrinsic "llvm.x86.avx512.permvar.sf.512"({{.*}}, %[[HI]])
+// AVX512: vector.fma
 !u4 = !lowbit.qtensor<16x64, #lowbit.scheme<ui4, per_group<axis = 1, size = 32>>>
 func.func @u4_gemm(%a: tensor<?x64xf32>, %w: !u4, %s: tensor<16x2xf32>) -> tensor<?x16xf32> {
   %y = lowbit.matmul %a, %w scale(%s : tensor<16x2xf32>) transpose_rhs acc(f32)
