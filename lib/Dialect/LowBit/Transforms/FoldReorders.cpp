@@ -42,7 +42,7 @@
 
 #include "lowbit/Dialect/LowBit/Transforms/Passes.h"
 #include "lowbit/Dialect/LowBit/IR/LowBitOps.h"
-#include "lowbit/Dialect/LowBit/Transforms/ConstantData.h"
+#include "lowbit/Dialect/LowBit/Transforms/ModelIR.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -482,7 +482,7 @@ private:
   /// With `b` null this only checks feasibility and returns `value`.
   std::optional<Value> push(OpBuilder *b, Value value, AxisPermutation p,
                             Operation *from) {
-    if (getConstantData(value)) {
+    if (hasConstantData(value)) {
       if (!b)
         return value;
       OpBuilder::InsertionGuard guard(*b);
@@ -734,7 +734,7 @@ analyzeForward(Value value, int64_t axis, std::string &why) {
       int64_t pos = findDim(op.getMatchingIndexingMap(&other), *d);
       if (pos == -1)
         continue;
-      if (pos == -2 || weight || !getConstantData(other.get())) {
+      if (pos == -2 || weight || !hasConstantData(other.get())) {
         why = "consumer's other operand along the channels is not a "
               "constant weight";
         return std::nullopt;
@@ -872,7 +872,7 @@ forwardThroughElementwise(OpBuilder *b, linalg::LinalgOp op, Value value,
         getInducedPermutation(map, *positions, sizes, *s);
     if (perm && isIdentity(*perm))
       continue;
-    if (!getConstantData(operand->get()))
+    if (!hasConstantData(operand->get()))
       return std::nullopt;
     if (perm) {
       if (b) {

@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lowbit/Dialect/LowBit/IR/LowBitOps.h"
+#include "lowbit/Dialect/LowBit/Transforms/ModelIR.h"
 #include "lowbit/Dialect/LowBit/Transforms/Passes.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -61,19 +62,10 @@ struct FuseDequantIntoMatmul : public OpRewritePattern<linalg::MatmulOp> {
                                 PatternRewriter &rewriter) const override {
     if (!op.hasPureTensorSemantics() || !isZeroFill(op.getDpsInits()[0]))
       return rewriter.notifyMatchFailure(op, "init is not a zero fill");
-    SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-    MLIRContext *ctx = op.getContext();
-    AffineExpr m, n, k;
-    bindDims(ctx, m, n, k);
-    auto map = [&](ArrayRef<AffineExpr> e) {
-      return AffineMap::get(3, 0, e, ctx);
-    };
-    if (maps[0] != map({m, k}) || maps[2] != map({m, n}))
-      return rewriter.notifyMatchFailure(op, "lhs is not [M, K]");
-    bool transposed = maps[1] == map({n, k});
-    if (!transposed && maps[1] != map({k, n}))
-      return rewriter.notifyMatchFailure(op,
-                                         "rhs is neither [K, N] nor [N, K]");
+    std::optional<bool> transposed = isTransposedLinear(op);
+    if (!transposed)
+      return rewriter.notifyMatchFailure(
+          op, "not [M, K] x [K, N] or [M, K] x [N, K]");
 
     FusedOperand lhs(op.getDpsInputOperand(0)->get());
     FusedOperand rhs(op.getDpsInputOperand(1)->get());
@@ -88,7 +80,7 @@ struct FuseDequantIntoMatmul : public OpRewritePattern<linalg::MatmulOp> {
     auto matmul = MatmulOp::create(
         rewriter, op.getLoc(), resultType, lhs.value, lhs.scale, lhs.zeroPoint,
         lhs.globalScale, rhs.value, rhs.scale, rhs.zeroPoint, rhs.globalScale,
-        transposed ? rewriter.getUnitAttr() : UnitAttr(), TypeAttr::get(acc));
+        *transposed ? rewriter.getUnitAttr() : UnitAttr(), TypeAttr::get(acc));
     rewriter.replaceOp(op, matmul.getResult());
     return success();
   }

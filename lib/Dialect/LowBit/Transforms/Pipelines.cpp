@@ -9,8 +9,10 @@
 using namespace mlir;
 using namespace mlir::lowbit;
 
-void mlir::lowbit::buildRPTQReorderPipeline(OpPassManager &pm,
-                                            const RPTQReorderOptions &options) {
+/// observers -> (stats import) -> plan -> fold, then canonicalize.
+template <typename Derived>
+static void addReorderPasses(OpPassManager &pm,
+                             const RPTQReorderOptionsBase<Derived> &options) {
   pm.addPass(createInsertObservers());
   if (!options.stats.empty()) {
     ImportStatsOptions importOptions;
@@ -28,15 +30,14 @@ void mlir::lowbit::buildRPTQReorderPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
 }
 
+void mlir::lowbit::buildRPTQReorderPipeline(OpPassManager &pm,
+                                            const RPTQReorderOptions &options) {
+  addReorderPasses(pm, options);
+}
+
 void mlir::lowbit::buildRPTQPipeline(OpPassManager &pm,
                                      const RPTQOptions &options) {
-  RPTQReorderOptions reorder;
-  reorder.stats = options.stats;
-  reorder.clusters = options.clusters;
-  reorder.headClusters = options.headClusters;
-  reorder.seed = options.seed;
-  reorder.report = options.report;
-  buildRPTQReorderPipeline(pm, reorder);
+  addReorderPasses(pm, options);
   QuantizeOptions quantize;
   quantize.weights = options.weights;
   quantize.activations = options.activations;

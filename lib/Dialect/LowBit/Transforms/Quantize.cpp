@@ -12,7 +12,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "lowbit/Dialect/LowBit/IR/LowBitOps.h"
-#include "lowbit/Dialect/LowBit/Transforms/ConstantData.h"
+#include "lowbit/Dialect/LowBit/Transforms/ModelIR.h"
 #include "lowbit/Dialect/LowBit/Transforms/Passes.h"
 #include "lowbit/Numerics/BitPacking.h"
 #include "lowbit/Reference/Reference.h"
@@ -248,8 +248,7 @@ QuantizePass::weightGranularity(Operation *at, const SchemeSpec &spec,
            ", sizes = [" + joinSizes(sizes.asArrayRef()) + "], per_slice>";
   }
   case Granularity::Token:
-    return at->emitError() << "weight scheme '" << spec.text
-                           << "': 'token' applies to activations only";
+    llvm_unreachable("rejected when the options are parsed");
   }
   llvm_unreachable("unknown granularity");
 }
@@ -508,23 +507,12 @@ FailureOr<Value> QuantizePass::quantizeActivation(OpBuilder &b, Operation *at,
   return dq;
 }
 
-/// The weight operand layout of a linear layer, if `matmul` is one: maps
-/// (m, k), (n, k) -> (m, n) or (m, k), (k, n) -> (m, n).
+/// The weight operand layout of a linear layer, if `matmul` is one.
 std::optional<LinearOperand> getLinearWeight(linalg::MatmulOp matmul) {
-  SmallVector<AffineMap> maps = matmul.getIndexingMapsArray();
-  MLIRContext *ctx = matmul.getContext();
-  AffineExpr m, n, k;
-  bindDims(ctx, m, n, k);
-  auto map = [&](ArrayRef<AffineExpr> e) {
-    return AffineMap::get(3, 0, e, ctx);
-  };
-  if (maps[0] != map({m, k}) || maps[2] != map({m, n}))
+  std::optional<bool> transposed = isTransposedLinear(matmul);
+  if (!transposed)
     return std::nullopt;
-  if (maps[1] == map({n, k}))
-    return LinearOperand{1};
-  if (maps[1] == map({k, n}))
-    return LinearOperand{0};
-  return std::nullopt;
+  return LinearOperand{*transposed ? 1 : 0};
 }
 
 /// The checkpoint name of a weight: reorder folding renames the blobs it
@@ -571,11 +559,13 @@ void QuantizePass::runOnOperation() {
   bool failedAny = false;
   // Collect first: the rewrite inserts new ops next to the matmuls.
   SmallVector<linalg::MatmulOp> matmuls;
+  // Quantized activation (dequantized value, scheme) per layer input.
+  DenseMap<Value, std::pair<Value, std::string>> quantizedInputs;
   module.walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
   for (linalg::MatmulOp matmul : matmuls) {
     std::optional<LinearOperand> operand = getLinearWeight(matmul);
     Value weight = matmul.getDpsInputOperand(1)->get();
-    if (!operand || !getConstantData(weight))
+    if (!operand || !hasConstantData(weight))
       continue;
     std::string name = getWeightName(weight);
     if (!name.empty() && llvm::is_contained(exclude, name))
@@ -591,16 +581,24 @@ void QuantizePass::runOnOperation() {
       continue;
     }
     if (!activationSpec.isNone()) {
+      // Layers that read one activation (q, k, v) share its quantization.
       OpOperand *input = matmul.getDpsInputOperand(0);
-      OpBuilder b(matmul);
-      FailureOr<Value> dq =
-          quantizeActivation(b, matmul, input->get(), "activation",
-                             activationSpec, observer, report.activationScheme);
-      if (failed(dq)) {
-        failedAny = true;
-        continue;
+      auto [it, inserted] = quantizedInputs.try_emplace(input->get());
+      if (inserted) {
+        OpBuilder b(matmul->getContext());
+        b.setInsertionPointAfterValue(input->get());
+        FailureOr<Value> dq =
+            quantizeActivation(b, matmul, input->get(), "activation",
+                               activationSpec, observer, it->second.second);
+        if (failed(dq)) {
+          quantizedInputs.erase(it);
+          failedAny = true;
+          continue;
+        }
+        it->second.first = *dq;
       }
-      input->set(*dq);
+      report.activationScheme = it->second.second;
+      input->set(it->second.first);
     }
     reports.push_back(std::move(report));
   }
