@@ -43,6 +43,7 @@
 #include <cstring>
 #include <functional>
 #include <immintrin.h>
+#include <malloc.h>
 #include <memory>
 #include <random>
 #include <string>
@@ -61,6 +62,8 @@ namespace cl = llvm::cl;
 
 static cl::opt<bool> runGemv("gemv", cl::desc("Run the W4A16 GEMV benchmark"));
 static cl::opt<bool> runGemm("gemm", cl::desc("Run the W8A8 GEMM benchmark"));
+static cl::opt<bool> runW4Gemm("w4-gemm",
+                               cl::desc("Run the W4A16 GEMM benchmark"));
 static cl::opt<unsigned> reps("reps", cl::desc("Timed calls per kernel"),
                               cl::init(50));
 static cl::opt<unsigned>
@@ -78,8 +81,8 @@ namespace {
 
 struct Buffer {
   explicit Buffer(size_t bytes)
-      : ptr(std::aligned_alloc(64, std::max<size_t>((bytes + 63) / 64 * 64,
-                                                    64))),
+      : ptr(std::aligned_alloc(64,
+                               std::max<size_t>((bytes + 63) / 64 * 64, 64))),
         bytes(bytes) {
     if (!ptr) {
       llvm::errs() << "out of memory\n";
@@ -136,38 +139,43 @@ void fillRandomBytes(Buffer &buffer, uint64_t seed) {
     buffer.as<uint8_t>()[i] = uint8_t(rng());
 }
 
-void fillUniform(float *data, size_t count, float lo, float hi,
-                 uint64_t seed) {
+void fillUniform(float *data, size_t count, float lo, float hi, uint64_t seed) {
   std::mt19937 rng(seed);
   std::uniform_real_distribution<float> dist(lo, hi);
   for (size_t i = 0; i < count; ++i)
     data[i] = dist(rng);
 }
 
-/// Single-thread read bandwidth (bytes/s): sums a buffer of `bytes` with
-/// 512-bit loads into independent accumulators, reading `streams` equal
-/// parts of it in an interleaved way (kernels read several weight rows at
-/// once; more streams keep more prefetchers busy); median of 5 passes.
+/// Sums `bytes` (a multiple of 512) at `data` with 512-bit loads into 8
+/// independent accumulators, reading `streams` equal parts of it in an
+/// interleaved way (kernels read several weight rows at once; more streams
+/// keep more prefetchers busy).
+long long readOnce(const void *data, size_t bytes, unsigned streams = 1) {
+  const auto *lines = static_cast<const __m512i *>(data);
+  size_t perStream = bytes / 64 / streams / 8 * 8;
+  __m512i s[8];
+  for (__m512i &v : s)
+    v = _mm512_setzero_si512();
+  for (size_t i = 0; i < perStream; i += 8)
+    for (unsigned p = 0; p < streams; ++p)
+      for (int j = 0; j < 8; ++j)
+        s[j] = _mm512_add_epi64(
+            s[j], _mm512_load_si512(lines + p * perStream + i + j));
+  for (int j = 1; j < 8; ++j)
+    s[0] = _mm512_add_epi64(s[0], s[j]);
+  return _mm512_reduce_add_epi64(s[0]);
+}
+
+/// Single-thread read bandwidth (bytes/s) of a buffer of `bytes` read with
+/// `streams` streams; median of 5 passes.
 double measureReadBandwidth(size_t bytes, unsigned streams) {
   Buffer buffer(bytes);
   std::memset(buffer.ptr, 1, bytes);
-  const auto *lines = buffer.as<const __m512i>();
-  size_t perStream = bytes / 64 / streams / 8 * 8;
   volatile long long sink = 0;
   double t = median(1, 5, [&](unsigned) {
-    __m512i s[8];
-    for (__m512i &v : s)
-      v = _mm512_setzero_si512();
-    for (size_t i = 0; i < perStream; i += 8)
-      for (unsigned p = 0; p < streams; ++p)
-        for (int j = 0; j < 8; ++j)
-          s[j] = _mm512_add_epi64(
-              s[j], _mm512_load_si512(lines + p * perStream + i + j));
-    for (int j = 1; j < 8; ++j)
-      s[0] = _mm512_add_epi64(s[0], s[j]);
-    sink = sink + _mm512_reduce_add_epi64(s[0]);
+    sink = sink + readOnce(buffer.ptr, bytes, streams);
   });
-  return double(perStream * streams * 64) / t;
+  return double(bytes / 64 / streams / 8 * 8 * streams * 64) / t;
 }
 
 //===----------------------------------------------------------------------===//
@@ -246,29 +254,34 @@ double relativeError(const float *x, const float *y, size_t count) {
 // W4A16 GEMV
 //===----------------------------------------------------------------------===//
 
-std::string gemvSource(int64_t n, int64_t k) {
+/// W4A16: f32 activations [M, K] times i4 weights [N, K] in groups of 128.
+std::string w4Source(int64_t m, int64_t n, int64_t k) {
   return llvm::formatv(R"(
 !w = !lowbit.qtensor<{0}x{1}, #lowbit.scheme<i4, per_group<axis = 1, size = 128>>>
-func.func @main(%a: tensor<1x{1}xf32>, %w: !w, %s: tensor<{0}x{2}xf32>) -> tensor<1x{0}xf32> {{
+func.func @main(%a: tensor<{3}x{1}xf32>, %w: !w, %s: tensor<{0}x{2}xf32>) -> tensor<{3}x{0}xf32> {{
   %y = lowbit.matmul %a, %w scale(%s : tensor<{0}x{2}xf32>) transpose_rhs acc(f32)
-      : tensor<1x{1}xf32>, !w -> tensor<1x{0}xf32>
-  return %y : tensor<1x{0}xf32>
+      : tensor<{3}x{1}xf32>, !w -> tensor<{3}x{0}xf32>
+  return %y : tensor<{3}x{0}xf32>
 }
 )",
-                       n, k, k / 128)
+                       n, k, k / 128, m)
       .str();
 }
 
 void benchGemv(double bandwidth) {
   llvm::outs() << llvm::formatv(
       "\n## W4A16 GEMV (M = 1, i4 per_group<128>, f32 scales), one thread\n"
-      "read bandwidth measured in this run: {0:F1} GB/s\n\n",
+      "read bandwidth measured at the start: {0:F1} GB/s; paired read: a "
+      "STREAM-like read of another cold copy of the same bytes just before "
+      "each cold call\n\n",
       bandwidth / 1e9);
   llvm::outs() << "| N x K | weight+scale MiB | copies | fast cold us | "
-                  "fast hot us | GB/s | % of bandwidth | fastest cold us "
-                  "(% of bandwidth) | reference us | "
+                  "fast hot us | GB/s | % of start bandwidth | paired read "
+                  "us (GB/s) | % of paired read | fastest cold us "
+                  "(% of start bandwidth) | reference us | "
                   "sgemv us | vs sgemv | vs reference | max rel err |\n"
-                  "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+                  "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+                  "---|\n";
   const std::pair<int64_t, int64_t> shapes[] = {
       {4096, 4096}, {4096, 11008}, {11008, 4096}};
   size_t footprint = size_t(footprintMiB) << 20;
@@ -298,7 +311,7 @@ void benchGemv(double bandwidth) {
                                    describe(scales[c]->ptr, n, k / 128)};
     };
 
-    std::string source = gemvSource(n, k);
+    std::string source = w4Source(1, n, k);
     auto fast = Kernel::compile(source, /*referenceOnly=*/false);
     auto reference = Kernel::compile(source, /*referenceOnly=*/true);
     std::vector<float> yFast(n), yRef(n);
@@ -306,12 +319,34 @@ void benchGemv(double bandwidth) {
     reference->call(inputs(0), yRef.data());
     double err = relativeError(yFast.data(), yRef.data(), n);
 
-    // The machine is shared: the fastest cold call shows what the kernel
-    // does when nothing else competes for the memory system.
-    double coldMin;
-    double cold = median(
-        copies, std::max<unsigned>(reps, copies),
-        [&](unsigned i) { fast->call(inputs(i % copies)); }, &coldMin);
+    // The machine is shared and its bandwidth drifts by tens of percent
+    // within minutes, so every cold call is paired with a STREAM-like read
+    // of another cold copy of the same bytes just before it: both medians
+    // come from the same moments. The fastest cold call shows what the
+    // kernel does when nothing else competes for the memory system.
+    auto readCopy = [&](unsigned c) {
+      return readOnce(codes[c]->ptr, codeBytes / 512 * 512) +
+             readOnce(scales[c]->ptr, scaleBytes / 512 * 512);
+    };
+    volatile long long sink = 0;
+    unsigned count = std::max<unsigned>(reps, copies);
+    std::vector<double> coldTimes, readTimes;
+    for (unsigned i = 0; i < copies + count; ++i) {
+      unsigned c = i % copies, other = (i + copies / 2) % copies;
+      double start = now();
+      sink = sink + readCopy(other);
+      double mid = now();
+      fast->call(inputs(c));
+      double end = now();
+      if (i >= copies) {
+        readTimes.push_back(mid - start);
+        coldTimes.push_back(end - mid);
+      }
+    }
+    std::sort(coldTimes.begin(), coldTimes.end());
+    std::sort(readTimes.begin(), readTimes.end());
+    double cold = coldTimes[count / 2], coldMin = coldTimes.front();
+    double pairedRead = readTimes[count / 2];
     double hot = median(5, reps, [&](unsigned) { fast->call(inputs(0)); });
     double ref = median(1, 3, [&](unsigned) { reference->call(inputs(0)); });
 
@@ -326,21 +361,79 @@ void benchGemv(double bandwidth) {
       std::memset(weights.back()->ptr, 0, f32Bytes);
     }
     std::vector<float> y(n);
-    double sgemv = median(f32Copies, std::max<unsigned>(reps, f32Copies),
-                          [&](unsigned i) {
-                            cblas_sgemv(CblasRowMajor, CblasNoTrans, n, k, 1.0f,
-                                        weights[i % f32Copies]->as<float>(), k,
-                                        act.as<float>(), 1, 0.0f, y.data(), 1);
-                          });
+    double sgemv =
+        median(f32Copies, std::max<unsigned>(reps, f32Copies), [&](unsigned i) {
+          cblas_sgemv(CblasRowMajor, CblasNoTrans, n, k, 1.0f,
+                      weights[i % f32Copies]->as<float>(), k, act.as<float>(),
+                      1, 0.0f, y.data(), 1);
+        });
     double rate = double(bytes) / cold;
     llvm::outs() << llvm::formatv(
         "| {0} x {1} | {2:F2} | {3} | {4:F1} | {5:F1} | {6:F1} | {7:F0}% | "
+        "{15:F1} ({16:F1}) | {17:F0}% | "
         "{13:F1} ({14:F0}%) | {8:F0} | {9:F1} | {10:F2}x | {11:F0}x | "
         "{12:E1} |\n",
         n, k, double(bytes) / (1 << 20), copies, cold * 1e6, hot * 1e6,
         rate / 1e9, 100 * rate / bandwidth, ref * 1e6, sgemv * 1e6,
         sgemv / cold, ref / cold, err, coldMin * 1e6,
-        100 * double(bytes) / coldMin / bandwidth);
+        100 * double(bytes) / coldMin / bandwidth, pairedRead * 1e6,
+        double(bytes / 512 * 512) / pairedRead / 1e9,
+        100 * (double(bytes) / cold) /
+            (double(bytes / 512 * 512) / pairedRead));
+    llvm::outs().flush();
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// W4A16 GEMM
+//===----------------------------------------------------------------------===//
+
+/// Weight-only GEMM (several tokens): the fast kernel against OpenBLAS sgemm
+/// on the dequantized f32 weights (dequantized once, outside the timing: the
+/// dequantize-then-matmul baseline at its best).
+void benchW4Gemm() {
+  const int64_t n = 4096, k = 4096, groups = k / 128;
+  llvm::outs() << llvm::formatv(
+      "\n## W4A16 GEMM (i4 per_group<128>, f32 scales), K = N = {0}, one "
+      "thread\n\n",
+      k);
+  llvm::outs() << "| M | fast ms | fast GFLOPS | sgemm on dequantized "
+                  "weights ms | sgemm GFLOPS | fast vs sgemm | max rel err "
+                  "vs sgemm |\n|---|---|---|---|---|---|---|\n";
+  Buffer codes(n * k / 2), scales(n * groups * 4);
+  fillRandomBytes(codes, 11);
+  fillUniform(scales.as<float>(), n * groups, 1e-3f, 1e-1f, 12);
+  std::vector<float> wf(n * k);
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < k; ++j) {
+      uint8_t byte = codes.as<uint8_t>()[(i * k + j) / 2];
+      int code = j % 2 ? byte >> 4 : byte & 15;
+      wf[i * k + j] = float(code >= 8 ? code - 16 : code) *
+                      scales.as<float>()[i * groups + j / 128];
+    }
+  for (int64_t m : {4, 16, 64, 256}) {
+    Buffer act(m * k * 4);
+    fillUniform(act.as<float>(), m * k, -1, 1, 13);
+    std::vector<Memref2D> inputs{describe(act.ptr, m, k),
+                                 describe(codes.ptr, n, k / 2),
+                                 describe(scales.ptr, n, groups)};
+    auto fast = Kernel::compile(w4Source(m, n, k), false);
+    std::vector<float> yFast(m * n), ySgemm(m * n);
+    fast->call(inputs, yFast.data());
+    auto sgemm = [&](unsigned) {
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1.0f,
+                  act.as<float>(), k, wf.data(), k, 0.0f, ySgemm.data(), n);
+    };
+    sgemm(0);
+    double err = relativeError(yFast.data(), ySgemm.data(), m * n);
+    unsigned count = std::max(3u, reps / 5);
+    double tFast = median(1, count, [&](unsigned) { fast->call(inputs); });
+    double tSgemm = median(1, count, sgemm);
+    double flops = 2.0 * m * n * k;
+    llvm::outs() << llvm::formatv(
+        "| {0} | {1:F2} | {2:F0} | {3:F2} | {4:F0} | {5:F2}x | {6:E1} |\n", m,
+        tFast * 1e3, flops / tFast / 1e9, tSgemm * 1e3, flops / tSgemm / 1e9,
+        tSgemm / tFast, err);
     llvm::outs().flush();
   }
 }
@@ -406,8 +499,8 @@ void benchGemm() {
     dnnl::memory::desc wAnyMd({k, n}, dt::s8, tag::any);
     dnnl::memory::desc dstMd({m, n}, dt::f32, tag::ab);
     dnnl::primitive_attr attr;
-    attr.set_output_scales(1 << 1, std::vector<float>(sw.as<float>(),
-                                                      sw.as<float>() + n));
+    attr.set_output_scales(
+        1 << 1, std::vector<float>(sw.as<float>(), sw.as<float>() + n));
     dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(srcMd, wAnyMd, dstMd),
                                     attr, engine);
     dnnl::memory src(srcMd, engine, a.ptr), wUser(wUserMd, engine, w.ptr);
@@ -452,11 +545,18 @@ void benchGemm() {
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
   cl::ParseCommandLineOptions(argc, argv, "LowBit matmul benchmarks\n");
+  // Kernels return a freshly allocated result. Results of 32 MiB and more
+  // (W8A8 at M = 2048) are past glibc's largest mmap threshold, so every
+  // call would map new pages and fault them in (on this VM about 13 us per
+  // 4 KiB page: 110 ms per call at M = 2048, more than the matmul); keep
+  // them on the heap and reused, as oneDNN's preallocated destination is.
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
   // One thread everywhere.
   openblas_set_num_threads(1);
   omp_set_num_threads(1);
-  if (!runGemv && !runGemm)
-    runGemv = runGemm = true;
+  if (!runGemv && !runGemm && !runW4Gemm)
+    runGemv = runGemm = runW4Gemm = true;
   long l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);
   llvm::outs() << llvm::formatv(
       "# lowbit-bench\nhost VNNI: {0}; L3 reported by the OS: {1} MiB; "
@@ -477,6 +577,8 @@ int main(int argc, char **argv) {
     llvm::outs() << " the best is the reference below\n";
     benchGemv(best);
   }
+  if (runW4Gemm)
+    benchW4Gemm();
   if (runGemm)
     benchGemm();
   return 0;
