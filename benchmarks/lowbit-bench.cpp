@@ -64,6 +64,10 @@ static cl::opt<bool> runGemv("gemv", cl::desc("Run the W4A16 GEMV benchmark"));
 static cl::opt<bool> runGemm("gemm", cl::desc("Run the W8A8 GEMM benchmark"));
 static cl::opt<bool> runW4Gemm("w4-gemm",
                                cl::desc("Run the W4A16 GEMM benchmark"));
+static cl::opt<bool> bf16Activations(
+    "bf16-act",
+    cl::desc("W4A16 GEMV and GEMM with bf16 activations (vdpbf16ps when the "
+             "host has AVX512-BF16) instead of f32"));
 static cl::opt<unsigned> reps("reps", cl::desc("Timed calls per kernel"),
                               cl::init(50));
 static cl::opt<unsigned>
@@ -254,27 +258,50 @@ double relativeError(const float *x, const float *y, size_t count) {
 // W4A16 GEMV
 //===----------------------------------------------------------------------===//
 
-/// W4A16: f32 activations [M, K] times i4 weights [N, K] in groups of 128.
+/// W4A16: f32 (or bf16, --bf16-act) activations [M, K] times i4 weights
+/// [N, K] in groups of 128.
 std::string w4Source(int64_t m, int64_t n, int64_t k) {
   return llvm::formatv(R"(
 !w = !lowbit.qtensor<{0}x{1}, #lowbit.scheme<i4, per_group<axis = 1, size = 128>>>
-func.func @main(%a: tensor<{3}x{1}xf32>, %w: !w, %s: tensor<{0}x{2}xf32>) -> tensor<{3}x{0}xf32> {{
+func.func @main(%a: tensor<{3}x{1}x{4}>, %w: !w, %s: tensor<{0}x{2}xf32>) -> tensor<{3}x{0}xf32> {{
   %y = lowbit.matmul %a, %w scale(%s : tensor<{0}x{2}xf32>) transpose_rhs acc(f32)
-      : tensor<{3}x{1}xf32>, !w -> tensor<{3}x{0}xf32>
+      : tensor<{3}x{1}x{4}>, !w -> tensor<{3}x{0}xf32>
   return %y : tensor<{3}x{0}xf32>
 }
 )",
-                       n, k, k / 128, m)
+                       n, k, k / 128, m, bf16Activations ? "bf16" : "f32")
       .str();
+}
+
+/// The kernel's activations: f32, or with --bf16-act `values` rounded to
+/// bf16 (nearest even); `values` then holds the rounded numbers, so f32
+/// baselines multiply the same activations.
+std::unique_ptr<Buffer> makeActivations(std::vector<float> &values) {
+  if (!bf16Activations) {
+    auto buffer = std::make_unique<Buffer>(values.size() * 4);
+    std::memcpy(buffer->ptr, values.data(), values.size() * 4);
+    return buffer;
+  }
+  auto buffer = std::make_unique<Buffer>(values.size() * 2);
+  for (size_t i = 0; i < values.size(); ++i) {
+    uint32_t bits;
+    std::memcpy(&bits, &values[i], 4);
+    bits += 0x7fff + ((bits >> 16) & 1); // finite inputs only
+    buffer->as<uint16_t>()[i] = uint16_t(bits >> 16);
+    bits &= 0xffff0000u;
+    std::memcpy(&values[i], &bits, 4);
+  }
+  return buffer;
 }
 
 void benchGemv(double bandwidth) {
   llvm::outs() << llvm::formatv(
-      "\n## W4A16 GEMV (M = 1, i4 per_group<128>, f32 scales), one thread\n"
+      "\n## W4A16 GEMV (M = 1, i4 per_group<128>, f32 scales, {1} "
+      "activations), one thread\n"
       "read bandwidth measured at the start: {0:F1} GB/s; paired read: a "
       "STREAM-like read of another cold copy of the same bytes just before "
       "each cold call\n\n",
-      bandwidth / 1e9);
+      bandwidth / 1e9, bf16Activations ? "bf16" : "f32");
   llvm::outs() << "| N x K | weight+scale MiB | copies | fast cold us | "
                   "fast hot us | GB/s | % of start bandwidth | paired read "
                   "us (GB/s) | % of paired read | fastest cold us "
@@ -303,10 +330,11 @@ void benchGemv(double bandwidth) {
         std::memcpy(scales[c]->ptr, scales[0]->ptr, scaleBytes);
       }
     }
-    Buffer act(k * 4);
-    fillUniform(act.as<float>(), k, -1, 1, 3);
+    std::vector<float> actValues(k);
+    fillUniform(actValues.data(), k, -1, 1, 3);
+    std::unique_ptr<Buffer> act = makeActivations(actValues);
     auto inputs = [&](unsigned c) {
-      return std::vector<Memref2D>{describe(act.ptr, 1, k),
+      return std::vector<Memref2D>{describe(act->ptr, 1, k),
                                    describe(codes[c]->ptr, n, k / 2),
                                    describe(scales[c]->ptr, n, k / 128)};
     };
@@ -364,7 +392,7 @@ void benchGemv(double bandwidth) {
     double sgemv =
         median(f32Copies, std::max<unsigned>(reps, f32Copies), [&](unsigned i) {
           cblas_sgemv(CblasRowMajor, CblasNoTrans, n, k, 1.0f,
-                      weights[i % f32Copies]->as<float>(), k, act.as<float>(),
+                      weights[i % f32Copies]->as<float>(), k, actValues.data(),
                       1, 0.0f, y.data(), 1);
         });
     double rate = double(bytes) / cold;
@@ -394,9 +422,9 @@ void benchGemv(double bandwidth) {
 void benchW4Gemm() {
   const int64_t n = 4096, k = 4096, groups = k / 128;
   llvm::outs() << llvm::formatv(
-      "\n## W4A16 GEMM (i4 per_group<128>, f32 scales), K = N = {0}, one "
-      "thread\n\n",
-      k);
+      "\n## W4A16 GEMM (i4 per_group<128>, f32 scales, {1} activations), "
+      "K = N = {0}, one thread\n\n",
+      k, bf16Activations ? "bf16" : "f32");
   llvm::outs() << "| M | fast ms | fast GFLOPS | sgemm on dequantized "
                   "weights ms | sgemm GFLOPS | fast vs sgemm | max rel err "
                   "vs sgemm |\n|---|---|---|---|---|---|---|\n";
@@ -412,9 +440,10 @@ void benchW4Gemm() {
                       scales.as<float>()[i * groups + j / 128];
     }
   for (int64_t m : {4, 16, 64, 256}) {
-    Buffer act(m * k * 4);
-    fillUniform(act.as<float>(), m * k, -1, 1, 13);
-    std::vector<Memref2D> inputs{describe(act.ptr, m, k),
+    std::vector<float> actValues(m * k);
+    fillUniform(actValues.data(), m * k, -1, 1, 13);
+    std::unique_ptr<Buffer> act = makeActivations(actValues);
+    std::vector<Memref2D> inputs{describe(act->ptr, m, k),
                                  describe(codes.ptr, n, k / 2),
                                  describe(scales.ptr, n, groups)};
     auto fast = Kernel::compile(w4Source(m, n, k), false);
@@ -422,7 +451,7 @@ void benchW4Gemm() {
     fast->call(inputs, yFast.data());
     auto sgemm = [&](unsigned) {
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, n, k, 1.0f,
-                  act.as<float>(), k, wf.data(), k, 0.0f, ySgemm.data(), n);
+                  actValues.data(), k, wf.data(), k, 0.0f, ySgemm.data(), n);
     };
     sgemm(0);
     double err = relativeError(yFast.data(), ySgemm.data(), m * n);

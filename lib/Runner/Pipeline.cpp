@@ -61,7 +61,7 @@ namespace {
 
 /// Memory effects of `llvm.call_intrinsic`, which declares none (so buffer
 /// deallocation rejects it): the value-only vector intrinsics the LowBit
-/// kernels call (VNNI dot products, permutes) have none; anything else may read and
+/// kernels call (VNNI and BF16 dot products, permutes) have none; anything else may read and
 /// write memory.
 struct CallIntrinsicEffects
     : public MemoryEffectOpInterface::ExternalModel<CallIntrinsicEffects,
@@ -71,7 +71,8 @@ struct CallIntrinsicEffects
                       MemoryEffects::Effect>> &effects) const {
     StringRef name = cast<LLVM::CallIntrinsicOp>(op).getIntrin();
     if (name.starts_with("llvm.x86.avx512.vpdp") ||
-        name.starts_with("llvm.x86.avx512.permvar"))
+        name.starts_with("llvm.x86.avx512.permvar") ||
+        name.starts_with("llvm.x86.avx512bf16.dpbf16ps"))
       return;
     effects.emplace_back(MemoryEffects::Read::get());
     effects.emplace_back(MemoryEffects::Write::get());
@@ -266,12 +267,17 @@ bool lowbit::runner::hostHasAVX512() {
   return llvm::sys::getHostCPUFeatures().lookup("avx512f");
 }
 
+bool lowbit::runner::hostHasAVX512BF16() {
+  return llvm::sys::getHostCPUFeatures().lookup("avx512bf16");
+}
+
 void lowbit::runner::addLowBitLoweringPasses(OpPassManager &pm,
                                              bool referenceOnly) {
   if (!referenceOnly) {
     ConvertLowBitMatmulToVectorOptions vector;
     vector.avx512 = hostHasAVX512();
     vector.vnni = hostHasVNNI();
+    vector.bf16 = hostHasAVX512BF16();
     pm.addPass(createConvertLowBitMatmulToVector(vector));
   }
   pm.addPass(createConvertLowBitToLinalg());

@@ -114,6 +114,15 @@ def ConvertLowBitMatmulToVector
       `avx512`, each nibble's value comes from a 16-entry table through
       `llvm.x86.avx512.permvar.sf.512` (vpermps) instead of shifts and an
       int-to-float conversion.
+    - Weight-only with bf16 activations (`avx512` and `bf16`): bf16 `[M, K]`
+      times 4-bit weights in groups of a multiple of 128 (or per-channel
+      with K a multiple of 128), f32 scales, `acc(f32)`. Nibbles become bf16
+      values through `llvm.x86.avx512.permvar.hi.512` (vpermw) and pairs of
+      products are accumulated in f32 by
+      `llvm.x86.avx512bf16.dpbf16ps.512` (exact products, one rounding per
+      addition, as the reference; vdpbf16ps treats denormal inputs and
+      results as zero). Without these options bf16 activations take the
+      reference lowering.
     - W8A8: symmetric `i8` `per_axis<0>` activations (per token) times
       symmetric `i8` `per_axis<0>` weights (per channel, `transpose_rhs`),
       `acc(i32)`, f32 scales: exact i32 dot products, scaled once after the
@@ -134,6 +143,10 @@ def ConvertLowBitMatmulToVector
     Option<"vnni", "vnni", "bool", /*default=*/"false",
            "Use AVX512-VNNI (vpdpbusd) for i8 x i8 dot products; the code "
            "then needs a CPU with AVX512-VNNI">,
+    Option<"bf16", "bf16", "bool", /*default=*/"false",
+           "With avx512: bf16 activations times 4-bit weights through "
+           "AVX512-BF16 (vpermw to bf16 codes, vdpbf16ps); the code then "
+           "needs a CPU with AVX512-BF16">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::bufferization::BufferizationDialect",

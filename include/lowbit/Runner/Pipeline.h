@@ -84,6 +84,9 @@ bool hostHasVNNI();
 /// Whether the host CPU has AVX-512F (the fast 4-bit decoding uses it).
 bool hostHasAVX512();
 
+/// Whether the host CPU has AVX512-BF16 (bf16 x 4-bit weight-only products).
+bool hostHasAVX512BF16();
+
 /// Adds the lowering of lowbit ops to upstream ops on tensors: the vector
 /// lowering of the common fused matmuls (convert-lowbit-matmul-to-vector,
 /// with AVX-512 and VNNI instructions when the host has them) unless `referenceOnly`, then the reference

@@ -66,6 +66,8 @@ struct WeightOnlyPlan {
   /// Elements sharing one scale along K (K for per-channel scales).
   int64_t group;
   bool perGroup;
+  /// bf16 activations (4-bit weights, vdpbf16ps); f32 otherwise.
+  bool bf16 = false;
 };
 
 /// W8A8: i8 [M, K] per-token times i8 [N, K] per-channel, i32 accumulation.
@@ -99,11 +101,17 @@ static bool hasBasicShape(MatmulOp op) {
          !ShapedType::isDynamic(lhs[1]);
 }
 
-static FailureOr<WeightOnlyPlan> matchWeightOnly(MatmulOp op) {
+/// Codes per nibble-plane block: 64 bytes of 4-bit codes.
+constexpr int64_t kPlaneBlock = 128;
+
+static FailureOr<WeightOnlyPlan>
+matchWeightOnly(MatmulOp op, const MatmulToVectorOptions &options) {
   if (!hasBasicShape(op) || !op.getAccType().isF32())
     return failure();
   auto lhs = dyn_cast<RankedTensorType>(op.getLhs().getType());
-  if (!lhs || !lhs.getElementType().isF32())
+  if (!lhs || !(lhs.getElementType().isF32() ||
+                (lhs.getElementType().isBF16() && options.avx512 &&
+                 options.bf16)))
     return failure();
   auto rhs = cast<QTensorType>(op.getRhs().getType());
   SchemeAttr scheme = rhs.getScheme();
@@ -124,6 +132,10 @@ static FailureOr<WeightOnlyPlan> matchWeightOnly(MatmulOp op) {
   }
   // 4-bit rows are read as even/odd halves of the activations.
   if (bits == 4 && plan.k % 2 != 0)
+    return failure();
+  // bf16 activations have only the nibble-plane kernel.
+  plan.bf16 = lhs.getElementType().isBF16();
+  if (plan.bf16 && (bits != 4 || plan.group % kPlaneBlock != 0))
     return failure();
   return plan;
 }
@@ -281,9 +293,6 @@ static Value deinterleave(OpBuilder &b, Location loc, Value a, int64_t k) {
       .getResult()[0];
 }
 
-/// Codes per nibble-plane block: 64 bytes of 4-bit codes.
-constexpr int64_t kPlaneBlock = 128;
-
 static bool usePlanes(const WeightOnlyPlan &plan, bool avx512) {
   return avx512 && plan.bits == 4 && plan.group % kPlaneBlock == 0;
 }
@@ -303,6 +312,28 @@ static Value deinterleavePlanes(OpBuilder &b, Location loc, Value a,
       tensor::ExpandShapeOp::create(b, loc, split, a, groups, splitSizes);
   SmallVector<OpFoldResult> sizes{rows, b.getIndexAttr(blocks),
                                   b.getIndexAttr(8), b.getIndexAttr(16)};
+  Value init = tensor::EmptyOp::create(b, loc, sizes, type.getElementType());
+  return linalg::TransposeOp::create(b, loc, expanded, init,
+                                     ArrayRef<int64_t>{0, 1, 3, 2})
+      .getResult()[0];
+}
+
+/// bf16 activations for the nibble-plane kernel: [M, K/128, 4, 32], element
+/// (m, b, t, w) = a[m, 128 b + 4 w + t] (the code of nibble t of 16-bit
+/// word w of a 64-byte block).
+static Value deinterleaveBf16Planes(OpBuilder &b, Location loc, Value a,
+                                    int64_t k) {
+  auto type = cast<RankedTensorType>(a.getType());
+  int64_t m = type.getShape()[0], blocks = k / kPlaneBlock;
+  auto split = RankedTensorType::get({m, blocks, 32, 4}, type.getElementType());
+  SmallVector<ReassociationIndices> groups{{0}, {1, 2, 3}};
+  OpFoldResult rows = tensor::getMixedSize(b, loc, a, 0);
+  SmallVector<OpFoldResult> splitSizes{rows, b.getIndexAttr(blocks),
+                                       b.getIndexAttr(32), b.getIndexAttr(4)};
+  Value expanded =
+      tensor::ExpandShapeOp::create(b, loc, split, a, groups, splitSizes);
+  SmallVector<OpFoldResult> sizes{rows, b.getIndexAttr(blocks),
+                                  b.getIndexAttr(4), b.getIndexAttr(32)};
   Value init = tensor::EmptyOp::create(b, loc, sizes, type.getElementType());
   return linalg::TransposeOp::create(b, loc, expanded, init,
                                      ArrayRef<int64_t>{0, 1, 3, 2})
@@ -344,6 +375,8 @@ struct WeightOnlyKernel {
   void accumulatePlanes(OpBuilder &b, Location loc, TileShape s, Value m0,
                         Value n0, Value k, int64_t parts,
                         SmallVectorImpl<Value> &acc) const {
+    if (plan.bf16)
+      return accumulateBf16Planes(b, loc, s, m0, n0, k, parts, acc);
     auto f32s = VectorType::get({kLanes}, b.getF32Type());
     auto i32s = VectorType::get({kLanes}, b.getI32Type());
     auto bytes = VectorType::get({kPlaneBlock / 2}, b.getI8Type());
@@ -390,6 +423,69 @@ struct WeightOnlyKernel {
     }
   }
 
+
+  /// The bf16 form of accumulatePlanes: the 64-byte block as 32 words of 4
+  /// nibbles; plane t (bits 4t .. 4t+3 of each word) pairs with plane t of
+  /// the activations ([M, K/128, 4, 32], see deinterleaveBf16Planes). vpermw
+  /// reads the low 5 bits of each index, so a 32-entry table holding each
+  /// nibble's value twice needs one shift per plane and no mask; vdpbf16ps
+  /// then adds two products per f32 lane.
+  void accumulateBf16Planes(OpBuilder &b, Location loc, TileShape s, Value m0,
+                            Value n0, Value k, int64_t parts,
+                            SmallVectorImpl<Value> &acc) const {
+    auto i16s = VectorType::get({2 * kLanes}, b.getI16Type());
+    auto bf16s = VectorType::get({2 * kLanes}, b.getBF16Type());
+    auto bytes = VectorType::get({kPlaneBlock / 2}, b.getI8Type());
+    Value block = arith::DivUIOp::create(b, loc, k, idx(b, loc, kPlaneBlock));
+    Value byteOffset = arith::DivUIOp::create(b, loc, k, idx(b, loc, 2));
+    SmallVector<APInt> values;
+    for (int i = 0; i < 2 * kLanes; ++i) {
+      int c = i % 16;
+      APFloat value(float(plan.isSigned && c >= 8 ? c - 16 : c));
+      bool lost;
+      value.convert(APFloat::BFloat(), APFloat::rmNearestTiesToEven, &lost);
+      values.push_back(value.bitcastToAPInt());
+    }
+    Value table = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(i16s, values));
+    SmallVector<SmallVector<Value, 4>> index(s.nr);
+    for (int64_t j = 0; j < s.nr; ++j) {
+      Value word = vector::BitCastOp::create(
+          b, loc, i16s,
+          read(b, loc, bytes, codes, {add(b, loc, n0, j), byteOffset}, true));
+      for (int64_t t = 0; t < 4; ++t)
+        index[j].push_back(
+            t == 0 ? word
+                   : arith::ShRUIOp::create(
+                         b, loc, word,
+                         splat(b, loc, i16s, b.getI16IntegerAttr(4 * t)))
+                         .getResult());
+    }
+    for (int64_t t = 0; t < 4; ++t) {
+      SmallVector<Value> a;
+      for (int64_t i = 0; i < s.mr; ++i)
+        a.push_back(read(b, loc, bf16s, act,
+                         {add(b, loc, m0, i), block, idx(b, loc, t),
+                          idx(b, loc, 0)},
+                         true));
+      for (int64_t j = 0; j < s.nr; ++j) {
+        Value w = vector::BitCastOp::create(
+            b, loc, bf16s,
+            LLVM::CallIntrinsicOp::create(
+                b, loc, i16s, b.getStringAttr("llvm.x86.avx512.permvar.hi.512"),
+                ValueRange{table, index[j][t]})
+                .getResult(0));
+        for (int64_t i = 0; i < s.mr; ++i) {
+          Value &c = acc[(i * s.nr + j) * parts + t % parts];
+          c = LLVM::CallIntrinsicOp::create(
+                  b, loc, c.getType(),
+                  b.getStringAttr("llvm.x86.avx512bf16.dpbf16ps.512"),
+                  ValueRange{c, a[i], w})
+                  .getResult(0);
+        }
+      }
+    }
+  }
 
   /// Accumulates one chunk at element offset `k` into `acc` (MR x NR).
   void accumulate(OpBuilder &b, Location loc, TileShape s, Value m0, Value n0,
@@ -577,9 +673,10 @@ static Value lowerWeightOnly(OpBuilder &b, Location loc,
   std::optional<int64_t> staticM;
   if (!lhsType.isDynamicDim(0))
     staticM = lhsType.getDimSize(0);
-  Value act = usePlanes(plan, avx512) ? deinterleavePlanes(b, loc, lhs, plan.k)
-             : plan.bits == 4          ? deinterleave(b, loc, lhs, plan.k)
-                                       : lhs;
+  Value act = plan.bf16 ? deinterleaveBf16Planes(b, loc, lhs, plan.k)
+              : usePlanes(plan, avx512) ? deinterleavePlanes(b, loc, lhs, plan.k)
+              : plan.bits == 4          ? deinterleave(b, loc, lhs, plan.k)
+                                        : lhs;
   auto codesType = cast<RankedTensorType>(codes.getType());
   Value codesBuffer = bufferization::ToBufferOp::create(
       b, loc, MemRefType::get(codesType.getShape(), codesType.getElementType()),
@@ -763,7 +860,7 @@ struct MatmulToVector : public OpConversionPattern<MatmulOp> {
   matchAndRewrite(MatmulOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    if (FailureOr<WeightOnlyPlan> plan = matchWeightOnly(op);
+    if (FailureOr<WeightOnlyPlan> plan = matchWeightOnly(op, options);
         succeeded(plan)) {
       rewriter.replaceOp(
           op, lowerWeightOnly(rewriter, loc, *plan, options.avx512,
@@ -787,8 +884,9 @@ struct MatmulToVector : public OpConversionPattern<MatmulOp> {
 
 } // namespace
 
-bool mlir::lowbit::isVectorizableMatmul(MatmulOp op) {
-  return succeeded(matchWeightOnly(op)) || succeeded(matchInt8(op));
+bool mlir::lowbit::isVectorizableMatmul(MatmulOp op,
+                                        const MatmulToVectorOptions &options) {
+  return succeeded(matchWeightOnly(op, options)) || succeeded(matchInt8(op));
 }
 
 void mlir::lowbit::populateLowBitMatmulToVectorPatterns(
@@ -814,11 +912,11 @@ struct ConvertLowBitMatmulToVectorPass
     LowBitToLinalgTypeConverter typeConverter;
     ConversionTarget target(*ctx);
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
+    MatmulToVectorOptions options{avx512, vnni, bf16};
     target.addDynamicallyLegalOp<MatmulOp>(
-        [](MatmulOp op) { return !isVectorizableMatmul(op); });
+        [&](MatmulOp op) { return !isVectorizableMatmul(op, options); });
     RewritePatternSet patterns(ctx);
-    populateLowBitMatmulToVectorPatterns(typeConverter, patterns,
-                                         {avx512, vnni});
+    populateLowBitMatmulToVectorPatterns(typeConverter, patterns, options);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

@@ -3,6 +3,7 @@
 // RUN: quant-opt %s -split-input-file --convert-lowbit-matmul-to-vector=vnni=true | FileCheck %s
 // RUN: quant-opt %s -split-input-file --convert-lowbit-matmul-to-vector | FileCheck %s --check-prefix=GENERIC
 // RUN: quant-opt %s -split-input-file --convert-lowbit-matmul-to-vector=avx512=true | FileCheck %s --check-prefix=AVX512
+// RUN: quant-opt %s -split-input-file --convert-lowbit-matmul-to-vector="avx512=true bf16=true" | FileCheck %s --check-prefix=BF16
 
 // W4A16 GEMV: the packed codes are read 16 bytes at a time and unpacked in
 // registers (sign-extend, shifts, convert) against the even/odd halves of
@@ -147,6 +148,51 @@ func.func @w8a8(%a: !qa, %sa: tensor<?x1xf32>, %w: !qw, %sw: tensor<32x1xf32>) -
   %y = lowbit.matmul %a scale(%sa : tensor<?x1xf32>), %w scale(%sw : tensor<32x1xf32>) transpose_rhs acc(i32)
       : !qa, !qw -> tensor<?x32xf32>
   return %y : tensor<?x32xf32>
+}
+
+// -----
+
+// bf16 activations (W4A16 in the strict sense) with avx512 and bf16: the
+// 64-byte block is read as 32 words of 4 nibbles; nibble t of every word is
+// shifted down and looked up in a 32-entry bf16 table (vpermw reads 5 index
+// bits, so the table holds each code value twice), and vdpbf16ps adds the
+// products of two codes per f32 lane, against plane t of the activations
+// [M, K/128, 4, 32]. Without the bf16 option, or with groups that are not
+// whole 64-byte blocks, bf16 activations take the reference lowering.
+// CHECK-LABEL: func.func @w4_bf16_gemv
+// CHECK-COUNT-2: lowbit.matmul
+// BF16-LABEL: func.func @w4_bf16_gemv
+// BF16: tensor.expand_shape %{{.*}} {{\[\[}}0], [1, 2, 3]] {{.*}} into tensor<1x2x32x4xbf16>
+// BF16: %[[P:.*]] = linalg.transpose {{.*}} outs({{.*}} : tensor<1x2x4x32xbf16>) permutation = [0, 1, 3, 2]
+// BF16: %[[T:.*]] = arith.constant dense<[0, 16256, 16384, 16448, 16512, 16544, 16576, 16608, -16128, -16160, -16192, -16224, -16256, -16320, -16384, -16512, 0, 16256, {{.*}}]> : vector<32xi16>
+// BF16: %[[B:.*]] = vector.transfer_read {{.*}} : tensor<64x128xi8>, vector<64xi8>
+// BF16: %[[X:.*]] = vector.bitcast %[[B]] : vector<64xi8> to vector<32xi16>
+// BF16: %[[C4:.*]] = arith.constant dense<4> : vector<32xi16>
+// BF16: %[[HI:.*]] = arith.shrui %[[X]], %[[C4]]
+// BF16: %[[A0:.*]] = vector.transfer_read %[[P]]{{.*}} : tensor<1x2x4x32xbf16>, vector<32xbf16>
+// BF16: %[[I0:.*]] = llvm.call_intrinsic "llvm.x86.avx512.permvar.hi.512"(%[[T]], %[[X]])
+// BF16: %[[W0:.*]] = vector.bitcast %[[I0]] : vector<32xi16> to vector<32xbf16>
+// BF16: llvm.call_intrinsic "llvm.x86.avx512bf16.dpbf16ps.512"({{.*}}, %[[A0]], %[[W0]]) : (vector<16xf32>, vector<32xbf16>, vector<32xbf16>) -> vector<16xf32>
+// BF16: llvm.call_intrinsic "llvm.x86.avx512.permvar.hi.512"(%[[T]], %[[HI]])
+// BF16: llvm.call_intrinsic "llvm.x86.avx512bf16.dpbf16ps.512"
+// BF16: arith.addf {{.*}} : vector<16xf32>
+// BF16: vector.fma
+// BF16: vector.reduction <add>
+// BF16-LABEL: func.func @w4_bf16_g64
+// BF16: lowbit.matmul
+!w4 = !lowbit.qtensor<64x256, #lowbit.scheme<i4, per_group<axis = 1, size = 128>>>
+!w4g64 = !lowbit.qtensor<64x256, #lowbit.scheme<i4, per_group<axis = 1, size = 64>>>
+func.func @w4_bf16_gemv(%a: tensor<1x256xbf16>, %w: !w4, %s: tensor<64x2xf32>,
+                        %w64: !w4g64, %s64: tensor<64x4xf32>) -> (tensor<1x64xf32>, tensor<1x64xf32>) {
+  %y = lowbit.matmul %a, %w scale(%s : tensor<64x2xf32>) transpose_rhs acc(f32)
+      : tensor<1x256xbf16>, !w4 -> tensor<1x64xf32>
+  %z = func.call @w4_bf16_g64(%a, %w64, %s64) : (tensor<1x256xbf16>, !w4g64, tensor<64x4xf32>) -> tensor<1x64xf32>
+  return %y, %z : tensor<1x64xf32>, tensor<1x64xf32>
+}
+func.func @w4_bf16_g64(%a: tensor<1x256xbf16>, %w: !w4g64, %s: tensor<64x4xf32>) -> tensor<1x64xf32> {
+  %y = lowbit.matmul %a, %w scale(%s : tensor<64x4xf32>) transpose_rhs acc(f32)
+      : tensor<1x256xbf16>, !w4g64 -> tensor<1x64xf32>
+  return %y : tensor<1x64xf32>
 }
 
 // -----

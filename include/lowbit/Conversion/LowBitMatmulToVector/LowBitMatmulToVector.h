@@ -45,9 +45,6 @@ class MatmulOp;
 #define GEN_PASS_DECL_CONVERTLOWBITMATMULTOVECTOR
 #include "lowbit/Conversion/Passes.h.inc"
 
-/// Whether `op` is one of the matmuls the vector lowering handles.
-bool isVectorizableMatmul(MatmulOp op);
-
 /// x86 instructions the generated code may use beyond what LLVM selects from
 /// target-independent vector ops.
 struct MatmulToVectorOptions {
@@ -55,7 +52,14 @@ struct MatmulToVectorOptions {
   bool avx512 = false;
   /// i8 x i8 dot products with vpdpbusd (`llvm.x86.avx512.vpdpbusd.512`).
   bool vnni = false;
+  /// With avx512: bf16 activations x 4-bit weights with vdpbf16ps
+  /// (`llvm.x86.avx512bf16.dpbf16ps.512`).
+  bool bf16 = false;
 };
+
+/// Whether `op` is one of the matmuls the vector lowering handles with
+/// `options`.
+bool isVectorizableMatmul(MatmulOp op, const MatmulToVectorOptions &options);
 
 /// Adds the vector lowering of the supported `lowbit.matmul` ops; quantized
 /// operands are taken in the packed storage `typeConverter` gives them (that
