@@ -17,7 +17,7 @@
 // CHECK: %[[BUF:.*]] = bufferization.to_buffer %[[CODES]] read_only : tensor<64x128xi8> to memref<64x128xi8>
 // CHECK: scf.for
 // CHECK: scf.for
-// Codes of the group 8 rows ahead are prefetched.
+// Codes of the group 4 rows ahead in each row stream are prefetched.
 // CHECK: memref.prefetch %[[BUF]]
 // CHECK: vector.transfer_read %[[EO]]{{.*}} : tensor<1x2x128xf32>, vector<16xf32>
 // CHECK: %[[BYTES:.*]] = vector.transfer_read %[[CODES]]{{.*}} : tensor<64x128xi8>, vector<16xi8>
@@ -44,6 +44,17 @@
 // AVX512-LABEL: func.func @w4_gemv
 // AVX512: tensor.expand_shape %{{.*}} {{\[\[}}0], [1, 2, 3]] {{.*}} into tensor<1x2x16x8xf32>
 // AVX512: %[[P:.*]] = linalg.transpose {{.*}} outs({{.*}} : tensor<1x2x8x16xf32>) permutation = [0, 1, 3, 2]
+// A GEMV tile n0 (0 <= n0 < N/4) reads rows n0, n0 + 16, n0 + 32, n0 + 48:
+// four sequential row streams, each prefetched 4 rows ahead.
+// AVX512: %[[QUARTER:.*]] = arith.constant 16 : index
+// AVX512: scf.for %[[N0:.*]] = %{{.*}} to %[[QUARTER]] step
+// AVX512: arith.addi %[[N0]], %c4{{.*}} : index
+// AVX512: memref.prefetch
+// AVX512: arith.addi %[[N0]], %c16{{.*}} : index
+// AVX512: memref.prefetch
+// AVX512: arith.addi %[[N0]], %c32{{.*}} : index
+// AVX512: memref.prefetch
+// AVX512: arith.addi %[[N0]], %c48{{.*}} : index
 // AVX512: memref.prefetch
 // AVX512: arith.constant dense<[0.000000e+00, 1.000000e+00, {{.*}}, 7.000000e+00, -8.000000e+00, {{.*}}, -1.000000e+00]> : vector<16xf32>
 // AVX512: %[[B:.*]] = vector.transfer_read {{.*}} : tensor<64x128xi8>, vector<64xi8>
