@@ -105,8 +105,8 @@ static bool hasBasicShape(MatmulOp op) {
     lhs = q.getShape();
   else
     lhs = cast<RankedTensorType>(op.getLhs().getType()).getShape();
-  return op.getTransposeRhs() && rhs && rhs.getRank() == 2 &&
-         lhs.size() == 2 && result.getElementType().isF32() &&
+  return op.getTransposeRhs() && rhs && rhs.getRank() == 2 && lhs.size() == 2 &&
+         result.getElementType().isF32() &&
          !llvm::any_of(rhs.getShape(), ShapedType::isDynamic) &&
          !ShapedType::isDynamic(lhs[1]);
 }
@@ -119,17 +119,21 @@ matchWeightOnly(MatmulOp op, const MatmulToVectorOptions &options) {
   if (!hasBasicShape(op) || !op.getAccType().isF32())
     return failure();
   auto lhs = dyn_cast<RankedTensorType>(op.getLhs().getType());
-  if (!lhs || !(lhs.getElementType().isF32() ||
-                (lhs.getElementType().isBF16() && options.avx512 &&
-                 options.bf16)))
+  if (!lhs ||
+      !(lhs.getElementType().isF32() ||
+        (lhs.getElementType().isBF16() && options.avx512 && options.bf16)))
     return failure();
   auto rhs = cast<QTensorType>(op.getRhs().getType());
   SchemeAttr scheme = rhs.getScheme();
   unsigned bits = scheme.getBitWidth();
   if (!isPlainIntegerScheme(scheme) || (bits != 4 && bits != 8))
     return failure();
-  WeightOnlyPlan plan{bits, scheme.isSignedInteger(), rhs.getShape()[0],
-                      rhs.getShape()[1], rhs.getShape()[1], false};
+  WeightOnlyPlan plan{bits,
+                      scheme.isSignedInteger(),
+                      rhs.getShape()[0],
+                      rhs.getShape()[1],
+                      rhs.getShape()[1],
+                      false};
   // One load is 16 bytes: 32 4-bit or 16 8-bit codes.
   int64_t chunk = bits == 4 ? 2 * kLanes : kLanes;
   if (auto group = dyn_cast<PerGroupAttr>(scheme.getGranularity())) {
@@ -173,7 +177,8 @@ static Value idx(OpBuilder &b, Location loc, int64_t v) {
 }
 
 static Value add(OpBuilder &b, Location loc, Value x, int64_t c) {
-  return c == 0 ? x : arith::AddIOp::create(b, loc, x, idx(b, loc, c)).getResult();
+  return c == 0 ? x
+                : arith::AddIOp::create(b, loc, x, idx(b, loc, c)).getResult();
 }
 
 static Value weightRow(OpBuilder &b, Location loc, TileShape s, Value n0,
@@ -195,8 +200,8 @@ static Value zeros(OpBuilder &b, Location loc, VectorType type) {
 /// dot product.
 static Value read(OpBuilder &b, Location loc, VectorType type, Value source,
                   ValueRange indices, bool inBounds) {
-  Value pad = arith::ConstantOp::create(
-      b, loc, b.getZeroAttr(type.getElementType()));
+  Value pad =
+      arith::ConstantOp::create(b, loc, b.getZeroAttr(type.getElementType()));
   return vector::TransferReadOp::create(b, loc, type, source, indices, pad,
                                         ArrayRef<bool>{inBounds});
 }
@@ -217,12 +222,12 @@ loop(OpBuilder &b, Location loc, Value lb, Value ub, Value step,
 
 /// Computes one MR x NR tile at (m0, n0) into `result` (rowState comes from
 /// the per-row hook of the same MR rows) and returns the updated tensor.
-using TileFn = function_ref<Value(OpBuilder &, Location, TileShape, Value m0,
-                                  Value n0, ArrayRef<Value> rowState,
-                                  Value result)>;
+using TileFn =
+    function_ref<Value(OpBuilder &, Location, TileShape, Value m0, Value n0,
+                       ArrayRef<Value> rowState, Value result)>;
 /// Work done once per MR rows of activations and N block, before its tiles.
-using RowFn = function_ref<SmallVector<Value>(OpBuilder &, Location,
-                                              int64_t mr, Value m0)>;
+using RowFn = function_ref<SmallVector<Value>(OpBuilder &, Location, int64_t mr,
+                                              Value m0)>;
 
 /// Emits the loop nest of the file comment around `tile`.
 static Value emitTiledLoops(OpBuilder &b, Location loc, Value m, int64_t n,
@@ -251,15 +256,15 @@ static Value emitTiledLoops(OpBuilder &b, Location loc, Value m, int64_t n,
                })[0];
     return loop(b, loc, nMain, nEnd, one, acc,
                 [&](OpBuilder &b, Location l, Value n0, ValueRange args) {
-                  return SmallVector<Value>{tile(b, l, {shape.mr, 1}, m0, n0,
-                                                 state, args[0])};
+                  return SmallVector<Value>{
+                      tile(b, l, {shape.mr, 1}, m0, n0, state, args[0])};
                 })[0];
   };
   return loop(
       b, loc, zero, idx(b, loc, n), idx(b, loc, kNBlock), result,
       [&](OpBuilder &b, Location l, Value nb, ValueRange args) {
-        Value nEnd = arith::MinUIOp::create(b, l, add(b, l, nb, kNBlock),
-                                            idx(b, l, n));
+        Value nEnd =
+            arith::MinUIOp::create(b, l, add(b, l, nb, kNBlock), idx(b, l, n));
         Value acc = args[0];
         if (!staticM || *staticM >= main.mr)
           acc = loop(b, l, zero, mMain, idx(b, l, main.mr), acc,
@@ -282,11 +287,10 @@ static Value emitTiledLoops(OpBuilder &b, Location loc, Value m, int64_t n,
 /// one per quarter of the weight, not R adjacent rows of one stream; the
 /// hardware prefetchers follow R streams (measured: 25% faster cold than
 /// adjacent rows). Rows past R * (N/R) get one-row tiles.
-static Value
-emitGemvLoops(OpBuilder &b, Location loc, int64_t n, Value result,
-              function_ref<Value(OpBuilder &, Location, TileShape, Value n0,
-                                 Value result)>
-                  tile) {
+static Value emitGemvLoops(OpBuilder &b, Location loc, int64_t n, Value result,
+                           function_ref<Value(OpBuilder &, Location, TileShape,
+                                              Value n0, Value result)>
+                               tile) {
   int64_t stride = n / kGemvRows;
   Value one = idx(b, loc, 1);
   if (stride > 0)
@@ -336,43 +340,28 @@ static bool usePlanes(const WeightOnlyPlan &plan, bool avx512) {
   return avx512 && plan.bits == 4 && plan.group % kPlaneBlock == 0;
 }
 
-/// Activations for the nibble-plane kernel: [M, K/128, 8, 16], element
-/// (m, b, t, d) = a[m, 128 b + 8 d + t].
-static Value deinterleavePlanes(OpBuilder &b, Location loc, Value a,
-                                int64_t k) {
+/// Activations for the nibble-plane kernels, with `lanes` elements per
+/// 512-bit vector (16 f32 or 32 bf16) and P = 128 / lanes codes per lane:
+/// [M, K/128, P, lanes], element (m, b, t, d) = a[m, 128 b + P d + t], the
+/// activation of nibble t of lane d of a 64-byte code block. f32:
+/// [M, K/128, 8, 16]; bf16: [M, K/128, 4, 32].
+static Value deinterleavePlanes(OpBuilder &b, Location loc, Value a, int64_t k,
+                                int64_t lanes) {
   auto type = cast<RankedTensorType>(a.getType());
   int64_t m = type.getShape()[0], blocks = k / kPlaneBlock;
-  auto split = RankedTensorType::get({m, blocks, 16, 8}, type.getElementType());
+  int64_t planes = kPlaneBlock / lanes;
+  auto split =
+      RankedTensorType::get({m, blocks, lanes, planes}, type.getElementType());
   SmallVector<ReassociationIndices> groups{{0}, {1, 2, 3}};
   OpFoldResult rows = tensor::getMixedSize(b, loc, a, 0);
   SmallVector<OpFoldResult> splitSizes{rows, b.getIndexAttr(blocks),
-                                       b.getIndexAttr(16), b.getIndexAttr(8)};
+                                       b.getIndexAttr(lanes),
+                                       b.getIndexAttr(planes)};
   Value expanded =
       tensor::ExpandShapeOp::create(b, loc, split, a, groups, splitSizes);
   SmallVector<OpFoldResult> sizes{rows, b.getIndexAttr(blocks),
-                                  b.getIndexAttr(8), b.getIndexAttr(16)};
-  Value init = tensor::EmptyOp::create(b, loc, sizes, type.getElementType());
-  return linalg::TransposeOp::create(b, loc, expanded, init,
-                                     ArrayRef<int64_t>{0, 1, 3, 2})
-      .getResult()[0];
-}
-
-/// bf16 activations for the nibble-plane kernel: [M, K/128, 4, 32], element
-/// (m, b, t, w) = a[m, 128 b + 4 w + t] (the code of nibble t of 16-bit
-/// word w of a 64-byte block).
-static Value deinterleaveBf16Planes(OpBuilder &b, Location loc, Value a,
-                                    int64_t k) {
-  auto type = cast<RankedTensorType>(a.getType());
-  int64_t m = type.getShape()[0], blocks = k / kPlaneBlock;
-  auto split = RankedTensorType::get({m, blocks, 32, 4}, type.getElementType());
-  SmallVector<ReassociationIndices> groups{{0}, {1, 2, 3}};
-  OpFoldResult rows = tensor::getMixedSize(b, loc, a, 0);
-  SmallVector<OpFoldResult> splitSizes{rows, b.getIndexAttr(blocks),
-                                       b.getIndexAttr(32), b.getIndexAttr(4)};
-  Value expanded =
-      tensor::ExpandShapeOp::create(b, loc, split, a, groups, splitSizes);
-  SmallVector<OpFoldResult> sizes{rows, b.getIndexAttr(blocks),
-                                  b.getIndexAttr(4), b.getIndexAttr(32)};
+                                  b.getIndexAttr(planes),
+                                  b.getIndexAttr(lanes)};
   Value init = tensor::EmptyOp::create(b, loc, sizes, type.getElementType());
   return linalg::TransposeOp::create(b, loc, expanded, init,
                                      ArrayRef<int64_t>{0, 1, 3, 2})
@@ -382,10 +371,10 @@ static Value deinterleaveBf16Planes(OpBuilder &b, Location loc, Value a,
 struct WeightOnlyKernel {
   const WeightOnlyPlan &plan;
   bool avx512;
-  Value act;    // [M, K] f32, or [M, 2, K/2] for 4-bit weights
-  Value codes;  // [N, packed K] i8
+  Value act;         // [M, K] f32, or [M, 2, K/2] for 4-bit weights
+  Value codes;       // [N, packed K] i8
   Value codesBuffer; // the same as a memref, for prefetches
-  Value scales; // [N, K / group] or [N, 1] f32
+  Value scales;      // [N, K / group] or [N, 1] f32
 
   /// 4-bit codes with AVX-512 and groups of whole 64-byte blocks: one load
   /// of 64 bytes per row, read as 16 dwords of 8 nibbles each (nibble planes).
@@ -405,6 +394,45 @@ struct WeightOnlyKernel {
     return planes() && s.mr * s.nr < 8 ? 2 : 1;
   }
 
+  /// The 64-byte code blocks at `byteOffset` of the tile's weight rows, read
+  /// as lanes of `lanes` (i32: 8 nibbles per lane, i16: 4); plane t of row j
+  /// is the block shifted right by 4t, so nibble t of every lane sits in its
+  /// low bits (the bits above are left for the lookup to ignore).
+  SmallVector<SmallVector<Value>> nibblePlanes(OpBuilder &b, Location loc,
+                                               TileShape s, Value n0,
+                                               Value byteOffset,
+                                               VectorType lanes) const {
+    auto bytes = VectorType::get({kPlaneBlock / 2}, b.getI8Type());
+    unsigned width = lanes.getElementTypeBitWidth();
+    SmallVector<SmallVector<Value>> planes(s.nr);
+    for (int64_t j = 0; j < s.nr; ++j) {
+      Value word = vector::BitCastOp::create(
+          b, loc, lanes,
+          read(b, loc, bytes, codes, {weightRow(b, loc, s, n0, j), byteOffset},
+               true));
+      planes[j].push_back(word);
+      for (unsigned t = 1; t < width / 4; ++t)
+        planes[j].push_back(arith::ShRUIOp::create(
+            b, loc, word,
+            splat(b, loc, lanes,
+                  b.getIntegerAttr(lanes.getElementType(), 4 * t))));
+    }
+    return planes;
+  }
+
+  /// Plane t of the rearranged activations of the tile's MR rows in block
+  /// `block` (see deinterleavePlanes).
+  SmallVector<Value> activationPlane(OpBuilder &b, Location loc, TileShape s,
+                                     Value m0, Value block, int64_t t,
+                                     VectorType type) const {
+    SmallVector<Value> rows;
+    for (int64_t i = 0; i < s.mr; ++i)
+      rows.push_back(read(
+          b, loc, type, act,
+          {add(b, loc, m0, i), block, idx(b, loc, t), idx(b, loc, 0)}, true));
+    return rows;
+  }
+
   /// The nibble-plane form of `accumulate` (a chunk is 128 codes, 64 bytes
   /// per weight row): dword d of the block holds codes 8d .. 8d+7, nibble t
   /// (bits 4t .. 4t+3) code 8d+t, which pairs with plane t of the activations
@@ -418,43 +446,23 @@ struct WeightOnlyKernel {
       return accumulateBf16Planes(b, loc, s, m0, n0, k, parts, acc);
     auto f32s = VectorType::get({kLanes}, b.getF32Type());
     auto i32s = VectorType::get({kLanes}, b.getI32Type());
-    auto bytes = VectorType::get({kPlaneBlock / 2}, b.getI8Type());
-    Value block =
-        arith::DivUIOp::create(b, loc, k, idx(b, loc, kPlaneBlock));
+    Value block = arith::DivUIOp::create(b, loc, k, idx(b, loc, kPlaneBlock));
     Value byteOffset = arith::DivUIOp::create(b, loc, k, idx(b, loc, 2));
     SmallVector<float> values;
     for (int c = 0; c < 16; ++c)
       values.push_back(plan.isSigned && c >= 8 ? c - 16 : c);
     Value table = arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(f32s, ArrayRef<float>(values)));
-    // Plane t of row j: the 64-byte block as dwords, shifted right by 4t.
-    SmallVector<SmallVector<Value, 8>> index(s.nr);
-    for (int64_t j = 0; j < s.nr; ++j) {
-      Value word = vector::BitCastOp::create(
-          b, loc, i32s,
-          read(b, loc, bytes, codes, {weightRow(b, loc, s, n0, j), byteOffset},
-               true));
-      for (int64_t t = 0; t < 8; ++t)
-        index[j].push_back(
-            t == 0 ? word
-                   : arith::ShRUIOp::create(
-                         b, loc, word,
-                         splat(b, loc, i32s, b.getI32IntegerAttr(4 * t)))
-                         .getResult());
-    }
+    SmallVector<SmallVector<Value>> index =
+        nibblePlanes(b, loc, s, n0, byteOffset, i32s);
     for (int64_t t = 0; t < 8; ++t) {
-      SmallVector<Value> a;
-      for (int64_t i = 0; i < s.mr; ++i)
-        a.push_back(read(b, loc, f32s, act,
-                         {add(b, loc, m0, i), block, idx(b, loc, t),
-                          idx(b, loc, 0)},
-                         true));
+      SmallVector<Value> a = activationPlane(b, loc, s, m0, block, t, f32s);
       for (int64_t j = 0; j < s.nr; ++j) {
-        Value w = LLVM::CallIntrinsicOp::create(
-                      b, loc, f32s,
-                      b.getStringAttr("llvm.x86.avx512.permvar.sf.512"),
-                      ValueRange{table, index[j][t]})
-                      .getResult(0);
+        Value w =
+            LLVM::CallIntrinsicOp::create(
+                b, loc, f32s, b.getStringAttr("llvm.x86.avx512.permvar.sf.512"),
+                ValueRange{table, index[j][t]})
+                .getResult(0);
         for (int64_t i = 0; i < s.mr; ++i) {
           Value &c = acc[(i * s.nr + j) * parts + t % parts];
           c = vector::FMAOp::create(b, loc, a[i], w, c);
@@ -463,10 +471,9 @@ struct WeightOnlyKernel {
     }
   }
 
-
   /// The bf16 form of accumulatePlanes: the 64-byte block as 32 words of 4
   /// nibbles; plane t (bits 4t .. 4t+3 of each word) pairs with plane t of
-  /// the activations ([M, K/128, 4, 32], see deinterleaveBf16Planes). vpermw
+  /// the activations ([M, K/128, 4, 32], see deinterleavePlanes). vpermw
   /// reads the low 5 bits of each index, so a 32-entry table holding each
   /// nibble's value twice needs one shift per plane and no mask; vdpbf16ps
   /// then adds two products per f32 lane.
@@ -475,7 +482,6 @@ struct WeightOnlyKernel {
                             SmallVectorImpl<Value> &acc) const {
     auto i16s = VectorType::get({2 * kLanes}, b.getI16Type());
     auto bf16s = VectorType::get({2 * kLanes}, b.getBF16Type());
-    auto bytes = VectorType::get({kPlaneBlock / 2}, b.getI8Type());
     Value block = arith::DivUIOp::create(b, loc, k, idx(b, loc, kPlaneBlock));
     Value byteOffset = arith::DivUIOp::create(b, loc, k, idx(b, loc, 2));
     SmallVector<APInt> values;
@@ -486,29 +492,12 @@ struct WeightOnlyKernel {
       value.convert(APFloat::BFloat(), APFloat::rmNearestTiesToEven, &lost);
       values.push_back(value.bitcastToAPInt());
     }
-    Value table = arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(i16s, values));
-    SmallVector<SmallVector<Value, 4>> index(s.nr);
-    for (int64_t j = 0; j < s.nr; ++j) {
-      Value word = vector::BitCastOp::create(
-          b, loc, i16s,
-          read(b, loc, bytes, codes, {weightRow(b, loc, s, n0, j), byteOffset},
-               true));
-      for (int64_t t = 0; t < 4; ++t)
-        index[j].push_back(
-            t == 0 ? word
-                   : arith::ShRUIOp::create(
-                         b, loc, word,
-                         splat(b, loc, i16s, b.getI16IntegerAttr(4 * t)))
-                         .getResult());
-    }
+    Value table =
+        arith::ConstantOp::create(b, loc, DenseElementsAttr::get(i16s, values));
+    SmallVector<SmallVector<Value>> index =
+        nibblePlanes(b, loc, s, n0, byteOffset, i16s);
     for (int64_t t = 0; t < 4; ++t) {
-      SmallVector<Value> a;
-      for (int64_t i = 0; i < s.mr; ++i)
-        a.push_back(read(b, loc, bf16s, act,
-                         {add(b, loc, m0, i), block, idx(b, loc, t),
-                          idx(b, loc, 0)},
-                         true));
+      SmallVector<Value> a = activationPlane(b, loc, s, m0, block, t, bf16s);
       for (int64_t j = 0; j < s.nr; ++j) {
         Value w = vector::BitCastOp::create(
             b, loc, bf16s,
@@ -571,14 +560,14 @@ struct WeightOnlyKernel {
     }
     auto lookUp = [&](Value indices) -> Value {
       return LLVM::CallIntrinsicOp::create(
-                 b, loc, f32s, b.getStringAttr("llvm.x86.avx512.permvar.sf.512"),
+                 b, loc, f32s,
+                 b.getStringAttr("llvm.x86.avx512.permvar.sf.512"),
                  ValueRange{table, indices})
           .getResult(0);
     };
     for (int64_t j = 0; j < s.nr; ++j) {
       Value raw = read(b, loc, bytes, codes,
-                       {weightRow(b, loc, s, n0, j), byteOffset},
-                       inBounds);
+                       {weightRow(b, loc, s, n0, j), byteOffset}, inBounds);
       if (table) {
         Value word = arith::ExtUIOp::create(b, loc, i32s, raw);
         Value wLo = lookUp(word);
@@ -590,10 +579,9 @@ struct WeightOnlyKernel {
         }
         continue;
       }
-      Value word =
-          plan.isSigned
-              ? arith::ExtSIOp::create(b, loc, i32s, raw).getResult()
-              : arith::ExtUIOp::create(b, loc, i32s, raw).getResult();
+      Value word = plan.isSigned
+                       ? arith::ExtSIOp::create(b, loc, i32s, raw).getResult()
+                       : arith::ExtUIOp::create(b, loc, i32s, raw).getResult();
       Value lo = word, hi;
       if (four && plan.isSigned) {
         // Sign-extended byte: an arithmetic shift gives the high nibble,
@@ -621,10 +609,10 @@ struct WeightOnlyKernel {
   void prefetch(OpBuilder &b, Location loc, TileShape s, Value n0,
                 Value start) const {
     int64_t bytesPerGroup = plan.group * plan.bits / 8;
-    Value byte = plan.bits == 4
-                     ? arith::DivUIOp::create(b, loc, start, idx(b, loc, 2))
-                           .getResult()
-                     : start;
+    Value byte =
+        plan.bits == 4
+            ? arith::DivUIOp::create(b, loc, start, idx(b, loc, 2)).getResult()
+            : start;
     // Adjacent rows: the tile kPrefetchRows rows ahead; strided rows: the
     // same row of each stream kStreamPrefetchRows rows ahead.
     int64_t ahead = s.nStride == 1 ? kPrefetchRows : kStreamPrefetchRows;
@@ -633,10 +621,9 @@ struct WeightOnlyKernel {
           b, loc, add(b, loc, weightRow(b, loc, s, n0, j), ahead),
           idx(b, loc, plan.n - 1));
       for (int64_t line = 0; line < bytesPerGroup; line += 64)
-        memref::PrefetchOp::create(b, loc, codesBuffer,
-                                   ValueRange{row, add(b, loc, byte, line)},
-                                   b.getBoolAttr(false),
-                                   b.getI32IntegerAttr(3), b.getBoolAttr(true));
+        memref::PrefetchOp::create(
+            b, loc, codesBuffer, ValueRange{row, add(b, loc, byte, line)},
+            b.getBoolAttr(false), b.getI32IntegerAttr(3), b.getBoolAttr(true));
     }
   }
 
@@ -654,25 +641,24 @@ struct WeightOnlyKernel {
         b, loc, idx(b, loc, 0), idx(b, loc, groups), idx(b, loc, 1), init,
         [&](OpBuilder &b, Location l, Value g, ValueRange outer) {
           // Products of one group are summed in lanes, then scaled once.
-          Value start =
-              arith::MulIOp::create(b, l, g, idx(b, l, plan.group));
+          Value start = arith::MulIOp::create(b, l, g, idx(b, l, plan.group));
           if (plan.perGroup)
             prefetch(b, l, s, n0, start);
-          SmallVector<Value> part = loop(
-              b, l, idx(b, l, 0), idx(b, l, fullChunks * chunk()),
-              idx(b, l, chunk()), partInit,
-              [&](OpBuilder &b, Location l, Value c, ValueRange args) {
-                SmallVector<Value> next(args);
-                Value k = arith::AddIOp::create(b, l, start, c);
-                if (planes())
-                  accumulatePlanes(b, l, s, m0, n0, k, parts, next);
-                else
-                  accumulate(b, l, s, m0, n0, k, true, next);
-                return next;
-              });
+          SmallVector<Value> part =
+              loop(b, l, idx(b, l, 0), idx(b, l, fullChunks * chunk()),
+                   idx(b, l, chunk()), partInit,
+                   [&](OpBuilder &b, Location l, Value c, ValueRange args) {
+                     SmallVector<Value> next(args);
+                     Value k = arith::AddIOp::create(b, l, start, c);
+                     if (planes())
+                       accumulatePlanes(b, l, s, m0, n0, k, parts, next);
+                     else
+                       accumulate(b, l, s, m0, n0, k, true, next);
+                     return next;
+                   });
           if (tail)
-            accumulate(b, l, s, m0, n0,
-                       add(b, l, start, fullChunks * chunk()), false, part);
+            accumulate(b, l, s, m0, n0, add(b, l, start, fullChunks * chunk()),
+                       false, part);
           SmallVector<Value> next(outer);
           Value column = plan.perGroup ? g : idx(b, l, 0);
           for (int64_t j = 0; j < s.nr; ++j) {
@@ -681,9 +667,9 @@ struct WeightOnlyKernel {
             Value wide = vector::BroadcastOp::create(b, l, f32s, scale);
             for (int64_t i = 0; i < s.mr; ++i) {
               // Pairwise sum of the partial accumulators of this output.
-              SmallVector<Value> sums(
-                  part.begin() + (i * s.nr + j) * parts,
-                  part.begin() + (i * s.nr + j + 1) * parts);
+              SmallVector<Value> sums(part.begin() + (i * s.nr + j) * parts,
+                                      part.begin() +
+                                          (i * s.nr + j + 1) * parts);
               while (sums.size() > 1) {
                 SmallVector<Value> half;
                 for (size_t p = 0; p + 1 < sums.size(); p += 2)
@@ -693,8 +679,8 @@ struct WeightOnlyKernel {
                   half.push_back(sums.back());
                 sums = std::move(half);
               }
-              next[i * s.nr + j] = vector::FMAOp::create(
-                  b, l, sums[0], wide, next[i * s.nr + j]);
+              next[i * s.nr + j] = vector::FMAOp::create(b, l, sums[0], wide,
+                                                         next[i * s.nr + j]);
             }
           }
           return next;
@@ -712,16 +698,17 @@ struct WeightOnlyKernel {
 };
 
 static Value lowerWeightOnly(OpBuilder &b, Location loc,
-                             const WeightOnlyPlan &plan, bool avx512,
-                             Value lhs, Value codes, Value scales) {
+                             const WeightOnlyPlan &plan, bool avx512, Value lhs,
+                             Value codes, Value scales) {
   auto lhsType = cast<RankedTensorType>(lhs.getType());
   std::optional<int64_t> staticM;
   if (!lhsType.isDynamicDim(0))
     staticM = lhsType.getDimSize(0);
-  Value act = plan.bf16 ? deinterleaveBf16Planes(b, loc, lhs, plan.k)
-              : usePlanes(plan, avx512) ? deinterleavePlanes(b, loc, lhs, plan.k)
-              : plan.bits == 4          ? deinterleave(b, loc, lhs, plan.k)
-                                        : lhs;
+  Value act = plan.bf16 ? deinterleavePlanes(b, loc, lhs, plan.k, 2 * kLanes)
+              : usePlanes(plan, avx512)
+                  ? deinterleavePlanes(b, loc, lhs, plan.k, kLanes)
+              : plan.bits == 4 ? deinterleave(b, loc, lhs, plan.k)
+                               : lhs;
   auto codesType = cast<RankedTensorType>(codes.getType());
   Value codesBuffer = bufferization::ToBufferOp::create(
       b, loc, MemRefType::get(codesType.getShape(), codesType.getElementType()),
@@ -729,20 +716,18 @@ static Value lowerWeightOnly(OpBuilder &b, Location loc,
   WeightOnlyKernel kernel{plan, avx512, act, codes, codesBuffer, scales};
   Value result = emptyResult(b, loc, lhs, plan.n, b.getF32Type());
   if (staticM == 1)
-    return emitGemvLoops(b, loc, plan.n, result,
-                         [&](OpBuilder &b, Location l, TileShape s, Value n0,
-                             Value result) {
-                           return kernel.tile(b, l, s, idx(b, l, 0), n0,
-                                              result);
-                         });
+    return emitGemvLoops(
+        b, loc, plan.n, result,
+        [&](OpBuilder &b, Location l, TileShape s, Value n0, Value result) {
+          return kernel.tile(b, l, s, idx(b, l, 0), n0, result);
+        });
   Value m = tensor::DimOp::create(b, loc, lhs, 0);
   return emitTiledLoops(
       b, loc, m, plan.n, staticM, /*main=*/{4, 2},
       /*rowTail=*/{1, 4},
       [&](OpBuilder &b, Location l, TileShape s, Value m0, Value n0,
-          ArrayRef<Value>, Value result) {
-        return kernel.tile(b, l, s, m0, n0, result);
-      },
+          ArrayRef<Value>,
+          Value result) { return kernel.tile(b, l, s, m0, n0, result); },
       nullptr, result);
 }
 
@@ -753,7 +738,7 @@ static Value lowerWeightOnly(OpBuilder &b, Location loc,
 struct Int8Kernel {
   const Int8Plan &plan;
   bool vnni;
-  Value a, w;          // [M, K], [N, K] i8
+  Value a, w;           // [M, K], [N, K] i8
   Value aScale, wScale; // [M, 1], [N, 1] f32
 
   int64_t chunk() const { return vnni ? 4 * kLanes : kLanes; }
@@ -774,11 +759,10 @@ struct Int8Kernel {
   }
 
   /// Visits the chunks of K: full ones in a loop, then a zero-padded tail.
-  void forEachChunk(
-      OpBuilder &b, Location loc, SmallVectorImpl<Value> &acc,
-      function_ref<void(OpBuilder &, Location, Value, bool,
-                        SmallVectorImpl<Value> &)>
-          body) const {
+  void forEachChunk(OpBuilder &b, Location loc, SmallVectorImpl<Value> &acc,
+                    function_ref<void(OpBuilder &, Location, Value, bool,
+                                      SmallVectorImpl<Value> &)>
+                        body) const {
     int64_t full = plan.k / chunk() * chunk();
     SmallVector<Value> out =
         loop(b, loc, idx(b, loc, 0), idx(b, loc, full), idx(b, loc, chunk()),
@@ -811,8 +795,8 @@ struct Int8Kernel {
                  });
     SmallVector<Value> sums;
     for (Value v : acc)
-      sums.push_back(vector::ReductionOp::create(
-          b, loc, vector::CombiningKind::ADD, v));
+      sums.push_back(
+          vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, v));
     return sums;
   }
 
@@ -826,18 +810,17 @@ struct Int8Kernel {
             SmallVectorImpl<Value> &acc) {
           SmallVector<Value> rows;
           for (int64_t i = 0; i < s.mr; ++i) {
-            Value v = read(b, l, chunkType(b), a, {add(b, l, m0, i), k},
-                           inBounds);
-            rows.push_back(vnni ? v
-                                : arith::ExtSIOp::create(b, l, i32s, v)
-                                      .getResult());
+            Value v =
+                read(b, l, chunkType(b), a, {add(b, l, m0, i), k}, inBounds);
+            rows.push_back(
+                vnni ? v : arith::ExtSIOp::create(b, l, i32s, v).getResult());
           }
-          Value flip =
-              vnni ? splat(b, l, chunkType(b), b.getI8IntegerAttr(-128))
-                   : Value();
+          Value flip = vnni
+                           ? splat(b, l, chunkType(b), b.getI8IntegerAttr(-128))
+                           : Value();
           for (int64_t j = 0; j < s.nr; ++j) {
-            Value v = read(b, l, chunkType(b), w, {add(b, l, n0, j), k},
-                           inBounds);
+            Value v =
+                read(b, l, chunkType(b), w, {add(b, l, n0, j), k}, inBounds);
             // x ^ 0x80 is x + 128 as an unsigned byte.
             v = vnni ? arith::XOrIOp::create(b, l, v, flip).getResult()
                      : arith::ExtSIOp::create(b, l, i32s, v).getResult();
@@ -851,8 +834,8 @@ struct Int8Kernel {
           }
         });
     // float(sum) * (sa * sw) added to +0.0: the reference's single segment.
-    Value zero = arith::ConstantFloatOp::create(b, loc, b.getF32Type(),
-                                                APFloat(0.0f));
+    Value zero =
+        arith::ConstantFloatOp::create(b, loc, b.getF32Type(), APFloat(0.0f));
     Value c0 = idx(b, loc, 0);
     for (int64_t i = 0; i < s.mr; ++i) {
       Value row = add(b, loc, m0, i);
@@ -889,9 +872,8 @@ static Value lowerInt8(OpBuilder &b, Location loc, const Int8Plan &plan,
   return emitTiledLoops(
       b, loc, m, plan.n, staticM, /*main=*/{4, 4}, /*rowTail=*/{1, 4},
       [&](OpBuilder &b, Location l, TileShape s, Value m0, Value n0,
-          ArrayRef<Value> state, Value result) {
-        return kernel.tile(b, l, s, m0, n0, state, result);
-      },
+          ArrayRef<Value> state,
+          Value result) { return kernel.tile(b, l, s, m0, n0, state, result); },
       [&](OpBuilder &b, Location l, int64_t mr, Value m0) {
         return kernel.rowState(b, l, mr, m0);
       },
@@ -914,18 +896,18 @@ struct MatmulToVector : public OpConversionPattern<MatmulOp> {
     Location loc = op.getLoc();
     if (FailureOr<WeightOnlyPlan> plan = matchWeightOnly(op, options);
         succeeded(plan)) {
-      rewriter.replaceOp(
-          op, lowerWeightOnly(rewriter, loc, *plan, options.avx512,
-                              adaptor.getLhs(), adaptor.getRhs(),
-                              adaptor.getRhsScale()));
+      rewriter.replaceOp(op,
+                         lowerWeightOnly(rewriter, loc, *plan, options.avx512,
+                                         adaptor.getLhs(), adaptor.getRhs(),
+                                         adaptor.getRhsScale()));
       return success();
     }
     if (FailureOr<Int8Plan> plan = matchInt8(op); succeeded(plan)) {
-      rewriter.replaceOp(
-          op, lowerInt8(rewriter, loc, *plan, options.vnni,
-                        cast<QTensorType>(op.getLhs().getType()),
-                        adaptor.getLhs(), adaptor.getLhsScale(),
-                        adaptor.getRhs(), adaptor.getRhsScale()));
+      rewriter.replaceOp(op,
+                         lowerInt8(rewriter, loc, *plan, options.vnni,
+                                   cast<QTensorType>(op.getLhs().getType()),
+                                   adaptor.getLhs(), adaptor.getLhsScale(),
+                                   adaptor.getRhs(), adaptor.getRhsScale()));
       return success();
     }
     return rewriter.notifyMatchFailure(op, "not a vectorizable matmul");
