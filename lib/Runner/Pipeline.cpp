@@ -61,8 +61,8 @@ namespace {
 
 /// Memory effects of `llvm.call_intrinsic`, which declares none (so buffer
 /// deallocation rejects it): the value-only vector intrinsics the LowBit
-/// kernels call (VNNI and BF16 dot products, permutes) have none; anything else may read and
-/// write memory.
+/// kernels call (VNNI and BF16 dot products, permutes) have none; anything
+/// else may read and write memory.
 struct CallIntrinsicEffects
     : public MemoryEffectOpInterface::ExternalModel<CallIntrinsicEffects,
                                                     LLVM::CallIntrinsicOp> {

@@ -89,8 +89,9 @@ bool hostHasAVX512BF16();
 
 /// Adds the lowering of lowbit ops to upstream ops on tensors: the vector
 /// lowering of the common fused matmuls (convert-lowbit-matmul-to-vector,
-/// with AVX-512 and VNNI instructions when the host has them) unless `referenceOnly`, then the reference
-/// lowering of everything else and reconcile-unrealized-casts.
+/// with the AVX-512, VNNI and BF16 instructions the host has) unless
+/// `referenceOnly`, then the reference lowering of everything else and
+/// reconcile-unrealized-casts.
 void addLowBitLoweringPasses(OpPassManager &pm, bool referenceOnly = false);
 
 /// Adds the whole lowering of a program using lowbit ops:
