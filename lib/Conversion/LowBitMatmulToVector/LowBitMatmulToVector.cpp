@@ -371,7 +371,7 @@ static Value deinterleavePlanes(OpBuilder &b, Location loc, Value a, int64_t k,
 struct WeightOnlyKernel {
   const WeightOnlyPlan &plan;
   bool avx512;
-  Value act;         // [M, K] f32, or [M, 2, K/2] for 4-bit weights
+  Value act;         // [M, K] f32, [M, 2, K/2] (4-bit) or the planes layout
   Value codes;       // [N, packed K] i8
   Value codesBuffer; // the same as a memref, for prefetches
   Value scales;      // [N, K / group] or [N, 1] f32
