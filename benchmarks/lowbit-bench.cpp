@@ -377,9 +377,11 @@ void benchGemv(double bandwidth) {
     // come from the same moments. The fastest cold call shows what the
     // kernel does when nothing else competes for the memory system.
     // Four streams, as the GEMV kernel reads four quarters of the weight.
+    size_t readCodeBytes = codeBytes / 2048 * 2048,
+           readScaleBytes = scaleBytes / 512 * 512;
     auto readCopy = [&](unsigned c) {
-      return readOnce(codes[c]->ptr, codeBytes / 2048 * 2048, 4) +
-             readOnce(scales[c]->ptr, scaleBytes / 512 * 512);
+      return readOnce(codes[c]->ptr, readCodeBytes, 4) +
+             readOnce(scales[c]->ptr, readScaleBytes);
     };
     volatile long long sink = 0;
     unsigned count = std::max<unsigned>(reps, copies);
@@ -400,6 +402,7 @@ void benchGemv(double bandwidth) {
     std::sort(readTimes.begin(), readTimes.end());
     double cold = coldTimes[count / 2], coldMin = coldTimes.front();
     double pairedRead = readTimes[count / 2];
+    double pairedRate = double(readCodeBytes + readScaleBytes) / pairedRead;
     double hot = median(5, reps, [&](unsigned) { fast->call(inputs(0)); });
     double ref = median(1, 3, [&](unsigned) { reference->call(inputs(0)); });
 
@@ -430,11 +433,7 @@ void benchGemv(double bandwidth) {
         rate / 1e9, 100 * rate / bandwidth, ref * 1e6, sgemv * 1e6,
         sgemv / cold, ref / cold, err, coldMin * 1e6,
         100 * double(bytes) / coldMin / bandwidth, pairedRead * 1e6,
-        double(codeBytes / 2048 * 2048 + scaleBytes / 512 * 512) / pairedRead /
-            1e9,
-        100 * (double(bytes) / cold) /
-            (double(codeBytes / 2048 * 2048 + scaleBytes / 512 * 512) /
-             pairedRead));
+        pairedRate / 1e9, 100 * rate / pairedRate);
     llvm::outs().flush();
   }
 }
@@ -634,10 +633,11 @@ int main(int argc, char **argv) {
     // 4096 x 4096 i4 codes and their group-128 scales, rounded to 512 B.
     size_t chunk = (size_t(4096) * 4096 / 2 + 4096 * 32 * 4) / 512 * 512;
     llvm::outs() << llvm::formatv(
-        "read bandwidth of the same buffer in {0:F2} MiB chunks (one stream, "
-        "back to back): {1:F1} GB/s\n",
+        "read bandwidth of a {2} MiB buffer in {0:F2} MiB chunks (one "
+        "stream, back to back): {1:F1} GB/s\n",
         double(chunk) / (1 << 20),
-        measureChunkedReadBandwidth(bytes / chunk * chunk, chunk) / 1e9);
+        measureChunkedReadBandwidth(bytes / chunk * chunk, chunk) / 1e9,
+        unsigned(footprintMiB));
     benchGemv(best);
   }
   if (runW4Gemm)

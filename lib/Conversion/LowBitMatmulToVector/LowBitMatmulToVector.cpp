@@ -60,10 +60,6 @@ struct TileShape {
   int64_t nStride = 1;
 };
 
-/// Weight row `j` of the tile `s` at `n0`.
-static Value weightRow(OpBuilder &b, Location loc, TileShape s, Value n0,
-                       int64_t j);
-
 //===----------------------------------------------------------------------===//
 // Matching
 //===----------------------------------------------------------------------===//
@@ -78,6 +74,9 @@ struct WeightOnlyPlan {
   bool perGroup;
   /// bf16 activations (4-bit weights, vdpbf16ps); f32 otherwise.
   bool bf16 = false;
+
+  /// The value of 4-bit code `c` (0 .. 15), for the lookup tables.
+  int codeValue(int c) const { return isSigned && c >= 8 ? c - 16 : c; }
 };
 
 /// W8A8: i8 [M, K] per-token times i8 [N, K] per-channel, i32 accumulation.
@@ -181,6 +180,7 @@ static Value add(OpBuilder &b, Location loc, Value x, int64_t c) {
                 : arith::AddIOp::create(b, loc, x, idx(b, loc, c)).getResult();
 }
 
+/// Weight row `j` of the tile `s` at `n0`.
 static Value weightRow(OpBuilder &b, Location loc, TileShape s, Value n0,
                        int64_t j) {
   return add(b, loc, n0, j * s.nStride);
@@ -450,7 +450,7 @@ struct WeightOnlyKernel {
     Value byteOffset = arith::DivUIOp::create(b, loc, k, idx(b, loc, 2));
     SmallVector<float> values;
     for (int c = 0; c < 16; ++c)
-      values.push_back(plan.isSigned && c >= 8 ? c - 16 : c);
+      values.push_back(plan.codeValue(c));
     Value table = arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(f32s, ArrayRef<float>(values)));
     SmallVector<SmallVector<Value>> index =
@@ -486,8 +486,7 @@ struct WeightOnlyKernel {
     Value byteOffset = arith::DivUIOp::create(b, loc, k, idx(b, loc, 2));
     SmallVector<APInt> values;
     for (int i = 0; i < 2 * kLanes; ++i) {
-      int c = i % 16;
-      APFloat value(float(plan.isSigned && c >= 8 ? c - 16 : c));
+      APFloat value(float(plan.codeValue(i % 16)));
       bool lost;
       value.convert(APFloat::BFloat(), APFloat::rmNearestTiesToEven, &lost);
       values.push_back(value.bitcastToAPInt());
@@ -554,7 +553,7 @@ struct WeightOnlyKernel {
     if (four && avx512) {
       SmallVector<float> values;
       for (int c = 0; c < 16; ++c)
-        values.push_back(plan.isSigned && c >= 8 ? c - 16 : c);
+        values.push_back(plan.codeValue(c));
       table = arith::ConstantOp::create(
           b, loc, DenseElementsAttr::get(f32s, ArrayRef<float>(values)));
     }
