@@ -1,6 +1,7 @@
 //===- lowbit-bench.cpp - CPU benchmarks of the fused quantized matmul ----===//
 //
-//   lowbit-bench [--gemv] [--gemm] [--reps N] [--footprint-mib N]
+//   lowbit-bench [--gemv] [--gemm] [--w4-gemm] [--w4a4] [--reps N]
+//                [--footprint-mib N] [--bf16-act] [--max-m N]
 //
 // JIT-compiles lowbit.matmul kernels once through lib/Runner (the
 // lowbit-to-llvm lowering with the vector fast path, and with the reference
@@ -11,12 +12,16 @@
 //     same run (a STREAM-like sum over a buffer far larger than the LLC).
 //     Calls rotate over copies of the weights that together exceed the
 //     footprint (default 1 GiB), so every call streams its weights from DRAM.
+//   W4A4 with RPTQ clusters (K = N = 4096, 32 clusters, M = 1..512): the
+//     segmented integer kernel against the W8A8 kernel and oneDNN's s8
+//     matmul on the same shape, and the reference lowering (M <= 16).
 //   W8A8 GEMM (K = N = 4096, M = 128..2048): oneDNN's s8 x s8 matmul (f32
 //     output with per-channel scales, weights reordered once outside the
 //     timing) and OpenBLAS cblas_sgemm on f32 copies, one thread each.
 //
-// Every fast kernel's result is checked against the reference lowering (GEMV)
-// or oneDNN (GEMM) before it is timed. Results go to stdout as tables.
+// Every fast kernel's result is checked against the reference lowering (GEMV,
+// W4A4: bit for bit) or oneDNN (GEMM) before it is timed. Results go to stdout
+// as tables.
 //
 //===----------------------------------------------------------------------===//
 
@@ -64,6 +69,8 @@ static cl::opt<bool> runGemv("gemv", cl::desc("Run the W4A16 GEMV benchmark"));
 static cl::opt<bool> runGemm("gemm", cl::desc("Run the W8A8 GEMM benchmark"));
 static cl::opt<bool> runW4Gemm("w4-gemm",
                                cl::desc("Run the W4A16 GEMM benchmark"));
+static cl::opt<bool>
+    runW4A4("w4a4", cl::desc("Run the W4A4 RPTQ-cluster GEMV/GEMM benchmark"));
 static cl::opt<bool> bf16Activations(
     "bf16-act",
     cl::desc("W4A16 GEMV and GEMM with bf16 activations (vdpbf16ps when the "
@@ -595,6 +602,140 @@ void benchGemm() {
   }
 }
 
+//===----------------------------------------------------------------------===//
+// W4A4 with RPTQ clusters
+//===----------------------------------------------------------------------===//
+
+/// 32 uneven cluster sizes summing to `k` (as k-means gives: a few large
+/// clusters of ordinary channels, small ones of outliers), seeded.
+std::vector<int64_t> clusterSizes(int64_t k, unsigned count) {
+  std::mt19937 rng(21);
+  std::vector<double> weights(count);
+  for (double &w : weights)
+    w = std::exp(2.0 * std::uniform_real_distribution<double>(0, 1)(rng));
+  double total = 0;
+  for (double w : weights)
+    total += w;
+  std::vector<int64_t> sizes;
+  int64_t used = 0;
+  for (unsigned i = 0; i + 1 < count; ++i) {
+    sizes.push_back(std::max<int64_t>(1, int64_t(weights[i] / total * k)));
+    used += sizes.back();
+  }
+  sizes.push_back(k - used);
+  return sizes;
+}
+
+std::string w4a4Source(int64_t m, int64_t n, int64_t k,
+                       const std::vector<int64_t> &sizes) {
+  std::string list;
+  for (int64_t size : sizes)
+    list += (list.empty() ? "" : ", ") + std::to_string(size);
+  return llvm::formatv(R"(
+!a = !lowbit.qtensor<{0}x{2}, #lowbit.scheme<i4, per_cluster<axis = 1, sizes = [{3}]>>>
+!w = !lowbit.qtensor<{1}x{2}, #lowbit.scheme<i4, per_cluster<axis = 1, sizes = [{3}], per_slice>>>
+func.func @main(%a: !a, %sa: tensor<1x{4}xf32>, %w: !w, %sw: tensor<{1}x{4}xf32>) -> tensor<{0}x{1}xf32> {{
+  %y = lowbit.matmul %a scale(%sa : tensor<1x{4}xf32>), %w scale(%sw : tensor<{1}x{4}xf32>) transpose_rhs acc(i32)
+      : !a, !w -> tensor<{0}x{1}xf32>
+  return %y : tensor<{0}x{1}xf32>
+}
+)",
+                       m, n, k, list, sizes.size())
+      .str();
+}
+
+/// The RPTQ pipeline's default linear layer: i4 activations with one scale
+/// per cluster, i4 weights with one scale per output row and input cluster.
+/// Baselines on the same shape: this compiler's W8A8 kernel (per-token x
+/// per-channel, i.e. no cluster scales, twice the bytes), oneDNN's s8
+/// matmul, and the reference lowering (small M only).
+void benchW4A4() {
+  const int64_t n = 4096, k = 4096;
+  std::vector<int64_t> sizes = clusterSizes(k, 32);
+  int64_t clusters = sizes.size();
+  llvm::outs() << llvm::formatv(
+      "\n## W4A4 RPTQ clusters (i4 per_cluster x i4 per_cluster per_slice, "
+      "{1} clusters of {2}..{3} channels), K = N = {0}, one thread, VNNI "
+      "{4}\n\n",
+      k, clusters, *std::min_element(sizes.begin(), sizes.end()),
+      *std::max_element(sizes.begin(), sizes.end()),
+      runner::hostHasVNNI() ? "on" : "off");
+  llvm::outs() << "| M | W4A4 ms | W4A4 GOPS | W8A8 kernel ms | "
+                  "W4A4 / W8A8 time | oneDNN s8 ms | W4A4 / oneDNN time | "
+                  "reference ms | reference / W4A4 time | W4A4 == "
+                  "reference |\n|---|---|---|---|---|---|---|---|---|---|\n";
+  Buffer w4(n * k / 2), sw(n * clusters * 4), w8(n * k), sw8(n * 4);
+  fillRandomBytes(w4, 31);
+  fillRandomBytes(w8, 32);
+  fillUniform(sw.as<float>(), n * clusters, 1e-3f, 1e-2f, 33);
+  fillUniform(sw8.as<float>(), n, 1e-3f, 1e-2f, 34);
+  dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  dnnl::stream stream(engine);
+  using dt = dnnl::memory::data_type;
+  using tag = dnnl::memory::format_tag;
+  for (int64_t m : {1, 16, 128, 512}) {
+    Buffer a4(m * k / 2), sa(clusters * 4), a8(m * k), sa8(m * 4);
+    fillRandomBytes(a4, 35);
+    fillRandomBytes(a8, 36);
+    fillUniform(sa.as<float>(), clusters, 1e-3f, 1e-2f, 37);
+    fillUniform(sa8.as<float>(), m, 1e-3f, 1e-2f, 38);
+    std::vector<Memref2D> inputs{
+        describe(a4.ptr, m, k / 2), describe(sa.ptr, 1, clusters),
+        describe(w4.ptr, n, k / 2), describe(sw.ptr, n, clusters)};
+    std::vector<Memref2D> inputs8{
+        describe(a8.ptr, m, k), describe(sa8.ptr, m, 1), describe(w8.ptr, n, k),
+        describe(sw8.ptr, n, 1)};
+    auto fast = Kernel::compile(w4a4Source(m, n, k, sizes), false);
+    auto int8 = Kernel::compile(gemmSource(m, n, k), false);
+    unsigned count = std::max(3u, reps / (m >= 128 ? 10 : 1));
+    double tFast = median(1, count, [&](unsigned) { fast->call(inputs); });
+    double tInt8 = median(1, count, [&](unsigned) { int8->call(inputs8); });
+
+    dnnl::memory::desc srcMd({m, k}, dt::s8, tag::ab);
+    dnnl::memory::desc wUserMd({k, n}, dt::s8, tag::ba);
+    dnnl::memory::desc wAnyMd({k, n}, dt::s8, tag::any);
+    dnnl::memory::desc dstMd({m, n}, dt::f32, tag::ab);
+    dnnl::primitive_attr attr;
+    attr.set_output_scales(
+        1 << 1, std::vector<float>(sw8.as<float>(), sw8.as<float>() + n));
+    dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(srcMd, wAnyMd, dstMd),
+                                    attr, engine);
+    dnnl::memory src(srcMd, engine, a8.ptr), wUser(wUserMd, engine, w8.ptr);
+    dnnl::memory wPacked(pd.weights_desc(), engine);
+    dnnl::reorder(wUser, wPacked).execute(stream, wUser, wPacked);
+    std::vector<float> yDnnl(m * n);
+    dnnl::memory dst(dstMd, engine, yDnnl.data());
+    dnnl::matmul matmul(pd);
+    double tDnnl = median(1, count, [&](unsigned) {
+      matmul.execute(stream, {{DNNL_ARG_SRC, src},
+                              {DNNL_ARG_WEIGHTS, wPacked},
+                              {DNNL_ARG_DST, dst}});
+      stream.wait();
+    });
+
+    std::string reference = "-", ratio = "-", same = "-";
+    if (m <= 16) {
+      auto ref = Kernel::compile(w4a4Source(m, n, k, sizes), true);
+      std::vector<float> yFast(m * n), yRef(m * n);
+      fast->call(inputs, yFast.data());
+      ref->call(inputs, yRef.data());
+      same = std::memcmp(yFast.data(), yRef.data(), m * n * 4) == 0
+                 ? "bit-identical"
+                 : "DIFFERENT";
+      double tRef = median(0, 3, [&](unsigned) { ref->call(inputs); });
+      reference = llvm::formatv("{0:F1}", tRef * 1e3).str();
+      ratio = llvm::formatv("{0:F0}x", tRef / tFast).str();
+    }
+    double ops = 2.0 * m * n * k;
+    llvm::outs() << llvm::formatv(
+        "| {0} | {1:F3} | {2:F0} | {3:F3} | {4:F2}x | {5:F3} | {6:F2}x | {7} "
+        "| {8} | {9} |\n",
+        m, tFast * 1e3, ops / tFast / 1e9, tInt8 * 1e3, tFast / tInt8,
+        tDnnl * 1e3, tFast / tDnnl, reference, ratio, same);
+    llvm::outs().flush();
+  }
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -610,8 +751,8 @@ int main(int argc, char **argv) {
   // One thread everywhere.
   openblas_set_num_threads(1);
   omp_set_num_threads(1);
-  if (!runGemv && !runGemm && !runW4Gemm)
-    runGemv = runGemm = runW4Gemm = true;
+  if (!runGemv && !runGemm && !runW4Gemm && !runW4A4)
+    runGemv = runGemm = runW4Gemm = runW4A4 = true;
   long l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);
   llvm::outs() << llvm::formatv(
       "# lowbit-bench\nhost VNNI: {0}; L3 reported by the OS: {1} MiB; "
@@ -644,5 +785,7 @@ int main(int argc, char **argv) {
     benchW4Gemm();
   if (runGemm)
     benchGemm();
+  if (runW4A4)
+    benchW4A4();
   return 0;
 }

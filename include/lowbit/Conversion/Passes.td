@@ -85,8 +85,9 @@ def ConvertLowBitToLinalg : Pass<"convert-lowbit-to-linalg", "::mlir::ModuleOp">
     - `observe` is the identity; `reorder` is a gather along its axis.
     - `matmul` with a float accumulator dequantizes its operands and sums
       products in increasing k; with an integer accumulator it sums exact i32
-      products within K segments of constant parameters and adds
-      `float(sum) * (lhs scale * rhs scale)` per segment.
+      products within K segments (the maximal runs of K on which both
+      operands' parameters are constant) and adds
+      `float(sum) * (lhs scale * rhs scale)` per segment, in increasing k.
 
     Sub-byte quantized tensors need a static innermost dimension.
   }];
@@ -130,6 +131,14 @@ def ConvertLowBitMatmulToVector
       time go through `llvm.x86.avx512.vpdpbusd.512` (weights biased to
       unsigned bytes in registers, the bias removed with a per-row sum of
       the activations); without it, i8 -> i32 extends, multiplies and adds.
+    - Integer matmuls with scales along K (W4A4 with RPTQ clusters, W4A8 or
+      W8A8 with groups, W4A4 per token x per channel): symmetric signed `i4`
+      or `i8` operands, each `per_tensor`, `per_axis<0>`,
+      `per_group<axis = 1>` or `per_cluster<axis = 1>` (optionally
+      `per_slice`), f32 scales, `acc(i32)`. Activations are unpacked to bytes
+      once; each tile sums exact i32 products per K segment (masked to the
+      segment, 4-bit weights unpacked in registers, vpdpbusd with `vnni`)
+      and scales each segment as the reference does: bit-identical.
 
     M may be dynamic; N and K must be static. Everything else is left
     untouched for `convert-lowbit-to-linalg`, which runs after this pass

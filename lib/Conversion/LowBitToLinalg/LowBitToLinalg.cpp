@@ -368,6 +368,23 @@ static LogicalResult checkLowerable(Operation *root) {
 // Patterns
 //===----------------------------------------------------------------------===//
 
+/// The segments of K of an integer matmul: the maximal runs of K on which
+/// the parameters of both operands are constant (the union of their block
+/// boundaries), as the start of each segment followed by K.
+SmallVector<int64_t> mlir::lowbit::getIntegerMatmulSegments(MatmulOp op) {
+  auto lhs = cast<QTensorType>(op.getLhs().getType());
+  auto rhs = cast<QTensorType>(op.getRhs().getType());
+  int64_t k = lhs.getShape()[1];
+  SmallVector<int64_t> bounds =
+      lhs.getScheme().getGranularity().getBlockStarts(1, k);
+  llvm::append_range(bounds, rhs.getScheme().getGranularity().getBlockStarts(
+                                 op.getTransposeRhs() ? 1 : 0, k));
+  bounds.push_back(k);
+  llvm::sort(bounds);
+  bounds.erase(llvm::unique(bounds), bounds.end());
+  return bounds;
+}
+
 namespace {
 
 struct ConstantOpLowering : public OpConversionPattern<ConstantOp> {
@@ -447,24 +464,6 @@ struct DequantizeOpLowering : public OpConversionPattern<DequantizeOp> {
   }
 };
 
-/// Along K, the largest segment length inside which both operands'
-/// parameters are constant (the gcd of all their block boundaries).
-static int64_t getUniformSegment(QTensorType type, unsigned kAxis, int64_t k) {
-  return llvm::TypeSwitch<Attribute, int64_t>(type.getScheme().getGranularity())
-      .Case([&](PerAxisAttr a) { return a.getAxis() == kAxis ? 1 : k; })
-      .Case([&](PerGroupAttr a) { return a.getAxis() == kAxis ? a.getSize() : k; })
-      .Case([&](PerBlockAttr a) { return a.getSizes()[kAxis]; })
-      .Case([&](PerClusterAttr a) {
-        if (a.getAxis() != kAxis)
-          return k;
-        int64_t g = 0;
-        for (int64_t size : a.getSizes())
-          g = std::gcd(g, size);
-        return g;
-      })
-      .Default([&](Attribute) { return k; });
-}
-
 struct ChooseParamsOpLowering : public OpConversionPattern<ChooseParamsOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -501,7 +500,7 @@ struct MatmulOpLowering : public OpConversionPattern<MatmulOp> {
     bool transposed = op.getTransposeRhs();
     Type resultType = op.getType().getElementType();
     Value result = isa<IntegerType>(op.getAccType())
-                       ? lowerInteger(rewriter, loc, lhs, rhs, transposed)
+                       ? lowerInteger(rewriter, loc, op, lhs, rhs)
                        : lowerFloat(rewriter, loc, lhs, adaptor.getLhs(), rhs,
                                     adaptor.getRhs(), transposed,
                                     cast<FloatType>(op.getAccType()));
@@ -566,38 +565,80 @@ struct MatmulOpLowering : public OpConversionPattern<MatmulOp> {
     return generic.getResult(0);
   }
 
-  /// Integer accumulation: exact i32 dot products over K segments in which
-  /// both operands' parameters are constant, then
+  /// Integer accumulation: exact i32 dot products over the K segments of
+  /// getIntegerMatmulSegments, then
   /// acc += float(segment sum) * (lhs scale * rhs scale) in f32, segments in
   /// increasing k.
-  Value lowerInteger(OpBuilder &b, Location loc, const QuantOperand &lhs,
-                     const QuantOperand &rhs, bool transposed) const {
-    int64_t k = lhs.type.getShape()[1];
-    int64_t segment = std::gcd(getUniformSegment(lhs.type, 1, k),
-                               getUniformSegment(rhs.type, transposed ? 1 : 0, k));
-    int64_t numSegments = k / segment;
+  Value lowerInteger(OpBuilder &b, Location loc, MatmulOp op,
+                     const QuantOperand &lhs, const QuantOperand &rhs) const {
+    bool transposed = op.getTransposeRhs();
+    SmallVector<int64_t> bounds = getIntegerMatmulSegments(op);
     Value a = emitIntegerValues(b, loc, lhs);
     Value w = emitIntegerValues(b, loc, rhs);
     OpFoldResult m = tensor::getMixedSize(b, loc, a, 0);
     OpFoldResult n = tensor::getMixedSize(b, loc, w, transposed ? 0 : 1);
+    Value init = tensor::EmptyOp::create(b, loc, ArrayRef<OpFoldResult>{m, n},
+                                         b.getF32Type());
+    Value zero =
+        arith::ConstantFloatOp::create(b, loc, b.getF32Type(), APFloat(0.0f));
+    init = linalg::FillOp::create(b, loc, zero, init).getResult(0);
 
-    // partial[m, n, s] = sum_j a[m, s*G + j] * w[s*G + j, n] in i32.
+    // Segments of one length: one reduction over (m, n, segment, j).
+    int64_t length = bounds[1] - bounds[0];
+    bool uniform =
+        llvm::all_of(llvm::seq<size_t>(1, bounds.size()), [&](size_t i) {
+          return bounds[i] - bounds[i - 1] == length;
+        });
+    if (uniform)
+      return scaleSegments(b, loc, lhs, rhs, transposed, length,
+                           uniformPartials(b, loc, a, w, m, n, transposed,
+                                           length, bounds.size() - 1),
+                           init);
+
+    // Otherwise one i32 matmul and one scaling step per segment.
+    Value acc = init;
+    for (size_t s = 0; s + 1 < bounds.size(); ++s) {
+      int64_t k0 = bounds[s], k1 = bounds[s + 1];
+      auto slice = [&](Value v, unsigned kDim) {
+        SmallVector<OpFoldResult> offsets(2, b.getIndexAttr(0));
+        SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, v);
+        offsets[kDim] = b.getIndexAttr(k0);
+        sizes[kDim] = b.getIndexAttr(k1 - k0);
+        return tensor::ExtractSliceOp::create(
+                   b, loc, v, offsets, sizes,
+                   SmallVector<OpFoldResult>(2, b.getIndexAttr(1)))
+            .getResult();
+      };
+      Value partial =
+          uniformPartials(b, loc, slice(a, 1), slice(w, transposed ? 1 : 0), m,
+                          n, transposed, k1 - k0, 1);
+      acc = scaleSegments(b, loc, lhs, rhs, transposed, k1 - k0, partial, acc,
+                          k0);
+    }
+    return acc;
+  }
+
+  /// partial[m, n, s] = sum_j a[m, s*L + j] * w[s*L + j, n] in i32 for
+  /// `count` segments of length L.
+  static Value uniformPartials(OpBuilder &b, Location loc, Value a, Value w,
+                               OpFoldResult m, OpFoldResult n, bool transposed,
+                               int64_t length, int64_t count) {
     MLIRContext *ctx = b.getContext();
     AffineExpr dm, dn, ds, dj;
     bindDims(ctx, dm, dn, ds, dj);
-    AffineExpr kk = ds * segment + dj;
+    AffineExpr kk = ds * length + dj;
     auto map4 = [&](ArrayRef<AffineExpr> e) {
       return AffineMap::get(4, 0, e, ctx);
     };
     Value partialInit = tensor::EmptyOp::create(
-        b, loc, ArrayRef<OpFoldResult>{m, n, b.getIndexAttr(numSegments)},
+        b, loc, ArrayRef<OpFoldResult>{m, n, b.getIndexAttr(count)},
         b.getI32Type());
     partialInit = linalg::FillOp::create(b, loc, i32Const(b, loc, 0),
                                          partialInit)
                       .getResult(0);
     // Gives the j loop its extent.
-    Value segmentShape =
-        tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{segment}, b.getI8Type());
+    Value segmentShape = tensor::EmptyOp::create(
+        b, loc, ArrayRef<int64_t>{length}, b.getI8Type());
     auto partial = linalg::GenericOp::create(
         b, loc, partialInit.getType(), ValueRange{a, w, segmentShape},
         ValueRange{partialInit},
@@ -610,29 +651,34 @@ struct MatmulOpLowering : public OpConversionPattern<MatmulOp> {
           linalg::YieldOp::create(
               nb, l, arith::AddIOp::create(nb, l, args[3], prod).getResult());
         });
+    return partial.getResult(0);
+  }
 
-    // acc[m, n] += float(partial[m, n, s]) * (sa * sw), s increasing.
+  /// acc[m, n] += float(partial[m, n, s]) * (sa * sw), s increasing, where
+  /// segment s of length L starts at k = start + s * L.
+  static Value scaleSegments(OpBuilder &b, Location loc,
+                             const QuantOperand &lhs, const QuantOperand &rhs,
+                             bool transposed, int64_t length, Value partial,
+                             Value acc, int64_t start = 0) {
+    MLIRContext *ctx = b.getContext();
     AffineExpr em, en, es;
     bindDims(ctx, em, en, es);
     auto map3 = [&](ArrayRef<AffineExpr> e) {
       return AffineMap::get(3, 0, e, ctx);
     };
-    Value init = tensor::EmptyOp::create(b, loc, ArrayRef<OpFoldResult>{m, n},
-                                         b.getF32Type());
-    Value zero =
-        arith::ConstantFloatOp::create(b, loc, b.getF32Type(), APFloat(0.0f));
-    init = linalg::FillOp::create(b, loc, zero, init).getResult(0);
     auto scaled = linalg::GenericOp::create(
-        b, loc, init.getType(), ValueRange{partial.getResult(0)},
-        ValueRange{init}, {map3({em, en, es}), map3({em, en})},
+        b, loc, acc.getType(), ValueRange{partial}, ValueRange{acc},
+        {map3({em, en, es}), map3({em, en})},
         {utils::IteratorType::parallel, utils::IteratorType::parallel,
          utils::IteratorType::reduction},
         [&](OpBuilder &nb, Location l, ValueRange args) {
           Value im = linalg::IndexOp::create(nb, l, 0);
           Value in = linalg::IndexOp::create(nb, l, 1);
           Value is = linalg::IndexOp::create(nb, l, 2);
-          Value k0 =
-              arith::MulIOp::create(nb, l, is, indexConst(nb, l, segment));
+          Value k0 = arith::AddIOp::create(
+              nb, l,
+              arith::MulIOp::create(nb, l, is, indexConst(nb, l, length)),
+              indexConst(nb, l, start));
           Value sa = integerScale(nb, l, lhs, {im, k0});
           Value sw = integerScale(nb, l, rhs,
                                   transposed ? SmallVector<Value>{in, k0}

@@ -208,6 +208,62 @@ func.func @w4_bf16_g64(%a: tensor<1x256xbf16>, %w: !w4g64, %s: tensor<64x4xf32>)
 
 // -----
 
+// W4A4 with RPTQ clusters. Once: the activation nibbles unpacked to signed
+// bytes [M, 128 + 64] (zero padding written at 128), and the table [M, 3]
+// of 8 * (activation sum) per row and segment (the K segments are the
+// clusters [0, 3), [3, 67), [67, 128), read from constant tables). Per 4 x 4
+// tile and segment: 64 codes per step from the even-aligned segment start,
+// in-bounds steps then a checked one, activations masked to the segment
+// (64-bit lane mask), weight nibbles interleaved to bytes and biased by 8
+// (xor) for vpdpbusd; then the 16 sums in one vector (shuffle tree), the
+// activation bias subtracted, and float(sum) * (sa * sw) added to 16 f32
+// results at once (activation scales [1, C], weight scales [N, C]).
+// CHECK-LABEL: func.func @w4a4_clusters
+// CHECK-DAG: %[[A:.*]] = builtin.unrealized_conversion_cast %arg0 {{.*}} to tensor<?x64xi8>
+// CHECK-DAG: %[[W:.*]] = builtin.unrealized_conversion_cast %arg2 {{.*}} to tensor<32x64xi8>
+// CHECK-DAG: %[[BOUNDS:.*]] = arith.constant dense<[0, 3, 67, 128]> : tensor<4xi32>
+// CHECK-DAG: %[[COLUMNS:.*]] = arith.constant dense<[0, 1, 2]> : tensor<3xi32>
+// CHECK: vector.transfer_write {{.*}}[%{{.*}}, %c128] {in_bounds = [true]} : vector<64xi8>, tensor<?x192xi8>
+// CHECK: vector.transfer_read %[[A]]{{.*}} : tensor<?x64xi8>, vector<32xi8>
+// CHECK: vector.shuffle {{.*}} [0, 32, 1, 33, 2, 34
+// CHECK: vector.transfer_write {{.*}} : vector<64xi8>, tensor<?x192xi8>
+// CHECK: vector.bitcast {{.*}} : vector<1xi64> to vector<64xi1>
+// CHECK: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// CHECK: tensor.insert {{.*}} : tensor<?x3xi32>
+// CHECK: scf.for %[[SEG:[a-z0-9_]+]] = {{.*}} -> (vector<16xf32>)
+// CHECK: tensor.extract %[[BOUNDS]][%[[SEG]]]
+// CHECK: scf.for {{.*}} -> (vector<16xi32>,
+// CHECK: vector.bitcast {{.*}} : vector<1xi64> to vector<64xi1>
+// CHECK: vector.transfer_read {{.*}} {in_bounds = [true]} : tensor<?x192xi8>, vector<64xi8>
+// CHECK: arith.select {{.*}} : vector<64xi1>, vector<64xi8>
+// CHECK: vector.transfer_read %[[W]]{{.*}} {in_bounds = [true]} : tensor<32x64xi8>, vector<32xi8>
+// CHECK: arith.xori
+// CHECK-COUNT-4: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// CHECK: scf.for {{.*}} -> (vector<16xi32>,
+// CHECK: vector.transfer_read %[[W]]{{.*}} : tensor<32x64xi8>, vector<32xi8>
+// CHECK: tensor.extract %[[COLUMNS]][%[[SEG]]]
+// CHECK: vector.shuffle {{.*}} : vector<16xi32>, vector<16xi32>
+// CHECK: arith.addi {{.*}} : vector<16xi32>
+// CHECK: arith.subi {{.*}} : vector<16xi32>
+// CHECK: arith.sitofp {{.*}} : vector<16xi32> to vector<16xf32>
+// CHECK: arith.mulf {{.*}} : vector<16xf32>
+// CHECK: arith.addf {{.*}} : vector<16xf32>
+// CHECK-NOT: lowbit.matmul
+// GENERIC-LABEL: func.func @w4a4_clusters
+// GENERIC-NOT: llvm.call_intrinsic
+// GENERIC: arith.muli {{.*}} : vector<64xi32>
+// GENERIC-NOT: llvm.call_intrinsic
+// GENERIC: vector.reduction <add>, {{.*}} : vector<64xi32> into i32
+!qa = !lowbit.qtensor<?x128, #lowbit.scheme<i4, per_cluster<axis = 1, sizes = [3, 64, 61]>>>
+!qw = !lowbit.qtensor<32x128, #lowbit.scheme<i4, per_cluster<axis = 1, sizes = [3, 64, 61], per_slice>>>
+func.func @w4a4_clusters(%a: !qa, %sa: tensor<1x3xf32>, %w: !qw, %sw: tensor<32x3xf32>) -> tensor<?x32xf32> {
+  %y = lowbit.matmul %a scale(%sa : tensor<1x3xf32>), %w scale(%sw : tensor<32x3xf32>) transpose_rhs acc(i32)
+      : !qa, !qw -> tensor<?x32xf32>
+  return %y : tensor<?x32xf32>
+}
+
+// -----
+
 // Everything else is left for the reference lowering: asymmetric weights,
 // weights not stored [N, K], float accumulation of W8A8, NF4 codes.
 // CHECK-LABEL: func.func @fallbacks

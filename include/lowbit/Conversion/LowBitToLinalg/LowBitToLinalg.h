@@ -23,6 +23,7 @@ namespace tensor {
 class TensorDialect;
 } // namespace tensor
 namespace lowbit {
+class MatmulOp;
 
 #define GEN_PASS_DECL_CONVERTLOWBITTOLINALG
 #include "lowbit/Conversion/Passes.h.inc"
@@ -43,6 +44,12 @@ public:
 /// Adds the reference lowering of every lowbit op.
 void populateLowBitToLinalgPatterns(const TypeConverter &typeConverter,
                                     RewritePatternSet &patterns);
+
+/// The segments of K over which an integer-accumulating lowbit.matmul sums
+/// exactly in i32 before scaling: the maximal runs of K on which both
+/// operands' parameters are constant. Returns each segment's first index
+/// followed by K. Both lowerings sum segments in this order.
+SmallVector<int64_t> getIntegerMatmulSegments(MatmulOp op);
 
 } // namespace lowbit
 } // namespace mlir

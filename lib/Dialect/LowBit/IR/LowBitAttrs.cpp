@@ -60,8 +60,20 @@ LogicalResult PerTensorAttr::verifyShape(ArrayRef<int64_t>,
   return success();
 }
 
+/// Block starts 0, step, 2 * step, ... below `size`.
+static SmallVector<int64_t> everyStep(int64_t size, int64_t step) {
+  SmallVector<int64_t> starts;
+  for (int64_t i = 0; i < size; i += step)
+    starts.push_back(i);
+  return starts;
+}
+
 SmallVector<int64_t> PerTensorAttr::getParamShape(ArrayRef<int64_t> shape) const {
   return SmallVector<int64_t>(shape.size(), 1);
+}
+
+SmallVector<int64_t> PerTensorAttr::getBlockStarts(int64_t, int64_t) const {
+  return {0};
 }
 
 LogicalResult PerAxisAttr::verify(function_ref<InFlightDiagnostic()> emitError,
@@ -79,6 +91,11 @@ PerAxisAttr::verifyShape(ArrayRef<int64_t> shape,
 
 SmallVector<int64_t> PerAxisAttr::getParamShape(ArrayRef<int64_t> shape) const {
   return gridAlongAxis(shape, getAxis(), shape[getAxis()]);
+}
+
+SmallVector<int64_t> PerAxisAttr::getBlockStarts(int64_t dim,
+                                                 int64_t size) const {
+  return everyStep(size, dim == getAxis() ? 1 : size);
 }
 
 LogicalResult PerGroupAttr::verify(function_ref<InFlightDiagnostic()> emitError,
@@ -107,6 +124,11 @@ SmallVector<int64_t> PerGroupAttr::getParamShape(ArrayRef<int64_t> shape) const 
   int64_t dim = shape[getAxis()];
   grid[getAxis()] = ShapedType::isDynamic(dim) ? dim : dim / getSize();
   return grid;
+}
+
+SmallVector<int64_t> PerGroupAttr::getBlockStarts(int64_t dim,
+                                                  int64_t size) const {
+  return everyStep(size, dim == getAxis() ? getSize() : 1);
 }
 
 LogicalResult
@@ -146,6 +168,19 @@ PerClusterAttr::getParamShape(ArrayRef<int64_t> shape) const {
   SmallVector<int64_t> grid(shape);
   grid[getAxis()] = getSizes().size();
   return grid;
+}
+
+SmallVector<int64_t> PerClusterAttr::getBlockStarts(int64_t dim,
+                                                    int64_t size) const {
+  if (dim != getAxis())
+    return everyStep(size, getPerSlice() ? 1 : size);
+  SmallVector<int64_t> starts;
+  int64_t start = 0;
+  for (int64_t clusterSize : getSizes()) {
+    starts.push_back(start);
+    start += clusterSize;
+  }
+  return starts;
 }
 
 Attribute PerClusterAttr::parse(AsmParser &parser, Type) {
@@ -216,6 +251,11 @@ SmallVector<int64_t> PerBlockAttr::getParamShape(ArrayRef<int64_t> shape) const 
   for (auto [dim, size] : llvm::zip_equal(shape, getSizes()))
     grid.push_back(ShapedType::isDynamic(dim) ? dim : dim / size);
   return grid;
+}
+
+SmallVector<int64_t> PerBlockAttr::getBlockStarts(int64_t dim,
+                                                  int64_t size) const {
+  return everyStep(size, getSizes()[dim]);
 }
 
 //===----------------------------------------------------------------------===//

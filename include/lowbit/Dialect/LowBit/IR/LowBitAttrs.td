@@ -62,6 +62,14 @@ def LowBit_GranularityAttrInterface : AttrInterface<"GranularityAttrInterface"> 
       }],
       "::llvm::SmallVector<int64_t>", "getParamShape",
       (ins "::llvm::ArrayRef<int64_t>":$shape)>,
+    InterfaceMethod<[{
+        Returns the first index of every block along dimension `dim` of
+        static size `size`, in increasing order (always starting at 0).
+        A dimension that does not select parameters is one block; one with
+        a parameter per index has a block per index.
+      }],
+      "::llvm::SmallVector<int64_t>", "getBlockStarts",
+      (ins "int64_t":$dim, "int64_t":$size)>,
   ];
 }
 

@@ -207,7 +207,11 @@ def LowBit_MatmulOp : LowBit_Op<"matmul", [Pure, AttrSizedOperandSegments]> {
     operand is stored `[N, K]`, as linear-layer weights usually are.
     `acc_type` is the accumulation type: an integer type (e.g. i32) is only
     allowed when both operands have integer formats; otherwise it is a float
-    type.
+    type. With an integer accumulator, K is cut into segments, the maximal
+    runs on which both operands' parameters are constant (e.g. the RPTQ
+    clusters); per segment s in increasing order, the exact integer dot
+    product is scaled in f32:
+    `result += float(sum_{k in s} qa * qw) * (lhs scale * rhs scale)`.
 
     ```mlir
     %y = lowbit.matmul %a scale(%sa : tensor<16x1xf32>),

@@ -1,0 +1,168 @@
+//===- KernelCommon.cpp - shared pieces of the lowbit.matmul kernels ------===//
+
+#include "KernelCommon.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+
+namespace mlir::lowbit::tiled {
+
+bool isPlainIntegerScheme(SchemeAttr scheme) {
+  return scheme.isInteger() && scheme.getFamily() == Family::None &&
+         !scheme.getAsymmetric() && scheme.getScaleType().isF32();
+}
+
+bool isPerRow(SchemeAttr scheme) {
+  auto axis = dyn_cast<PerAxisAttr>(scheme.getGranularity());
+  return axis && axis.getAxis() == 0;
+}
+
+bool hasBasicShape(MatmulOp op) {
+  auto result = cast<RankedTensorType>(op.getType());
+  auto rhs = dyn_cast<QTensorType>(op.getRhs().getType());
+  ArrayRef<int64_t> lhs;
+  if (auto q = dyn_cast<QTensorType>(op.getLhs().getType()))
+    lhs = q.getShape();
+  else
+    lhs = cast<RankedTensorType>(op.getLhs().getType()).getShape();
+  return op.getTransposeRhs() && rhs && rhs.getRank() == 2 && lhs.size() == 2 &&
+         result.getElementType().isF32() &&
+         !llvm::any_of(rhs.getShape(), ShapedType::isDynamic) &&
+         !ShapedType::isDynamic(lhs[1]);
+}
+
+Value idx(OpBuilder &b, Location loc, int64_t v) {
+  return arith::ConstantIndexOp::create(b, loc, v);
+}
+
+Value add(OpBuilder &b, Location loc, Value x, int64_t c) {
+  return c == 0 ? x
+                : arith::AddIOp::create(b, loc, x, idx(b, loc, c)).getResult();
+}
+
+/// Weight row `j` of the tile `s` at `n0`.
+Value weightRow(OpBuilder &b, Location loc, TileShape s, Value n0, int64_t j) {
+  return add(b, loc, n0, j * s.nStride);
+}
+
+Value splat(OpBuilder &b, Location loc, VectorType type, TypedAttr value) {
+  return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, value));
+}
+
+Value zeros(OpBuilder &b, Location loc, VectorType type) {
+  return splat(b, loc, type, b.getZeroAttr(type.getElementType()));
+}
+
+/// A 1-D read along the innermost dimension. Reads that may run past the
+/// end of a row (the K tail) are padded with zeros, which add nothing to a
+/// dot product.
+Value read(OpBuilder &b, Location loc, VectorType type, Value source,
+           ValueRange indices, bool inBounds) {
+  Value pad =
+      arith::ConstantOp::create(b, loc, b.getZeroAttr(type.getElementType()));
+  return vector::TransferReadOp::create(b, loc, type, source, indices, pad,
+                                        ArrayRef<bool>{inBounds});
+}
+
+/// Runs `body` over [lb, ub) with `step`, threading `iterArgs`.
+SmallVector<Value>
+loop(OpBuilder &b, Location loc, Value lb, Value ub, Value step,
+     ValueRange iterArgs,
+     function_ref<SmallVector<Value>(OpBuilder &, Location, Value, ValueRange)>
+         body) {
+  auto forOp = scf::ForOp::create(
+      b, loc, lb, ub, step, iterArgs,
+      [&](OpBuilder &nb, Location l, Value iv, ValueRange args) {
+        scf::YieldOp::create(nb, l, body(nb, l, iv, args));
+      });
+  return SmallVector<Value>(forOp.getResults());
+}
+
+/// The nest of the LowBitMatmulToVector.cpp file comment around `tile`.
+Value emitTiledLoops(OpBuilder &b, Location loc, Value m, int64_t n,
+                     std::optional<int64_t> staticM, TileShape main,
+                     TileShape rowTail, TileFn tile, RowFn rowFn,
+                     Value result) {
+  Value zero = idx(b, loc, 0), one = idx(b, loc, 1);
+  Value mMain = arith::SubIOp::create(
+      b, loc, m,
+      arith::RemUIOp::create(b, loc, m, idx(b, loc, main.mr)).getResult());
+  auto columns = [&](OpBuilder &b, Location loc, Value nb, Value nEnd,
+                     TileShape shape, Value m0, Value acc) -> Value {
+    SmallVector<Value> state =
+        rowFn ? rowFn(b, loc, shape.mr, m0) : SmallVector<Value>();
+    // [nb, nMain) in NR tiles, [nMain, nEnd) one weight row at a time.
+    Value span = arith::SubIOp::create(b, loc, nEnd, nb);
+    Value nMain = arith::AddIOp::create(
+        b, loc, nb,
+        arith::SubIOp::create(
+            b, loc, span,
+            arith::RemUIOp::create(b, loc, span, idx(b, loc, shape.nr))));
+    acc = loop(b, loc, nb, nMain, idx(b, loc, shape.nr), acc,
+               [&](OpBuilder &b, Location l, Value n0, ValueRange args) {
+                 return SmallVector<Value>{
+                     tile(b, l, shape, m0, n0, state, args[0])};
+               })[0];
+    return loop(b, loc, nMain, nEnd, one, acc,
+                [&](OpBuilder &b, Location l, Value n0, ValueRange args) {
+                  return SmallVector<Value>{
+                      tile(b, l, {shape.mr, 1}, m0, n0, state, args[0])};
+                })[0];
+  };
+  return loop(
+      b, loc, zero, idx(b, loc, n), idx(b, loc, kNBlock), result,
+      [&](OpBuilder &b, Location l, Value nb, ValueRange args) {
+        Value nEnd =
+            arith::MinUIOp::create(b, l, add(b, l, nb, kNBlock), idx(b, l, n));
+        Value acc = args[0];
+        if (!staticM || *staticM >= main.mr)
+          acc = loop(b, l, zero, mMain, idx(b, l, main.mr), acc,
+                     [&](OpBuilder &b, Location l, Value m0, ValueRange args) {
+                       return SmallVector<Value>{
+                           columns(b, l, nb, nEnd, main, m0, args[0])};
+                     })[0];
+        if (!staticM || *staticM % main.mr != 0)
+          acc = loop(b, l, mMain, m, one, acc,
+                     [&](OpBuilder &b, Location l, Value m0, ValueRange args) {
+                       return SmallVector<Value>{
+                           columns(b, l, nb, nEnd, rowTail, m0, args[0])};
+                     })[0];
+        return SmallVector<Value>{acc};
+      })[0];
+}
+
+/// The loops of a GEMV (M = 1): tile n0 takes weight rows n0 + j * N/R for
+/// j < R (R = kGemvRows), so a tile reads R long sequential streams of rows,
+/// one per quarter of the weight, not R adjacent rows of one stream; the
+/// hardware prefetchers follow R streams (measured: 25% faster cold than
+/// adjacent rows). Rows past R * (N/R) get one-row tiles.
+Value emitGemvLoops(OpBuilder &b, Location loc, int64_t n, Value result,
+                    function_ref<Value(OpBuilder &, Location, TileShape,
+                                       Value n0, Value result)>
+                        tile) {
+  int64_t stride = n / kGemvRows;
+  Value one = idx(b, loc, 1);
+  if (stride > 0)
+    result = loop(b, loc, idx(b, loc, 0), idx(b, loc, stride), one, result,
+                  [&](OpBuilder &b, Location l, Value n0, ValueRange args) {
+                    return SmallVector<Value>{
+                        tile(b, l, {1, kGemvRows, stride}, n0, args[0])};
+                  })[0];
+  return loop(b, loc, idx(b, loc, stride * kGemvRows), idx(b, loc, n), one,
+              result, [&](OpBuilder &b, Location l, Value n0, ValueRange args) {
+                return SmallVector<Value>{tile(b, l, {1, 1}, n0, args[0])};
+              })[0];
+}
+
+Value emptyResult(OpBuilder &b, Location loc, Value lhs, int64_t n,
+                  Type elementType) {
+  SmallVector<OpFoldResult> sizes{tensor::getMixedSize(b, loc, lhs, 0),
+                                  b.getIndexAttr(n)};
+  return tensor::EmptyOp::create(b, loc, sizes, elementType);
+}
+
+} // namespace mlir::lowbit::tiled

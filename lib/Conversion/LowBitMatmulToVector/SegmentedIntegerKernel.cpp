@@ -1,0 +1,500 @@
+//===- SegmentedIntegerKernel.cpp - integer matmul over K segments --------===//
+//
+// For every register tile and every K segment (a run of K with constant
+// parameters, e.g. an RPTQ cluster):
+//
+//   for c in segment step 64:            64 codes of each row, masked to the
+//     acc[i][j] += a[i] . w[j]           segment, exact in i32 lanes
+//   out[i][j] += float(sum(acc[i][j])) * (sa[i] * sw[j])
+//
+// which is the reference lowering's arithmetic step for step, so results are
+// bit-identical. With VNNI, vpdpbusd multiplies unsigned by signed bytes:
+// weights are read biased (w + 8 for 4-bit, w + 128 for 8-bit) and the
+// bias times the activation sum is subtracted lane-wise before the sum.
+//
+//===----------------------------------------------------------------------===//
+
+#include "SegmentedIntegerKernel.h"
+
+#include "KernelCommon.h"
+
+#include "lowbit/Conversion/LowBitToLinalg/LowBitToLinalg.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+using namespace mlir::lowbit;
+using namespace mlir::lowbit::tiled;
+
+/// Codes per step of the K loop: one 64-byte vpdpbusd operand.
+constexpr int64_t kChunk = 64;
+
+/// Where `type`'s scale for each segment of `bounds` is, if its granularity
+/// is one the kernel reads.
+static FailureOr<SegmentScales> matchScales(QTensorType type,
+                                            ArrayRef<int64_t> bounds) {
+  SchemeAttr scheme = type.getScheme();
+  unsigned bits = scheme.getBitWidth();
+  if (!isPlainIntegerScheme(scheme) || !scheme.isSignedInteger() ||
+      (bits != 4 && bits != 8))
+    return failure();
+  SegmentScales scales{bits, false, {}};
+  // The grid column of the block along K that contains k.
+  std::function<int64_t(int64_t)> column;
+  Attribute granularity = scheme.getGranularity();
+  if (isa<PerTensorAttr>(granularity)) {
+    column = [](int64_t) { return 0; };
+  } else if (isPerRow(scheme)) {
+    scales.rowScale = true;
+    column = [](int64_t) { return 0; };
+  } else if (auto group = dyn_cast<PerGroupAttr>(granularity);
+             group && group.getAxis() == 1) {
+    scales.rowScale = true;
+    column = [size = group.getSize()](int64_t k) { return k / size; };
+  } else if (auto cluster = dyn_cast<PerClusterAttr>(granularity);
+             cluster && cluster.getAxis() == 1) {
+    scales.rowScale = cluster.getPerSlice();
+    SmallVector<int64_t> starts = cluster.getBlockStarts(1, type.getShape()[1]);
+    column = [starts](int64_t k) {
+      return llvm::upper_bound(starts, k) - starts.begin() - 1;
+    };
+  } else {
+    return failure();
+  }
+  for (int64_t start : bounds.drop_back())
+    scales.columns.push_back(column(start));
+  return scales;
+}
+
+FailureOr<SegmentedIntegerPlan> tiled::matchSegmentedInteger(MatmulOp op) {
+  auto lhs = dyn_cast<QTensorType>(op.getLhs().getType());
+  if (!hasBasicShape(op) || !op.getAccType().isInteger(32) || !lhs)
+    return failure();
+  auto rhs = cast<QTensorType>(op.getRhs().getType());
+  SegmentedIntegerPlan plan{rhs.getShape()[0],
+                            rhs.getShape()[1],
+                            getIntegerMatmulSegments(op),
+                            {},
+                            {}};
+  FailureOr<SegmentScales> lhsScales = matchScales(lhs, plan.bounds);
+  FailureOr<SegmentScales> rhsScales = matchScales(rhs, plan.bounds);
+  if (failed(lhsScales) || failed(rhsScales))
+    return failure();
+  plan.lhs = std::move(*lhsScales);
+  plan.rhs = std::move(*rhsScales);
+  return plan;
+}
+
+namespace {
+
+struct SegmentedIntegerKernel {
+  const SegmentedIntegerPlan &plan;
+  bool vnni;
+  Value a;              // signed values [M, padded K] i8 (unpackActivations)
+  Value w;              // packed codes [N, K or K/2] i8
+  Value aScale, wScale; // scale grids
+  Value bounds;         // i32 [S + 1]: plan.bounds
+  Value lhsColumns, rhsColumns; // i32 [S]
+  /// With VNNI: i32 [M, S], the weight bias times the sum of the
+  /// activations of each row over each segment (activationBiases).
+  Value activationBias;
+
+  VectorType bytes(OpBuilder &b, int64_t n) const {
+    return VectorType::get({n}, b.getI8Type());
+  }
+
+  /// vpdpbusd accumulates in i32 lanes; the portable code in 64 i32 lanes.
+  VectorType accType(OpBuilder &b) const {
+    return VectorType::get({vnni ? kChunk / 4 : kChunk}, b.getI32Type());
+  }
+
+  Value byteSplat(OpBuilder &b, Location loc, int64_t n, int8_t value) const {
+    return splat(b, loc, bytes(b, n), b.getI8IntegerAttr(value));
+  }
+
+  /// The raw codes [c, c + 64) of `row` (nibbles 0..15 for 4-bit, c even),
+  /// one per byte lane in order; past the end of the row, zeros.
+  Value loadCodes(OpBuilder &b, Location loc, Value codes, unsigned bits,
+                  Value row, Value c, bool inBounds = false) const {
+    if (bits == 8)
+      return read(b, loc, bytes(b, kChunk), codes, {row, c}, inBounds);
+    Value byte = arith::DivUIOp::create(b, loc, c, idx(b, loc, 2));
+    Value v = read(b, loc, bytes(b, kChunk / 2), codes, {row, byte}, inBounds);
+    Value low = arith::AndIOp::create(b, loc, v, byteSplat(b, loc, 32, 15));
+    Value high = arith::ShRUIOp::create(b, loc, v, byteSplat(b, loc, 32, 4));
+    SmallVector<int64_t> interleave;
+    for (int64_t i = 0; i < kChunk / 2; ++i)
+      interleave.append({i, i + kChunk / 2});
+    return vector::ShuffleOp::create(b, loc, low, high, interleave);
+  }
+
+  /// Two's-complement nibbles as i8 values: (n ^ 8) - 8.
+  Value signedNibbles(OpBuilder &b, Location loc, Value n) const {
+    Value biased = arith::XOrIOp::create(b, loc, n, byteSplat(b, loc, 64, 8));
+    return arith::SubIOp::create(b, loc, biased, byteSplat(b, loc, 64, 8));
+  }
+
+  /// What the weights are biased by for vpdpbusd: 8 or 128 (as a byte).
+  int8_t weightBias() const { return plan.rhs.bits == 4 ? 8 : -128; }
+
+  /// Weight values: signed, or biased to unsigned for vpdpbusd
+  /// (n ^ 8 = w + 8 for a nibble, w ^ 0x80 = w + 128 for a byte).
+  Value weights(OpBuilder &b, Location loc, Value codes) const {
+    if (vnni)
+      return arith::XOrIOp::create(b, loc, codes,
+                                   byteSplat(b, loc, 64, weightBias()));
+    return plan.rhs.bits == 4 ? signedNibbles(b, loc, codes) : codes;
+  }
+
+  /// Lanes [lo, hi) of 64 (0 <= lo < hi <= 64) as a mask, built from the
+  /// 64-bit integer (~0 >> (64 - hi)) & (~0 << lo).
+  static Value laneRange(OpBuilder &b, Location loc, Value lo, Value hi) {
+    auto i64 = b.getI64Type();
+    auto cast = [&](Value v) {
+      return arith::IndexCastOp::create(b, loc, i64, v).getResult();
+    };
+    Value ones = arith::ConstantIntOp::create(b, loc, i64, -1);
+    Value below = arith::ShRUIOp::create(
+        b, loc, ones,
+        cast(arith::SubIOp::create(b, loc, idx(b, loc, kChunk), hi)));
+    Value bits = arith::AndIOp::create(
+        b, loc, below, arith::ShLIOp::create(b, loc, ones, cast(lo)));
+    Value word =
+        vector::BroadcastOp::create(b, loc, VectorType::get({1}, i64), bits);
+    return vector::BitCastOp::create(
+        b, loc, VectorType::get({kChunk}, b.getI1Type()), word);
+  }
+
+  /// The activations `packed` as signed bytes [M, K rounded up to 64, + 64],
+  /// zero from K on, so that 64 of them can be read at any c < K without a
+  /// bounds check. Done once per matmul; the tiles read them N / NR times.
+  Value unpackActivations(OpBuilder &b, Location loc, Value packed) const {
+    int64_t end = llvm::alignTo(plan.k, kChunk);
+    SmallVector<OpFoldResult> sizes{tensor::getMixedSize(b, loc, packed, 0),
+                                    b.getIndexAttr(end + kChunk)};
+    Value init = tensor::EmptyOp::create(b, loc, sizes, b.getI8Type());
+    Value m = tensor::DimOp::create(b, loc, packed, 0);
+    return loop(
+        b, loc, idx(b, loc, 0), m, idx(b, loc, 1), init,
+        [&](OpBuilder &b, Location loc, Value row, ValueRange args) {
+          Value padded =
+              vector::TransferWriteOp::create(
+                  b, loc, byteSplat(b, loc, 64, 0), args[0],
+                  ValueRange{row, idx(b, loc, end)}, ArrayRef<bool>{true})
+                  .getResult();
+          return loop(
+              b, loc, idx(b, loc, 0), idx(b, loc, end), idx(b, loc, kChunk),
+              padded,
+              [&](OpBuilder &b, Location loc, Value c, ValueRange args) {
+                Value v = loadCodes(b, loc, packed, plan.lhs.bits, row, c);
+                if (plan.lhs.bits == 4)
+                  v = signedNibbles(b, loc, v);
+                // An odd K leaves a padding nibble in the last byte.
+                if (plan.k % kChunk != 0) {
+                  Value valid = laneRange(
+                      b, loc, idx(b, loc, 0),
+                      arith::MinSIOp::create(
+                          b, loc,
+                          arith::SubIOp::create(b, loc, idx(b, loc, plan.k), c),
+                          idx(b, loc, kChunk)));
+                  v = arith::SelectOp::create(b, loc, valid, v,
+                                              byteSplat(b, loc, 64, 0));
+                }
+                return SmallVector<Value>{
+                    vector::TransferWriteOp::create(b, loc, v, args[0],
+                                                    ValueRange{row, c},
+                                                    ArrayRef<bool>{true})
+                        .getResult()};
+              });
+        })[0];
+  }
+
+  /// For VNNI: the i32 [M, S] table of the weight bias times the sum of the
+  /// unpacked activations of each row over each segment, which the tiles
+  /// subtract from their biased dot products. Exact in i32.
+  Value activationBiases(OpBuilder &b, Location loc) const {
+    int64_t segments = plan.bounds.size() - 1;
+    SmallVector<OpFoldResult> sizes{tensor::getMixedSize(b, loc, a, 0),
+                                    b.getIndexAttr(segments)};
+    Value init = tensor::EmptyOp::create(b, loc, sizes, b.getI32Type());
+    Value m = tensor::DimOp::create(b, loc, a, 0);
+    return loop(
+        b, loc, idx(b, loc, 0), m, idx(b, loc, 1), init,
+        [&](OpBuilder &b, Location loc, Value row, ValueRange args) {
+          return loop(
+              b, loc, idx(b, loc, 0), idx(b, loc, segments), idx(b, loc, 1),
+              args,
+              [&](OpBuilder &b, Location loc, Value seg, ValueRange args) {
+                Value k0 = tableAt(b, loc, bounds, seg);
+                Value k1 = tableAt(b, loc, bounds, add(b, loc, seg, 1));
+                Value sum = loop(
+                    b, loc, k0, k1, idx(b, loc, kChunk),
+                    ValueRange{zeros(b, loc, accType(b))},
+                    [&](OpBuilder &b, Location loc, Value c, ValueRange acc) {
+                      Value hi = arith::MinSIOp::create(
+                          b, loc, arith::SubIOp::create(b, loc, k1, c),
+                          idx(b, loc, kChunk));
+                      Value v = arith::SelectOp::create(
+                          b, loc, laneRange(b, loc, idx(b, loc, 0), hi),
+                          read(b, loc, bytes(b, kChunk), a, {row, c}, true),
+                          byteSplat(b, loc, 64, 0));
+                      return SmallVector<Value>{
+                          dpbusd(b, loc, acc[0],
+                                 byteSplat(b, loc, 64, weightBias()), v)};
+                    })[0];
+                Value total = vector::ReductionOp::create(
+                    b, loc, vector::CombiningKind::ADD, sum);
+                return SmallVector<Value>{tensor::InsertOp::create(
+                    b, loc, total, args[0], ValueRange{row, seg})};
+              });
+        })[0];
+  }
+
+  static Value dpbusd(OpBuilder &b, Location loc, Value acc,
+                      Value unsignedBytes, Value signedBytes) {
+    return LLVM::CallIntrinsicOp::create(
+               b, loc, acc.getType(),
+               b.getStringAttr("llvm.x86.avx512.vpdpbusd.512"),
+               ValueRange{acc, unsignedBytes, signedBytes})
+        .getResult(0);
+  }
+
+  /// 16 output tiles (4 x 4 with VNNI) keep their results in one f32 vector.
+  bool packed(TileShape s) const { return vnni && s.mr * s.nr == kLanes; }
+
+  /// The lane sums of `vectors` (16 x vector<16xi32>) as one vector, lane o
+  /// holding the sum of vectors[o]: four levels of pairwise shuffles and
+  /// adds (30 shuffles, 15 adds) instead of 16 separate reductions. Vector p
+  /// of a level holds 16 / width sources, each in `width` lanes; the halves
+  /// of every source are added.
+  static Value transposeReduce(OpBuilder &b, Location loc,
+                               ArrayRef<Value> vectors) {
+    SmallVector<Value> level(vectors);
+    for (int64_t width = kLanes; level.size() > 1; width /= 2) {
+      SmallVector<Value> next;
+      for (size_t p = 0; p < level.size(); p += 2) {
+        SmallVector<int64_t> low, high;
+        for (int64_t source = 0; source < 2; ++source)
+          for (int64_t block = 0; block < kLanes / width; ++block)
+            for (int64_t l = 0; l < width / 2; ++l) {
+              low.push_back(source * kLanes + block * width + l);
+              high.push_back(source * kLanes + block * width + width / 2 + l);
+            }
+        next.push_back(arith::AddIOp::create(
+            b, loc,
+            vector::ShuffleOp::create(b, loc, level[p], level[p + 1], low),
+            vector::ShuffleOp::create(b, loc, level[p], level[p + 1], high)));
+      }
+      level = std::move(next);
+    }
+    return level[0];
+  }
+
+  Value tableAt(OpBuilder &b, Location loc, Value table, Value i) const {
+    return arith::IndexCastOp::create(
+        b, loc, b.getIndexType(), tensor::ExtractOp::create(b, loc, table, i));
+  }
+
+  Value tile(OpBuilder &b, Location loc, TileShape s, Value m0, Value n0,
+             Value result) const {
+    int64_t outputs = s.mr * s.nr;
+    Value f32Zero =
+        arith::ConstantFloatOp::create(b, loc, b.getF32Type(), APFloat(0.0f));
+    SmallVector<Value> out(outputs, f32Zero);
+    if (packed(s))
+      out = {zeros(b, loc, VectorType::get({kLanes}, b.getF32Type()))};
+    auto i32s = VectorType::get({kChunk}, b.getI32Type());
+    Value c0 = idx(b, loc, 0);
+    out = loop(
+        b, loc, c0, idx(b, loc, plan.bounds.size() - 1), idx(b, loc, 1), out,
+        [&](OpBuilder &b, Location loc, Value seg, ValueRange outArgs) {
+          Value k0 = tableAt(b, loc, bounds, seg);
+          Value k1 = tableAt(b, loc, bounds, add(b, loc, seg, 1));
+          // Packed nibbles pair codes (2j, 2j+1): start on an even code.
+          Value start = plan.rhs.bits == 4
+                            ? arith::AndIOp::create(b, loc, k0, idx(b, loc, -2))
+                            : k0;
+          SmallVector<Value> acc(outputs, zeros(b, loc, accType(b)));
+          // A step reads 64 codes of a weight row; steps that end inside the
+          // row need no bounds check: those before `safe` (at most one is
+          // left for the checked loop).
+          auto step = [&](OpBuilder &b, Location loc, Value c,
+                          ValueRange accArgs,
+                          bool inBounds) -> SmallVector<Value> {
+            SmallVector<Value> next(accArgs);
+            // Lanes whose code lies in [k0, k1): c >= k0 - 1 and c < k1.
+            Value lo = arith::MaxSIOp::create(
+                b, loc, arith::SubIOp::create(b, loc, k0, c), idx(b, loc, 0));
+            Value hi = arith::MinSIOp::create(
+                b, loc, arith::SubIOp::create(b, loc, k1, c),
+                idx(b, loc, kChunk));
+            Value inSegment = laneRange(b, loc, lo, hi);
+            Value zeroBytes = byteSplat(b, loc, 64, 0);
+            SmallVector<Value> rows;
+            for (int64_t i = 0; i < s.mr; ++i) {
+              Value v = read(b, loc, bytes(b, kChunk), a,
+                             {add(b, loc, m0, i), c}, true);
+              v = arith::SelectOp::create(b, loc, inSegment, v, zeroBytes);
+              rows.push_back(
+                  vnni ? v
+                       : arith::ExtSIOp::create(b, loc, i32s, v).getResult());
+            }
+            for (int64_t j = 0; j < s.nr; ++j) {
+              Value v =
+                  weights(b, loc,
+                          loadCodes(b, loc, w, plan.rhs.bits,
+                                    weightRow(b, loc, s, n0, j), c, inBounds));
+              if (!vnni)
+                v = arith::ExtSIOp::create(b, loc, i32s, v);
+              for (int64_t i = 0; i < s.mr; ++i) {
+                Value &sum = next[i * s.nr + j];
+                sum = vnni ? dpbusd(b, loc, sum, v, rows[i])
+                           : arith::AddIOp::create(
+                                 b, loc, sum,
+                                 arith::MulIOp::create(b, loc, rows[i], v))
+                                 .getResult();
+              }
+            }
+            return next;
+          };
+          int64_t rowCodes =
+              plan.rhs.bits == 4 ? llvm::alignTo(plan.k, 2) : plan.k;
+          Value limit = arith::MinSIOp::create(
+              b, loc, k1, idx(b, loc, std::max<int64_t>(rowCodes - 63, 0)));
+          Value steps = arith::CeilDivSIOp::create(
+              b, loc,
+              arith::MaxSIOp::create(
+                  b, loc, arith::SubIOp::create(b, loc, limit, start),
+                  idx(b, loc, 0)),
+              idx(b, loc, kChunk));
+          Value safe = arith::AddIOp::create(
+              b, loc, start,
+              arith::MulIOp::create(b, loc, steps, idx(b, loc, kChunk)));
+          acc = loop(b, loc, start, safe, idx(b, loc, kChunk), acc,
+                     [&](OpBuilder &b, Location loc, Value c, ValueRange args) {
+                       return step(b, loc, c, args, true);
+                     });
+          acc = loop(b, loc, safe, k1, idx(b, loc, kChunk), acc,
+                     [&](OpBuilder &b, Location loc, Value c, ValueRange args) {
+                       return step(b, loc, c, args, false);
+                     });
+          // out += float(sum) * (sa * sw), as the reference scales a segment.
+          Value lhsColumn = tableAt(b, loc, lhsColumns, seg);
+          Value rhsColumn = tableAt(b, loc, rhsColumns, seg);
+          SmallVector<Value> sa, sw;
+          for (int64_t i = 0; i < s.mr; ++i)
+            sa.push_back(tensor::ExtractOp::create(
+                b, loc, aScale,
+                ValueRange{plan.lhs.rowScale ? add(b, loc, m0, i) : c0,
+                           lhsColumn}));
+          for (int64_t j = 0; j < s.nr; ++j)
+            sw.push_back(tensor::ExtractOp::create(
+                b, loc, wScale,
+                ValueRange{plan.rhs.rowScale ? weightRow(b, loc, s, n0, j) : c0,
+                           rhsColumn}));
+          // With VNNI, the weight bias times each row's activation sum.
+          SmallVector<Value> rowBias;
+          if (vnni)
+            for (int64_t i = 0; i < s.mr; ++i)
+              rowBias.push_back(tensor::ExtractOp::create(
+                  b, loc, activationBias, ValueRange{add(b, loc, m0, i), seg}));
+          if (packed(s)) {
+            // The same arithmetic on all 16 outputs at once, lane o being
+            // output (o / NR, o % NR).
+            auto f32s = VectorType::get({kLanes}, b.getF32Type());
+            auto spread = [&](ArrayRef<Value> scalars, bool byRow) {
+              Value v = vector::FromElementsOp::create(
+                  b, loc,
+                  VectorType::get({int64_t(scalars.size())},
+                                  scalars[0].getType()),
+                  scalars);
+              SmallVector<int64_t> mask;
+              for (int64_t o = 0; o < kLanes; ++o)
+                mask.push_back(byRow ? o / s.nr : o % s.nr);
+              return vector::ShuffleOp::create(b, loc, v, v, mask);
+            };
+            Value sums = arith::SubIOp::create(
+                b, loc, transposeReduce(b, loc, acc), spread(rowBias, true));
+            Value scale = arith::MulFOp::create(b, loc, spread(sa, true),
+                                                spread(sw, false));
+            Value term = arith::MulFOp::create(
+                b, loc, arith::SIToFPOp::create(b, loc, f32s, sums), scale);
+            return SmallVector<Value>{
+                arith::AddFOp::create(b, loc, outArgs[0], term)};
+          }
+          SmallVector<Value> next(outArgs);
+          for (int64_t i = 0; i < s.mr; ++i) {
+            for (int64_t j = 0; j < s.nr; ++j) {
+              Value sum = vector::ReductionOp::create(
+                  b, loc, vector::CombiningKind::ADD, acc[i * s.nr + j]);
+              if (vnni)
+                sum = arith::SubIOp::create(b, loc, sum, rowBias[i]);
+              Value term = arith::MulFOp::create(
+                  b, loc, arith::SIToFPOp::create(b, loc, b.getF32Type(), sum),
+                  arith::MulFOp::create(b, loc, sa[i], sw[j]));
+              next[i * s.nr + j] =
+                  arith::AddFOp::create(b, loc, next[i * s.nr + j], term);
+            }
+          }
+          return next;
+        });
+    if (packed(s))
+      out = llvm::to_vector(llvm::map_range(
+          llvm::seq<int64_t>(0, outputs), [&](int64_t o) -> Value {
+            return vector::ExtractOp::create(b, loc, out[0], o);
+          }));
+    for (int64_t i = 0; i < s.mr; ++i)
+      for (int64_t j = 0; j < s.nr; ++j)
+        result = tensor::InsertOp::create(
+            b, loc, out[i * s.nr + j], result,
+            ValueRange{add(b, loc, m0, i), weightRow(b, loc, s, n0, j)});
+    return result;
+  }
+};
+
+} // namespace
+
+static Value i32Table(OpBuilder &b, Location loc, ArrayRef<int64_t> values) {
+  SmallVector<int32_t> narrow(values.begin(), values.end());
+  auto type = RankedTensorType::get({static_cast<int64_t>(narrow.size())},
+                                    b.getI32Type());
+  return arith::ConstantOp::create(b, loc,
+                                   DenseIntElementsAttr::get(type, narrow));
+}
+
+Value tiled::lowerSegmentedInteger(OpBuilder &b, Location loc,
+                                   const SegmentedIntegerPlan &plan, bool vnni,
+                                   std::optional<int64_t> staticM, Value a,
+                                   Value aScale, Value w, Value wScale) {
+  SegmentedIntegerKernel kernel{plan,
+                                vnni,
+                                a,
+                                w,
+                                aScale,
+                                wScale,
+                                i32Table(b, loc, plan.bounds),
+                                i32Table(b, loc, plan.lhs.columns),
+                                i32Table(b, loc, plan.rhs.columns),
+                                Value()};
+  kernel.a = kernel.unpackActivations(b, loc, a);
+  if (vnni)
+    kernel.activationBias = kernel.activationBiases(b, loc);
+  Value result = emptyResult(b, loc, a, plan.n, b.getF32Type());
+  if (staticM == 1)
+    return emitGemvLoops(
+        b, loc, plan.n, result,
+        [&](OpBuilder &b, Location l, TileShape s, Value n0, Value result) {
+          return kernel.tile(b, l, s, idx(b, l, 0), n0, result);
+        });
+  Value m = tensor::DimOp::create(b, loc, a, 0);
+  return emitTiledLoops(
+      b, loc, m, plan.n, staticM, /*main=*/{4, 4}, /*rowTail=*/{1, 4},
+      [&](OpBuilder &b, Location l, TileShape s, Value m0, Value n0,
+          ArrayRef<Value>,
+          Value result) { return kernel.tile(b, l, s, m0, n0, result); },
+      nullptr, result);
+}

@@ -1,0 +1,50 @@
+//===- SegmentedIntegerKernel.h - integer matmul over K segments  -*- C++
+//-*-===//
+//
+// The integer-accumulating lowbit.matmul whose scales change along K: RPTQ
+// clusters (W4A4 with per-cluster activation scales and per output row x
+// input cluster weight scales), groups (W4A8 g128), and plain per-token x
+// per-channel W4A4/W4A8. Exact i32 dot products per K segment with VNNI,
+// scaled and summed per segment exactly as the reference lowering does.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LIB_CONVERSION_LOWBITMATMULTOVECTOR_SEGMENTEDINTEGERKERNEL_H
+#define LIB_CONVERSION_LOWBITMATMULTOVECTOR_SEGMENTEDINTEGERKERNEL_H
+
+#include "lowbit/Dialect/LowBit/IR/LowBitOps.h"
+
+#include "mlir/IR/Builders.h"
+
+namespace mlir::lowbit::tiled {
+
+/// Where one operand's scale for a K segment is: its grid row is the tile
+/// row (m or n) when `rowScale`, else 0; its grid column is `columns[s]`.
+struct SegmentScales {
+  unsigned bits; // 4 or 8
+  bool rowScale;
+  SmallVector<int64_t> columns;
+};
+
+/// acc(i32) matmul of signed, symmetric 4- or 8-bit activations [M, K] and
+/// weights [N, K] (transposed) whose scales are per tensor, per row, per
+/// group along K or per cluster along K.
+struct SegmentedIntegerPlan {
+  int64_t n, k;
+  /// Segment starts followed by K (getIntegerMatmulSegments).
+  SmallVector<int64_t> bounds;
+  SegmentScales lhs, rhs;
+};
+
+FailureOr<SegmentedIntegerPlan> matchSegmentedInteger(MatmulOp op);
+
+/// The result [M, N] f32 of the plan on the packed operands and their scale
+/// grids; `vnni` uses vpdpbusd, otherwise i8 -> i32 extends.
+Value lowerSegmentedInteger(OpBuilder &b, Location loc,
+                            const SegmentedIntegerPlan &plan, bool vnni,
+                            std::optional<int64_t> staticM, Value a,
+                            Value aScale, Value w, Value wScale);
+
+} // namespace mlir::lowbit::tiled
+
+#endif // LIB_CONVERSION_LOWBITMATMULTOVECTOR_SEGMENTEDINTEGERKERNEL_H
