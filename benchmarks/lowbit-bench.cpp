@@ -504,6 +504,51 @@ void benchW4Gemm() {
 // W8A8 GEMM
 //===----------------------------------------------------------------------===//
 
+/// oneDNN's s8 x s8 -> f32 matmul of a [M, K] times w [N, K]^T with
+/// per-channel output scales `sw`, one thread: dst = (a x w^T) * sw[n], the
+/// weights given as [K, N] with strides (1, K) and reordered once into the
+/// primitive's preferred layout (outside any timing). The per-token scale is
+/// left out.
+class DnnlInt8Matmul {
+public:
+  DnnlInt8Matmul(int64_t m, int64_t n, int64_t k, void *a, void *w,
+                 const float *sw)
+      : engine(dnnl::engine::kind::cpu, 0), stream(engine), dst(m * n) {
+    using dt = dnnl::memory::data_type;
+    using tag = dnnl::memory::format_tag;
+    dnnl::memory::desc srcMd({m, k}, dt::s8, tag::ab);
+    dnnl::memory::desc wUserMd({k, n}, dt::s8, tag::ba);
+    dnnl::memory::desc wAnyMd({k, n}, dt::s8, tag::any);
+    dnnl::memory::desc dstMd({m, n}, dt::f32, tag::ab);
+    dnnl::primitive_attr attr;
+    attr.set_output_scales(1 << 1, std::vector<float>(sw, sw + n));
+    dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(srcMd, wAnyMd, dstMd),
+                                    attr, engine);
+    src = dnnl::memory(srcMd, engine, a);
+    dnnl::memory wUser(wUserMd, engine, w);
+    wPacked = dnnl::memory(pd.weights_desc(), engine);
+    dnnl::reorder(wUser, wPacked).execute(stream, wUser, wPacked);
+    dstMem = dnnl::memory(dstMd, engine, dst.data());
+    matmul = dnnl::matmul(pd);
+  }
+
+  void run() {
+    matmul.execute(stream, {{DNNL_ARG_SRC, src},
+                            {DNNL_ARG_WEIGHTS, wPacked},
+                            {DNNL_ARG_DST, dstMem}});
+    stream.wait();
+  }
+
+  dnnl::engine engine;
+  dnnl::stream stream;
+  /// The result of the last run().
+  std::vector<float> dst;
+
+private:
+  dnnl::memory src, wPacked, dstMem;
+  dnnl::matmul matmul;
+};
+
 std::string gemmSource(int64_t m, int64_t n, int64_t k) {
   return llvm::formatv(R"(
 !a = !lowbit.qtensor<{0}x{2}, #lowbit.scheme<i8, per_axis<0>, dynamic>>
@@ -537,10 +582,6 @@ void benchGemm() {
   for (int64_t i = 0; i < n * k; ++i)
     wf[i] = w.as<int8_t>()[i];
 
-  dnnl::engine engine(dnnl::engine::kind::cpu, 0);
-  dnnl::stream stream(engine);
-  using dt = dnnl::memory::data_type;
-  using tag = dnnl::memory::format_tag;
   for (int64_t m = 128; m <= int64_t(maxTokens); m *= 2) {
     Buffer a(m * k), sa(m * 4);
     for (int64_t i = 0; i < m * k; ++i)
@@ -554,31 +595,11 @@ void benchGemm() {
     unsigned count = std::max(3u, reps / 10);
     double tFast = median(1, count, [&](unsigned) { fast->call(inputs); });
 
-    // oneDNN: dst = (a x w^T) * sw[n]; weights given as [K, N] with strides
-    // (1, K), reordered once into the primitive's preferred layout.
-    dnnl::memory::desc srcMd({m, k}, dt::s8, tag::ab);
-    dnnl::memory::desc wUserMd({k, n}, dt::s8, tag::ba);
-    dnnl::memory::desc wAnyMd({k, n}, dt::s8, tag::any);
-    dnnl::memory::desc dstMd({m, n}, dt::f32, tag::ab);
-    dnnl::primitive_attr attr;
-    attr.set_output_scales(
-        1 << 1, std::vector<float>(sw.as<float>(), sw.as<float>() + n));
-    dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(srcMd, wAnyMd, dstMd),
-                                    attr, engine);
-    dnnl::memory src(srcMd, engine, a.ptr), wUser(wUserMd, engine, w.ptr);
-    dnnl::memory wPacked(pd.weights_desc(), engine);
-    dnnl::reorder(wUser, wPacked).execute(stream, wUser, wPacked);
-    std::vector<float> yDnnl(m * n);
-    dnnl::memory dst(dstMd, engine, yDnnl.data());
-    dnnl::matmul matmul(pd);
-    auto runDnnl = [&](unsigned) {
-      matmul.execute(stream, {{DNNL_ARG_SRC, src},
-                              {DNNL_ARG_WEIGHTS, wPacked},
-                              {DNNL_ARG_DST, dst}});
-      stream.wait();
-    };
+    DnnlInt8Matmul dnnlMatmul(m, n, k, a.ptr, w.ptr, sw.as<float>());
+    auto runDnnl = [&](unsigned) { dnnlMatmul.run(); };
     runDnnl(0);
     // oneDNN leaves the per-token scale out; apply it for the comparison.
+    std::vector<float> yDnnl = dnnlMatmul.dst;
     for (int64_t i = 0; i < m; ++i)
       for (int64_t j = 0; j < n; ++j)
         yDnnl[i * n + j] *= sa.as<float>()[i];
@@ -669,10 +690,6 @@ void benchW4A4() {
   fillRandomBytes(w8, 32);
   fillUniform(sw.as<float>(), n * clusters, 1e-3f, 1e-2f, 33);
   fillUniform(sw8.as<float>(), n, 1e-3f, 1e-2f, 34);
-  dnnl::engine engine(dnnl::engine::kind::cpu, 0);
-  dnnl::stream stream(engine);
-  using dt = dnnl::memory::data_type;
-  using tag = dnnl::memory::format_tag;
   for (int64_t m : {1, 16, 128, 512}) {
     Buffer a4(m * k / 2), sa(clusters * 4), a8(m * k), sa8(m * 4);
     fillRandomBytes(a4, 35);
@@ -691,27 +708,8 @@ void benchW4A4() {
     double tFast = median(1, count, [&](unsigned) { fast->call(inputs); });
     double tInt8 = median(1, count, [&](unsigned) { int8->call(inputs8); });
 
-    dnnl::memory::desc srcMd({m, k}, dt::s8, tag::ab);
-    dnnl::memory::desc wUserMd({k, n}, dt::s8, tag::ba);
-    dnnl::memory::desc wAnyMd({k, n}, dt::s8, tag::any);
-    dnnl::memory::desc dstMd({m, n}, dt::f32, tag::ab);
-    dnnl::primitive_attr attr;
-    attr.set_output_scales(
-        1 << 1, std::vector<float>(sw8.as<float>(), sw8.as<float>() + n));
-    dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(srcMd, wAnyMd, dstMd),
-                                    attr, engine);
-    dnnl::memory src(srcMd, engine, a8.ptr), wUser(wUserMd, engine, w8.ptr);
-    dnnl::memory wPacked(pd.weights_desc(), engine);
-    dnnl::reorder(wUser, wPacked).execute(stream, wUser, wPacked);
-    std::vector<float> yDnnl(m * n);
-    dnnl::memory dst(dstMd, engine, yDnnl.data());
-    dnnl::matmul matmul(pd);
-    double tDnnl = median(1, count, [&](unsigned) {
-      matmul.execute(stream, {{DNNL_ARG_SRC, src},
-                              {DNNL_ARG_WEIGHTS, wPacked},
-                              {DNNL_ARG_DST, dst}});
-      stream.wait();
-    });
+    DnnlInt8Matmul dnnlMatmul(m, n, k, a8.ptr, w8.ptr, sw8.as<float>());
+    double tDnnl = median(1, count, [&](unsigned) { dnnlMatmul.run(); });
 
     std::string reference = "-", ratio = "-", same = "-";
     if (m <= 16) {

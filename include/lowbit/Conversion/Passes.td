@@ -94,6 +94,7 @@ def ConvertLowBitToLinalg : Pass<"convert-lowbit-to-linalg", "::mlir::ModuleOp">
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect",
                            "::mlir::math::MathDialect",
+                           "::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect"];
 }
 

@@ -3,6 +3,7 @@
 #include "KernelCommon.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -66,6 +67,15 @@ Value read(OpBuilder &b, Location loc, VectorType type, Value source,
       arith::ConstantOp::create(b, loc, b.getZeroAttr(type.getElementType()));
   return vector::TransferReadOp::create(b, loc, type, source, indices, pad,
                                         ArrayRef<bool>{inBounds});
+}
+
+Value dpbusd(OpBuilder &b, Location loc, Value acc, Value unsignedBytes,
+             Value signedBytes) {
+  return LLVM::CallIntrinsicOp::create(
+             b, loc, acc.getType(),
+             b.getStringAttr("llvm.x86.avx512.vpdpbusd.512"),
+             ValueRange{acc, unsignedBytes, signedBytes})
+      .getResult(0);
 }
 
 /// Runs `body` over [lb, ub) with `step`, threading `iterArgs`.
@@ -163,6 +173,21 @@ Value emptyResult(OpBuilder &b, Location loc, Value lhs, int64_t n,
   SmallVector<OpFoldResult> sizes{tensor::getMixedSize(b, loc, lhs, 0),
                                   b.getIndexAttr(n)};
   return tensor::EmptyOp::create(b, loc, sizes, elementType);
+}
+
+Value emitMatmulLoops(OpBuilder &b, Location loc, Value lhs, int64_t n,
+                      std::optional<int64_t> staticM, TileShape main,
+                      TileShape rowTail, TileFn tile) {
+  Value result = emptyResult(b, loc, lhs, n, b.getF32Type());
+  if (staticM == 1)
+    return emitGemvLoops(
+        b, loc, n, result,
+        [&](OpBuilder &b, Location l, TileShape s, Value n0, Value result) {
+          return tile(b, l, s, idx(b, l, 0), n0, {}, result);
+        });
+  Value m = tensor::DimOp::create(b, loc, lhs, 0);
+  return emitTiledLoops(b, loc, m, n, staticM, main, rowTail, tile, nullptr,
+                        result);
 }
 
 } // namespace mlir::lowbit::tiled

@@ -61,6 +61,11 @@ Value zeros(OpBuilder &b, Location loc, VectorType type);
 Value read(OpBuilder &b, Location loc, VectorType type, Value source,
            ValueRange indices, bool inBounds);
 
+/// acc + the sum of 4 adjacent u8 x s8 products per i32 lane: vpdpbusd
+/// (`llvm.x86.avx512.vpdpbusd.512`, byte operands typed <64 x i8>).
+Value dpbusd(OpBuilder &b, Location loc, Value acc, Value unsignedBytes,
+             Value signedBytes);
+
 /// Runs `body` over [lb, ub) with `step`, threading `iterArgs`.
 SmallVector<Value>
 loop(OpBuilder &b, Location loc, Value lb, Value ub, Value step,
@@ -89,6 +94,13 @@ Value emitGemvLoops(OpBuilder &b, Location loc, int64_t n, Value result,
                     function_ref<Value(OpBuilder &, Location, TileShape,
                                        Value n0, Value result)>
                         tile);
+
+/// The f32 [M, n] result of `tile` over all tiles: the GEMV loop when M is
+/// statically 1 (m0 = 0), else the GEMM nest with `main` and `rowTail`
+/// tiles and no per-row state.
+Value emitMatmulLoops(OpBuilder &b, Location loc, Value lhs, int64_t n,
+                      std::optional<int64_t> staticM, TileShape main,
+                      TileShape rowTail, TileFn tile);
 
 /// An uninitialized [M, n] result with the rows of `lhs`.
 Value emptyResult(OpBuilder &b, Location loc, Value lhs, int64_t n,

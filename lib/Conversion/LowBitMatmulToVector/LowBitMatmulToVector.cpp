@@ -533,21 +533,12 @@ static Value lowerWeightOnly(OpBuilder &b, Location loc,
       b, loc, MemRefType::get(codesType.getShape(), codesType.getElementType()),
       codes, b.getUnitAttr());
   WeightOnlyKernel kernel{plan, avx512, act, codes, codesBuffer, scales};
-  Value result = emptyResult(b, loc, lhs, plan.n, b.getF32Type());
-  if (staticM == 1)
-    return emitGemvLoops(
-        b, loc, plan.n, result,
-        [&](OpBuilder &b, Location l, TileShape s, Value n0, Value result) {
-          return kernel.tile(b, l, s, idx(b, l, 0), n0, result);
-        });
-  Value m = tensor::DimOp::create(b, loc, lhs, 0);
-  return emitTiledLoops(
-      b, loc, m, plan.n, staticM, /*main=*/{4, 2},
-      /*rowTail=*/{1, 4},
-      [&](OpBuilder &b, Location l, TileShape s, Value m0, Value n0,
-          ArrayRef<Value>,
-          Value result) { return kernel.tile(b, l, s, m0, n0, result); },
-      nullptr, result);
+  return emitMatmulLoops(b, loc, lhs, plan.n, staticM, /*main=*/{4, 2},
+                         /*rowTail=*/{1, 4},
+                         [&](OpBuilder &b, Location l, TileShape s, Value m0,
+                             Value n0, ArrayRef<Value>, Value result) {
+                           return kernel.tile(b, l, s, m0, n0, result);
+                         });
 }
 
 //===----------------------------------------------------------------------===//
@@ -564,17 +555,6 @@ struct Int8Kernel {
 
   VectorType chunkType(OpBuilder &b) const {
     return VectorType::get({chunk()}, b.getI8Type());
-  }
-
-  /// acc + sum of 4 adjacent u8 x s8 products per i32 lane (vpdpbusd).
-  static Value dpbusd(OpBuilder &b, Location loc, Value acc,
-                      Value unsignedBytes, Value signedBytes) {
-    // LLVM 22 types the byte operands as <64 x i8>.
-    return LLVM::CallIntrinsicOp::create(
-               b, loc, acc.getType(),
-               b.getStringAttr("llvm.x86.avx512.vpdpbusd.512"),
-               ValueRange{acc, unsignedBytes, signedBytes})
-        .getResult(0);
   }
 
   /// Visits the chunks of K: full ones in a loop, then a zero-padded tail.

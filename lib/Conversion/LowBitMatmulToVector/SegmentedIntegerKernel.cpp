@@ -21,7 +21,6 @@
 #include "lowbit/Conversion/LowBitToLinalg/LowBitToLinalg.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -254,15 +253,6 @@ struct SegmentedIntegerKernel {
         })[0];
   }
 
-  static Value dpbusd(OpBuilder &b, Location loc, Value acc,
-                      Value unsignedBytes, Value signedBytes) {
-    return LLVM::CallIntrinsicOp::create(
-               b, loc, acc.getType(),
-               b.getStringAttr("llvm.x86.avx512.vpdpbusd.512"),
-               ValueRange{acc, unsignedBytes, signedBytes})
-        .getResult(0);
-  }
-
   /// 16 output tiles (4 x 4 with VNNI) keep their results in one f32 vector.
   bool packed(TileShape s) const { return vnni && s.mr * s.nr == kLanes; }
 
@@ -483,18 +473,10 @@ Value tiled::lowerSegmentedInteger(OpBuilder &b, Location loc,
   kernel.a = kernel.unpackActivations(b, loc, a);
   if (vnni)
     kernel.activationBias = kernel.activationBiases(b, loc);
-  Value result = emptyResult(b, loc, a, plan.n, b.getF32Type());
-  if (staticM == 1)
-    return emitGemvLoops(
-        b, loc, plan.n, result,
-        [&](OpBuilder &b, Location l, TileShape s, Value n0, Value result) {
-          return kernel.tile(b, l, s, idx(b, l, 0), n0, result);
-        });
-  Value m = tensor::DimOp::create(b, loc, a, 0);
-  return emitTiledLoops(
-      b, loc, m, plan.n, staticM, /*main=*/{4, 4}, /*rowTail=*/{1, 4},
-      [&](OpBuilder &b, Location l, TileShape s, Value m0, Value n0,
-          ArrayRef<Value>,
-          Value result) { return kernel.tile(b, l, s, m0, n0, result); },
-      nullptr, result);
+  return emitMatmulLoops(b, loc, a, plan.n, staticM, /*main=*/{4, 4},
+                         /*rowTail=*/{1, 4},
+                         [&](OpBuilder &b, Location l, TileShape s, Value m0,
+                             Value n0, ArrayRef<Value>, Value result) {
+                           return kernel.tile(b, l, s, m0, n0, result);
+                         });
 }

@@ -24,6 +24,7 @@
 #include "mlir/Dialect/Func/Transforms/FuncConversions.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Transforms/DialectConversion.h"
@@ -595,27 +596,93 @@ struct MatmulOpLowering : public OpConversionPattern<MatmulOp> {
                                            length, bounds.size() - 1),
                            init);
 
-    // Otherwise one i32 matmul and one scaling step per segment.
-    Value acc = init;
-    for (size_t s = 0; s + 1 < bounds.size(); ++s) {
-      int64_t k0 = bounds[s], k1 = bounds[s + 1];
-      auto slice = [&](Value v, unsigned kDim) {
-        SmallVector<OpFoldResult> offsets(2, b.getIndexAttr(0));
-        SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, v);
-        offsets[kDim] = b.getIndexAttr(k0);
-        sizes[kDim] = b.getIndexAttr(k1 - k0);
-        return tensor::ExtractSliceOp::create(
-                   b, loc, v, offsets, sizes,
-                   SmallVector<OpFoldResult>(2, b.getIndexAttr(1)))
-            .getResult();
-      };
-      Value partial =
-          uniformPartials(b, loc, slice(a, 1), slice(w, transposed ? 1 : 0), m,
-                          n, transposed, k1 - k0, 1);
-      acc = scaleSegments(b, loc, lhs, rhs, transposed, k1 - k0, partial, acc,
-                          k0);
-    }
-    return acc;
+    // Otherwise a loop over the segments (starts from a table), each one
+    // i32 matmul of the K slices and one scaling step: one loop nest
+    // whatever the number of segments (compile time stays flat).
+    Value table = emitI32Table(
+        b, loc, SmallVector<int32_t>(bounds.begin(), bounds.end()));
+    auto loop = scf::ForOp::create(
+        b, loc, indexConst(b, loc, 0), indexConst(b, loc, bounds.size() - 1),
+        indexConst(b, loc, 1), ValueRange{init},
+        [&](OpBuilder &b, Location loc, Value s, ValueRange args) {
+          auto bound = [&](Value i) -> Value {
+            return arith::IndexCastOp::create(
+                b, loc, b.getIndexType(),
+                tensor::ExtractOp::create(b, loc, table, i));
+          };
+          Value k0 = bound(s);
+          Value length = arith::SubIOp::create(
+              b, loc,
+              bound(arith::AddIOp::create(b, loc, s, indexConst(b, loc, 1))),
+              k0);
+          auto slice = [&](Value v, unsigned kDim) {
+            SmallVector<OpFoldResult> offsets(2, b.getIndexAttr(0));
+            SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, v);
+            offsets[kDim] = k0;
+            sizes[kDim] = length;
+            return tensor::ExtractSliceOp::create(
+                       b, loc, v, offsets, sizes,
+                       SmallVector<OpFoldResult>(2, b.getIndexAttr(1)))
+                .getResult();
+          };
+          Value partial =
+              segmentPartial(b, loc, slice(a, 1), slice(w, transposed ? 1 : 0),
+                             m, n, transposed);
+          scf::YieldOp::create(
+              b, loc,
+              scaleSegment(b, loc, lhs, rhs, transposed, partial, args[0], k0));
+        });
+    return loop.getResult(0);
+  }
+
+  /// partial[m, n] = sum_k a[m, k] * w[k, n] in i32 over one K slice.
+  static Value segmentPartial(OpBuilder &b, Location loc, Value a, Value w,
+                              OpFoldResult m, OpFoldResult n, bool transposed) {
+    Value init = tensor::EmptyOp::create(b, loc, ArrayRef<OpFoldResult>{m, n},
+                                         b.getI32Type());
+    init =
+        linalg::FillOp::create(b, loc, i32Const(b, loc, 0), init).getResult(0);
+    return linalg::GenericOp::create(
+               b, loc, init.getType(), ValueRange{a, w}, ValueRange{init},
+               matmulMaps(b, transposed),
+               {utils::IteratorType::parallel, utils::IteratorType::parallel,
+                utils::IteratorType::reduction},
+               [&](OpBuilder &nb, Location l, ValueRange args) {
+                 Value prod = arith::MulIOp::create(nb, l, args[0], args[1]);
+                 linalg::YieldOp::create(
+                     nb, l,
+                     arith::AddIOp::create(nb, l, args[2], prod).getResult());
+               })
+        .getResult(0);
+  }
+
+  /// acc[m, n] + float(partial[m, n]) * (sa * sw) for the segment at `k0`.
+  static Value scaleSegment(OpBuilder &b, Location loc, const QuantOperand &lhs,
+                            const QuantOperand &rhs, bool transposed,
+                            Value partial, Value acc, Value k0) {
+    MLIRContext *ctx = b.getContext();
+    AffineMap identity = AffineMap::getMultiDimIdentityMap(2, ctx);
+    return linalg::GenericOp::create(
+               b, loc, acc.getType(), ValueRange{partial}, ValueRange{acc},
+               {identity, identity},
+               {utils::IteratorType::parallel, utils::IteratorType::parallel},
+               [&](OpBuilder &nb, Location l, ValueRange args) {
+                 Value im = linalg::IndexOp::create(nb, l, 0);
+                 Value in = linalg::IndexOp::create(nb, l, 1);
+                 Value sa = integerScale(nb, l, lhs, {im, k0});
+                 Value sw =
+                     integerScale(nb, l, rhs,
+                                  transposed ? SmallVector<Value>{in, k0}
+                                             : SmallVector<Value>{k0, in});
+                 Value sum =
+                     arith::SIToFPOp::create(nb, l, nb.getF32Type(), args[0]);
+                 Value term = arith::MulFOp::create(
+                     nb, l, sum, arith::MulFOp::create(nb, l, sa, sw));
+                 linalg::YieldOp::create(
+                     nb, l,
+                     arith::AddFOp::create(nb, l, args[1], term).getResult());
+               })
+        .getResult(0);
   }
 
   /// partial[m, n, s] = sum_j a[m, s*L + j] * w[s*L + j, n] in i32 for
@@ -655,11 +722,11 @@ struct MatmulOpLowering : public OpConversionPattern<MatmulOp> {
   }
 
   /// acc[m, n] += float(partial[m, n, s]) * (sa * sw), s increasing, where
-  /// segment s of length L starts at k = start + s * L.
+  /// segment s of length L starts at k = s * L.
   static Value scaleSegments(OpBuilder &b, Location loc,
                              const QuantOperand &lhs, const QuantOperand &rhs,
                              bool transposed, int64_t length, Value partial,
-                             Value acc, int64_t start = 0) {
+                             Value acc) {
     MLIRContext *ctx = b.getContext();
     AffineExpr em, en, es;
     bindDims(ctx, em, en, es);
@@ -675,10 +742,8 @@ struct MatmulOpLowering : public OpConversionPattern<MatmulOp> {
           Value im = linalg::IndexOp::create(nb, l, 0);
           Value in = linalg::IndexOp::create(nb, l, 1);
           Value is = linalg::IndexOp::create(nb, l, 2);
-          Value k0 = arith::AddIOp::create(
-              nb, l,
-              arith::MulIOp::create(nb, l, is, indexConst(nb, l, length)),
-              indexConst(nb, l, start));
+          Value k0 =
+              arith::MulIOp::create(nb, l, is, indexConst(nb, l, length));
           Value sa = integerScale(nb, l, lhs, {im, k0});
           Value sw = integerScale(nb, l, rhs,
                                   transposed ? SmallVector<Value>{in, k0}
@@ -731,7 +796,8 @@ struct ConvertLowBitToLinalgPass
     ConversionTarget target(*ctx);
     target.addIllegalDialect<LowBitDialect>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
-                           math::MathDialect, tensor::TensorDialect>();
+                           math::MathDialect, scf::SCFDialect,
+                           tensor::TensorDialect>();
     target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp op) {
       return typeConverter.isSignatureLegal(op.getFunctionType()) &&
              typeConverter.isLegal(&op.getBody());

@@ -83,17 +83,24 @@ func.func @matmul_w8a8(%a: !lowbit.qtensor<4x64, #lowbit.scheme<i8, per_axis<0>>
 
 // Segments of different lengths (clusters [0, 5) and [5, 64) of the
 // activations, groups of 32 of the weights: segments [0, 5), [5, 32),
-// [32, 64)): per segment, an i32 matmul of the K slices and one scaling step
+// [32, 64)): a loop over the segment starts (one loop nest whatever their
+// number); per segment, an i32 matmul of the K slices and one scaling step
 // that adds to the running f32 result.
 // CHECK-LABEL: func.func @matmul_segments
-// CHECK: %[[A0:.*]] = tensor.extract_slice %{{.*}}[0, 0] [4, 5] [1, 1]
-// CHECK: %[[P0:.*]] = linalg.generic {{.*}} ins(%[[A0]], %{{.*}}, %{{.*}} : tensor<4x5xi32>, tensor<8x5xi32>, tensor<5xi8>)
-// CHECK: %[[R0:.*]] = linalg.generic {{.*}} ins(%[[P0]] : tensor<4x8x1xi32>) outs(%[[ACC:.*]] : tensor<4x8xf32>)
-// CHECK: tensor.extract_slice %{{.*}}[0, 5] [4, 27] [1, 1]
-// CHECK: linalg.generic {{.*}} outs(%[[R0]] : tensor<4x8xf32>)
-// CHECK: tensor.extract_slice %{{.*}}[0, 32] [4, 32] [1, 1]
-// CHECK: %[[R2:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<4x8xf32>)
-// CHECK: return %[[R2]]
+// CHECK: %[[A:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<4x64xi32>)
+// CHECK: %[[W:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<8x64xi32>)
+// CHECK: %[[BOUNDS:.*]] = arith.constant dense<[0, 5, 32, 64]> : tensor<4xi32>
+// CHECK: %[[Y:.*]] = scf.for %[[S:.*]] = %{{.*}} to %c3 step %{{.*}} iter_args(%[[ACC:.*]] = %{{.*}}) -> (tensor<4x8xf32>)
+// CHECK: tensor.extract %[[BOUNDS]][%[[S]]]
+// CHECK: %[[AS:.*]] = tensor.extract_slice %[[A]][0, %[[K0:.*]]] [4, %[[LEN:.*]]] [1, 1] : tensor<4x64xi32> to tensor<4x?xi32>
+// CHECK: %[[WS:.*]] = tensor.extract_slice %[[W]][0, %[[K0]]] [8, %[[LEN]]] [1, 1] : tensor<8x64xi32> to tensor<8x?xi32>
+// CHECK: %[[P:.*]] = linalg.generic {{.*}} ins(%[[AS]], %[[WS]] : tensor<4x?xi32>, tensor<8x?xi32>)
+// CHECK: arith.muli
+// CHECK: arith.addi
+// CHECK: %[[R:.*]] = linalg.generic {{.*}} ins(%[[P]] : tensor<4x8xi32>) outs(%[[ACC]] : tensor<4x8xf32>)
+// CHECK: arith.sitofp
+// CHECK: scf.yield %[[R]]
+// CHECK: return %[[Y]]
 func.func @matmul_segments(%a: !lowbit.qtensor<4x64, #lowbit.scheme<i4, per_cluster<axis = 1, sizes = [5, 59]>>>, %sa: tensor<1x2xf32>,
                            %w: !lowbit.qtensor<8x64, #lowbit.scheme<i4, per_group<axis = 1, size = 32>>>, %sw: tensor<8x2xf32>) -> tensor<4x8xf32> {
   %y = lowbit.matmul %a scale(%sa : tensor<1x2xf32>), %w scale(%sw : tensor<8x2xf32>) transpose_rhs acc(i32)

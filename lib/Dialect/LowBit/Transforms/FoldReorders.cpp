@@ -38,9 +38,16 @@
 // consumers cannot absorb P^-1 is the pair cancelled (it is the identity)
 // and the report says why.
 //
+// The permutation algebra and the backward direction (BackwardPusher) are
+// in ReorderPropagation.{h,cpp}; this file has the forward direction and
+// the pass.
+//
 //===----------------------------------------------------------------------===//
 
 #include "lowbit/Dialect/LowBit/Transforms/Passes.h"
+
+#include "ReorderPropagation.h"
+
 #include "lowbit/Dialect/LowBit/IR/LowBitOps.h"
 #include "lowbit/Dialect/LowBit/Transforms/ModelIR.h"
 
@@ -64,644 +71,9 @@ namespace mlir::lowbit {
 
 using namespace mlir;
 using namespace mlir::lowbit;
+using namespace mlir::lowbit::reorder;
 
 namespace {
-
-/// A permutation of `span` adjacent axes starting at `axis`, flattened in
-/// row-major order: the permuted value at flat index i holds the original
-/// value at flat index perm[i]. `span` > 1 arises where heads were split off
-/// a channel axis ([H*Dh] -> [H, Dh]).
-struct AxisPermutation {
-  int64_t axis;
-  ArrayRef<int64_t> perm;
-  int64_t span = 1;
-};
-
-/// The cluster sizes of `value`'s channels when `value` (Hkv heads) feeds
-/// attention whose output `out` (H heads, a multiple) was clustered per head
-/// with `sizes` and the query heads of a group share their plan: head j of
-/// `value` takes the clusters of query head j * H / Hkv. Nothing when the
-/// head structure does not fit.
-static std::optional<SmallVector<int64_t>>
-getHeadClusterSizes(ObserveOp out, ObserveOp value, ArrayRef<int64_t> sizes) {
-  std::optional<int64_t> heads = out.getHeads(), kvHeads = value.getHeads();
-  auto outType = cast<RankedTensorType>(out.getType());
-  auto valueType = cast<RankedTensorType>(value.getType());
-  int64_t channels = outType.getDimSize(out.getChannelAxis());
-  int64_t kvChannels = valueType.getDimSize(value.getChannelAxis());
-  if (!heads || !kvHeads || *heads % *kvHeads ||
-      ShapedType::isDynamic(channels) || channels % *heads ||
-      kvChannels != channels / *heads * *kvHeads)
-    return std::nullopt;
-  int64_t headDim = channels / *heads, group = *heads / *kvHeads;
-  // Split the sizes per head: every head's clusters sum to headDim.
-  SmallVector<SmallVector<int64_t>> perHead(1);
-  int64_t filled = 0;
-  for (int64_t size : sizes) {
-    if (filled == headDim) {
-      perHead.emplace_back();
-      filled = 0;
-    }
-    perHead.back().push_back(size);
-    filled += size;
-    if (filled > headDim)
-      return std::nullopt;
-  }
-  if (filled != headDim || static_cast<int64_t>(perHead.size()) != *heads)
-    return std::nullopt;
-  SmallVector<int64_t> result;
-  for (int64_t j = 0; j < *kvHeads; ++j)
-    llvm::append_range(result, perHead[j * group]);
-  return result;
-}
-
-/// Creates a constant holding `value` gathered by `p` (a new resource blob
-/// for resource constants, so tied weights elsewhere keep theirs).
-static Value gatherConstant(OpBuilder &b, Value value, AxisPermutation p) {
-  auto type = cast<RankedTensorType>(value.getType());
-  std::vector<float> data = *getConstantData(value);
-  ArrayRef<int64_t> shape = type.getShape();
-  int64_t outer = 1, inner = 1, dim = 1;
-  for (int64_t d = 0; d < p.axis; ++d)
-    outer *= shape[d];
-  for (int64_t d = p.axis; d < p.axis + p.span; ++d)
-    dim *= shape[d];
-  for (int64_t d = p.axis + p.span, e = shape.size(); d < e; ++d)
-    inner *= shape[d];
-  std::vector<float> out(data.size());
-  for (int64_t o = 0; o < outer; ++o)
-    for (int64_t i = 0; i < dim; ++i)
-      std::copy_n(&data[(o * dim + p.perm[i]) * inner], inner,
-                  &out[(o * dim + i) * inner]);
-  Location loc = value.getLoc();
-  std::string name = getConstantName(value);
-  Attribute attr;
-  if (!name.empty())
-    attr = DenseF32ResourceElementsAttr::get(
-        type, name + ".reordered",
-        HeapAsmResourceBlob::allocateAndCopyInferAlign(ArrayRef<float>(out)));
-  else
-    attr = DenseElementsAttr::get(type, ArrayRef<float>(out));
-  return arith::ConstantOp::create(b, loc, cast<TypedAttr>(attr));
-}
-
-/// The loop dimension behind result position `pos` of `map`, if that result
-/// is a plain dimension.
-static std::optional<unsigned> getLoopDim(AffineMap map, int64_t pos) {
-  if (auto dim = dyn_cast<AffineDimExpr>(map.getResult(pos)))
-    return dim.getPosition();
-  return std::nullopt;
-}
-
-/// The result position of loop dimension `d` in `map`: -1 if absent, -2 if
-/// it appears inside a compound expression or more than once.
-static int64_t findDim(AffineMap map, unsigned d) {
-  int64_t found = -1;
-  for (auto [pos, expr] : llvm::enumerate(map.getResults())) {
-    if (!expr.isFunctionOfDim(d))
-      continue;
-    if (found != -1 || !isa<AffineDimExpr>(expr))
-      return -2;
-    found = pos;
-  }
-  return found;
-}
-
-static bool isReductionDim(linalg::LinalgOp op, unsigned d) {
-  return op.getIteratorTypesArray()[d] == utils::IteratorType::reduction;
-}
-
-static bool isParallelDim(linalg::LinalgOp op, unsigned d) {
-  return op.getIteratorTypesArray()[d] == utils::IteratorType::parallel;
-}
-
-/// True when the body of `op` reads `linalg.index d`.
-static bool opUsesIndex(linalg::LinalgOp op, unsigned d) {
-  bool uses = false;
-  op->walk([&](linalg::IndexOp index) { uses |= index.getDim() == d; });
-  return uses;
-}
-
-/// A permutation of a subspace of a linalg op's iteration space: the loop
-/// dimensions `dims` of extents `sizes`, points flattened in row-major
-/// order. The rewritten op computes at point x what the original op
-/// computed at point perm[x] (the convention of AxisPermutation).
-struct LoopPermutation {
-  SmallVector<unsigned> dims;
-  SmallVector<int64_t> sizes;
-  ArrayRef<int64_t> perm;
-  unsigned numLoops = 0;
-
-  /// The coordinates of all loops (0 outside `dims`) at point `flat`.
-  SmallVector<int64_t> point(int64_t flat) const {
-    SmallVector<int64_t> loops(numLoops, 0);
-    for (int64_t i = dims.size() - 1; i >= 0; --i) {
-      loops[dims[i]] = flat % sizes[i];
-      flat /= sizes[i];
-    }
-    return loops;
-  }
-
-  bool dependsOn(AffineExpr expr) const {
-    return llvm::any_of(dims,
-                        [&](unsigned d) { return expr.isFunctionOfDim(d); });
-  }
-
-  /// True when some point changes its coordinate along loop `d`.
-  bool moves(unsigned d) const {
-    for (auto [x, image] : llvm::enumerate(perm))
-      if (point(x)[d] != point(image)[d])
-        return true;
-    return false;
-  }
-};
-
-/// The permutation of the loops that read the axes [p.axis, p.axis + p.span)
-/// of `operand` with plain, distinct loop dimensions (nullopt otherwise).
-static std::optional<LoopPermutation>
-getLoopPermutation(linalg::LinalgOp op, OpOperand &operand, AxisPermutation p) {
-  AffineMap map = op.getMatchingIndexingMap(&operand);
-  auto type = cast<RankedTensorType>(operand.get().getType());
-  LoopPermutation s;
-  s.perm = p.perm;
-  s.numLoops = op.getNumLoops();
-  for (int64_t i = 0; i < p.span; ++i) {
-    std::optional<unsigned> d = getLoopDim(map, p.axis + i);
-    if (!d || llvm::is_contained(s.dims, *d))
-      return std::nullopt;
-    s.dims.push_back(*d);
-    s.sizes.push_back(type.getDimSize(p.axis + i));
-  }
-  return s;
-}
-
-/// The flat index over axes of extents `axisSizes` of the results at
-/// `positions` of `map` at loop coordinates `loops`; -1 when out of range.
-static int64_t evaluateAxes(AffineMap map, ArrayRef<int64_t> positions,
-                            ArrayRef<int64_t> axisSizes,
-                            ArrayRef<int64_t> loops) {
-  SmallVector<int64_t> values = map.compose(loops);
-  int64_t flat = 0;
-  for (auto [pos, size] : llvm::zip_equal(positions, axisSizes)) {
-    int64_t v = values[pos];
-    if (v < 0 || v >= size)
-      return -1;
-    flat = flat * size + v;
-  }
-  return flat;
-}
-
-/// The positions of `map`'s results that depend on the loops of `s`, which
-/// must be contiguous and depend on no other loop (nullopt otherwise).
-static std::optional<SmallVector<int64_t>>
-getPermutedPositions(AffineMap map, const LoopPermutation &s) {
-  SmallVector<int64_t> positions;
-  for (auto [pos, expr] : llvm::enumerate(map.getResults())) {
-    if (!s.dependsOn(expr))
-      continue;
-    for (unsigned d = 0; d < map.getNumDims(); ++d)
-      if (!llvm::is_contained(s.dims, d) && expr.isFunctionOfDim(d))
-        return std::nullopt;
-    if (!positions.empty() && positions.back() + 1 != static_cast<int64_t>(pos))
-      return std::nullopt;
-    positions.push_back(pos);
-  }
-  return positions;
-}
-
-/// For an operand read with `map` (axes at `positions`, of extents
-/// `axisSizes`), the table T with T[(x_extra, M(x))] = M(perm[x]) over
-/// every point x, where x_extra are the coordinates of the loops
-/// `s.dims[extra[i]]` (flattened before M's index). Nullopt when some entry
-/// is ambiguous or never reached. With no `extra` this is the permutation
-/// the operand must undergo so that the op reads what it read before.
-static std::optional<SmallVector<int64_t>>
-getInducedTable(AffineMap map, ArrayRef<int64_t> positions,
-                ArrayRef<int64_t> axisSizes, const LoopPermutation &s,
-                ArrayRef<unsigned> extra = {}) {
-  int64_t axesSize = 1, extraSize = 1;
-  for (int64_t size : axisSizes)
-    axesSize *= size;
-  for (unsigned e : extra)
-    extraSize *= s.sizes[e];
-  SmallVector<int64_t> table(extraSize * axesSize, -1);
-  for (auto [x, image] : llvm::enumerate(s.perm)) {
-    SmallVector<int64_t> loops = s.point(x);
-    int64_t from = evaluateAxes(map, positions, axisSizes, loops);
-    int64_t to = evaluateAxes(map, positions, axisSizes, s.point(image));
-    if (from < 0 || to < 0)
-      return std::nullopt;
-    int64_t key = 0;
-    for (unsigned e : extra)
-      key = key * s.sizes[e] + loops[s.dims[e]];
-    key = key * axesSize + from;
-    if (table[key] != -1 && table[key] != to)
-      return std::nullopt;
-    table[key] = to;
-  }
-  if (llvm::is_contained(table, -1))
-    return std::nullopt;
-  return table;
-}
-
-/// getInducedTable without extra loops, when it is a permutation.
-static std::optional<SmallVector<int64_t>>
-getInducedPermutation(AffineMap map, ArrayRef<int64_t> positions,
-                      ArrayRef<int64_t> axisSizes, const LoopPermutation &s) {
-  std::optional<SmallVector<int64_t>> table =
-      getInducedTable(map, positions, axisSizes, s);
-  if (!table)
-    return std::nullopt;
-  SmallVector<bool> seen(table->size(), false);
-  for (int64_t v : *table) {
-    if (seen[v])
-      return std::nullopt;
-    seen[v] = true;
-  }
-  return table;
-}
-
-/// True when an operand read with `map` at `positions` (extents
-/// `axisSizes`) and permuted by `perm` along those axes gives the op, at
-/// every point x, what it read at perm[x] before: perm[M(x)] = M(s(x)).
-/// Reads at constant positions (RoPE's even/odd members) are allowed.
-static bool readsConsistently(AffineMap map, ArrayRef<int64_t> positions,
-                              ArrayRef<int64_t> axisSizes,
-                              const LoopPermutation &s,
-                              ArrayRef<int64_t> perm) {
-  for (auto [pos, expr] : llvm::enumerate(map.getResults())) {
-    bool inside = llvm::is_contained(positions, static_cast<int64_t>(pos));
-    for (unsigned d = 0; d < map.getNumDims(); ++d)
-      if (expr.isFunctionOfDim(d) && llvm::is_contained(s.dims, d) != inside)
-        return false;
-  }
-  for (auto [x, image] : llvm::enumerate(s.perm)) {
-    int64_t from = evaluateAxes(map, positions, axisSizes, s.point(x));
-    int64_t to = evaluateAxes(map, positions, axisSizes, s.point(image));
-    if (from < 0 || to < 0 || perm[from] != to)
-      return false;
-  }
-  return true;
-}
-
-static bool isIdentity(ArrayRef<int64_t> perm) {
-  for (auto [i, v] : llvm::enumerate(perm))
-    if (static_cast<int64_t>(i) != v)
-      return false;
-  return true;
-}
-
-static SmallVector<int64_t> getAxisSizes(Value value,
-                                         ArrayRef<int64_t> positions) {
-  auto type = cast<RankedTensorType>(value.getType());
-  SmallVector<int64_t> sizes;
-  for (int64_t pos : positions)
-    sizes.push_back(type.getDimSize(pos));
-  return sizes;
-}
-
-/// Records what happened to one planned reorder.
-struct Report {
-  std::string id;
-  std::vector<std::string> backward; // what absorbed P
-  std::vector<std::string> forward;  // what absorbed P^-1
-  std::string failure;               // why the pair was cancelled
-};
-
-static std::string describeOp(Operation *op) {
-  std::string s;
-  llvm::raw_string_ostream os(s);
-  os << "'" << op->getName() << "' at " << op->getLoc();
-  return s;
-}
-
-static std::string describeValue(Value value) {
-  std::string name = getConstantName(value);
-  if (!name.empty())
-    return "weight " + name;
-  if (Operation *def = value.getDefiningOp())
-    return describeOp(def);
-  return "block argument";
-}
-
-/// An input of a generic read through an index remap: along loop `dim`, at
-/// iteration i, it is read at perm[i] instead of i.
-struct RemappedOperand {
-  unsigned operand;
-  unsigned dim;
-  ArrayRef<int64_t> perm;
-};
-
-/// Rebuilds `op` with the inputs listed in `remapped` read inside the body
-/// (`tensor.extract` at their indexing map's indices, remapped through an
-/// i32 table) instead of through an indexing map: the reorder is fused into
-/// the load. `operands` replace op's operands.
-static linalg::GenericOp buildRemappedGeneric(
-    OpBuilder &b, linalg::LinalgOp op, ArrayRef<Value> operands,
-    ArrayRef<RemappedOperand> remapped, std::vector<std::string> &log) {
-  Location loc = op.getLoc();
-  auto find = [&](unsigned i) -> const RemappedOperand * {
-    for (const RemappedOperand &r : remapped)
-      if (r.operand == i)
-        return &r;
-    return nullptr;
-  };
-  SmallVector<Value> inputs, outputs;
-  SmallVector<AffineMap> maps;
-  SmallVector<AffineMap> oldMaps = op.getIndexingMapsArray();
-  for (auto [i, value] : llvm::enumerate(operands)) {
-    if (find(i))
-      continue;
-    (static_cast<int64_t>(i) < op.getNumDpsInputs() ? inputs : outputs)
-        .push_back(value);
-    maps.push_back(oldMaps[i]);
-  }
-  auto generic =
-      linalg::GenericOp::create(b, loc, op->getResultTypes(), inputs, outputs,
-                                maps, op.getIteratorTypesArray());
-  Block *oldBody = op.getBlock();
-  Block *body = b.createBlock(&generic.getRegion());
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(body);
-  IRMapping mapping;
-  for (auto [i, arg] : llvm::enumerate(oldBody->getArguments()))
-    if (!find(i))
-      mapping.map(arg, body->addArgument(arg.getType(), arg.getLoc()));
-  for (const RemappedOperand &r : remapped) {
-    Value source = operands[r.operand];
-    AffineMap map = oldMaps[r.operand];
-    std::vector<int32_t> perm(r.perm.begin(), r.perm.end());
-    auto permType = RankedTensorType::get({static_cast<int64_t>(perm.size())},
-                                          b.getI32Type());
-    Value table = arith::ConstantOp::create(
-        b, loc, DenseIntElementsAttr::get(permType, ArrayRef<int32_t>(perm)));
-    SmallVector<Value> indices;
-    for (AffineExpr expr : map.getResults()) {
-      unsigned dim = cast<AffineDimExpr>(expr).getPosition();
-      Value index = linalg::IndexOp::create(b, loc, dim);
-      if (dim == r.dim) {
-        Value entry = tensor::ExtractOp::create(b, loc, table, index);
-        index = arith::IndexCastOp::create(b, loc, b.getIndexType(), entry);
-      }
-      indices.push_back(index);
-    }
-    mapping.map(oldBody->getArgument(r.operand),
-                tensor::ExtractOp::create(b, loc, source, indices));
-    log.push_back("index remap of " + describeValue(source) +
-                  " fused into the load of " + describeOp(op));
-  }
-  for (Operation &inner : oldBody->getOperations())
-    b.clone(inner, mapping);
-  return generic;
-}
-
-/// Pushes permutations backward through producers (see file comment).
-class BackwardPusher {
-public:
-  BackwardPusher(Report &report) : report(report) {}
-
-  /// Whether `value` can be produced permuted by `p`. `from` is the op that
-  /// will read the permuted value (its use does not count as another user).
-  bool canPush(Value value, AxisPermutation p, Operation *from) {
-    return push(nullptr, value, p, from).has_value();
-  }
-
-  /// Returns `value` permuted by `p`, built right after its producers.
-  Value apply(Value value, AxisPermutation p, Operation *from) {
-    OpBuilder b(value.getContext());
-    return *push(&b, value, p, from);
-  }
-
-  /// Ops made dead by `apply`, to erase once all uses are replaced.
-  SmallVector<Operation *> replaced;
-
-  /// Observers rebuilt with permuted statistics, in push order.
-  SmallVector<ObserveOp> rebuiltObservers;
-
-private:
-  /// With `b` null this only checks feasibility and returns `value`.
-  std::optional<Value> push(OpBuilder *b, Value value, AxisPermutation p,
-                            Operation *from) {
-    if (hasConstantData(value)) {
-      if (!b)
-        return value;
-      OpBuilder::InsertionGuard guard(*b);
-      b->setInsertionPointAfterValue(value);
-      report.backward.push_back(describe(value) + " (gathered)");
-      return gatherConstant(*b, value, p);
-    }
-    if (!onlyInvariantOtherUsers(value, p, from))
-      return std::nullopt;
-    Operation *def = value.getDefiningOp();
-    if (auto observe = dyn_cast_or_null<ObserveOp>(def))
-      return pushThroughObserve(b, observe, p);
-    if (auto collapse = dyn_cast_or_null<tensor::CollapseShapeOp>(def))
-      return pushThroughCollapse(b, collapse, p);
-    if (auto expand = dyn_cast_or_null<tensor::ExpandShapeOp>(def))
-      return pushThroughExpand(b, expand, p);
-    auto linalgOp = dyn_cast_or_null<linalg::LinalgOp>(def);
-    if (!linalgOp || linalgOp->getNumResults() != 1 ||
-        linalgOp.getNumDpsInits() != 1)
-      return std::nullopt;
-    return pushThroughLinalg(b, linalgOp, p);
-  }
-
-  /// True when every user of `value` other than `from` is unaffected by
-  /// permuting it: a reduction over the permuted axis that reads no other
-  /// operand along that axis (mean, variance, sum of squares).
-  bool onlyInvariantOtherUsers(Value value, AxisPermutation p,
-                               Operation *from) {
-    for (OpOperand &use : value.getUses()) {
-      Operation *user = use.getOwner();
-      if (user == from)
-        continue;
-      if (p.span != 1)
-        return false;
-      auto linalgOp = dyn_cast<linalg::LinalgOp>(user);
-      if (!linalgOp || !linalgOp.isDpsInput(&use))
-        return false;
-      std::optional<unsigned> d =
-          getLoopDim(linalgOp.getMatchingIndexingMap(&use), p.axis);
-      if (!d || !isReductionDim(linalgOp, *d))
-        return false;
-      for (OpOperand &other : linalgOp->getOpOperands())
-        if (&other != &use &&
-            findDim(linalgOp.getMatchingIndexingMap(&other), *d) != -1)
-          return false;
-      if (opUsesIndex(linalgOp, *d))
-        return false;
-    }
-    return true;
-  }
-
-  std::optional<Value> pushThroughObserve(OpBuilder *b, ObserveOp observe,
-                                          AxisPermutation p) {
-    if (observe.getChannelAxis() != p.axis || p.span != 1)
-      return std::nullopt;
-    std::optional<Value> input = push(b, observe.getInput(), p, observe);
-    if (!input || !b)
-      return input;
-    OpBuilder::InsertionGuard guard(*b);
-    b->setInsertionPoint(observe);
-    // The observer now sees channels in cluster order: permute its stats.
-    auto permuted = cast<ObserveOp>(b->clone(*observe));
-    permuted.getInputMutable().assign(*input);
-    if (std::optional<ArrayRef<float>> min = observe.getMin()) {
-      ArrayRef<float> max = *observe.getMax();
-      SmallVector<float> newMin, newMax;
-      for (int64_t i : p.perm) {
-        newMin.push_back((*min)[i]);
-        newMax.push_back(max[i]);
-      }
-      permuted.setMinAttr(b->getDenseF32ArrayAttr(newMin));
-      permuted.setMaxAttr(b->getDenseF32ArrayAttr(newMax));
-    }
-    replaced.push_back(observe);
-    rebuiltObservers.push_back(permuted);
-    return permuted.getResult();
-  }
-
-  /// Pushes `srcPermutation` into the source of a reshape (operand 0) and
-  /// rebuilds the reshape on the permuted source.
-  std::optional<Value> pushThroughReshape(OpBuilder *b, Operation *op,
-                                          AxisPermutation srcPermutation) {
-    std::optional<Value> src =
-        push(b, op->getOperand(0), srcPermutation, op);
-    if (!src || !b)
-      return src ? std::optional<Value>(op->getResult(0)) : std::nullopt;
-    OpBuilder::InsertionGuard guard(*b);
-    b->setInsertionPoint(op);
-    Operation *clone = b->clone(*op);
-    clone->setOperand(0, *src);
-    report.backward.push_back(describe(op));
-    replaced.push_back(op);
-    return clone->getResult(0);
-  }
-
-  /// collapse_shape merging [H, Dh] into one channel axis: the channel
-  /// permutation becomes a permutation of the merged source axes.
-  std::optional<Value> pushThroughCollapse(OpBuilder *b,
-                                           tensor::CollapseShapeOp op,
-                                           AxisPermutation p) {
-    if (p.span != 1)
-      return std::nullopt;
-    ReassociationIndices group = op.getReassociationIndices()[p.axis];
-    AxisPermutation inner{group.front(), p.perm,
-                          static_cast<int64_t>(group.size())};
-    return pushThroughReshape(b, op, inner);
-  }
-
-  /// expand_shape splitting a channel axis into [H, Dh]: a permutation of
-  /// exactly the split axes is a permutation of the source channel axis.
-  std::optional<Value> pushThroughExpand(OpBuilder *b,
-                                         tensor::ExpandShapeOp op,
-                                         AxisPermutation p) {
-    for (auto [srcAxis, group] :
-         llvm::enumerate(op.getReassociationIndices())) {
-      if (group.front() != p.axis ||
-          static_cast<int64_t>(group.size()) != p.span)
-        continue;
-      return pushThroughReshape(
-          b, op, {static_cast<int64_t>(srcAxis), p.perm, 1});
-    }
-    return std::nullopt;
-  }
-
-  /// A linalg op whose result axes [p.axis, p.axis + p.span) are parallel
-  /// loops L: the op is rebuilt to compute at every point of L what it
-  /// computed at the permuted point. Every operand that depends on L gets
-  /// the permutation this induces on its axes (a `d floordiv g` read, as of
-  /// v by the query heads of grouped-query attention, induces the
-  /// permutation of the value heads, which exists when the query heads of a
-  /// group share one), and is gathered (constants), rebuilt (single-purpose
-  /// producers) or read through an index remap; operands whose induced
-  /// permutation is the identity are untouched.
-  std::optional<Value> pushThroughLinalg(OpBuilder *b, linalg::LinalgOp op,
-                                         AxisPermutation p) {
-    OpOperand *init = op.getDpsInitOperand(0);
-    std::optional<LoopPermutation> s = getLoopPermutation(op, *init, p);
-    if (!s)
-      return std::nullopt;
-    for (unsigned d : s->dims)
-      if (!isParallelDim(op, d) || (opUsesIndex(op, d) && s->moves(d)))
-        return std::nullopt;
-    auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
-    SmallVector<Value> operands;
-    SmallVector<RemappedOperand> remapped;
-    SmallVector<SmallVector<int64_t>> induced; // keeps ArrayRefs alive
-    induced.reserve(op->getNumOperands());
-    for (OpOperand &operand : op->getOpOperands()) {
-      AffineMap map = op.getMatchingIndexingMap(&operand);
-      std::optional<SmallVector<int64_t>> positions =
-          getPermutedPositions(map, *s);
-      if (!positions)
-        return std::nullopt;
-      if (positions->empty() ||
-          (op.isDpsInit(&operand) && isPermutationInvariant(operand.get()))) {
-        operands.push_back(operand.get());
-        continue;
-      }
-      std::optional<SmallVector<int64_t>> perm = getInducedPermutation(
-          map, *positions, getAxisSizes(operand.get(), *positions), *s);
-      if (!perm)
-        return std::nullopt;
-      if (isIdentity(*perm)) {
-        operands.push_back(operand.get());
-        continue;
-      }
-      induced.push_back(std::move(*perm));
-      AxisPermutation inner{positions->front(), induced.back(),
-                            static_cast<int64_t>(positions->size())};
-      if (push(nullptr, operand.get(), inner, op)) {
-        operands.push_back(b ? *push(b, operand.get(), inner, op)
-                             : operand.get());
-        continue;
-      }
-      // Keep the operand's order and remap its load (generic inputs read
-      // along one permuted loop only).
-      std::optional<unsigned> d = positions->size() == 1
-                                      ? getLoopDim(map, positions->front())
-                                      : std::nullopt;
-      if (!generic || !op.isDpsInput(&operand) || !d ||
-          !llvm::all_of(map.getResults(), llvm::IsaPred<AffineDimExpr>))
-        return std::nullopt;
-      remapped.push_back({operand.getOperandNumber(), *d, induced.back()});
-      operands.push_back(operand.get());
-    }
-    if (!b)
-      return op->getResult(0);
-    OpBuilder::InsertionGuard guard(*b);
-    b->setInsertionPoint(op);
-    Value result;
-    if (remapped.empty()) {
-      Operation *clone = b->clone(*op);
-      clone->setOperands(operands);
-      result = clone->getResult(0);
-    } else {
-      result =
-          buildRemappedGeneric(*b, generic, operands, remapped, report.backward)
-              .getResult(0);
-    }
-    report.backward.push_back(describe(op));
-    replaced.push_back(op);
-    return result;
-  }
-
-  /// An init that is the same value everywhere (a fill or an empty tensor)
-  /// does not change under a permutation.
-  static bool isPermutationInvariant(Value value) {
-    return value.getDefiningOp<tensor::EmptyOp>() ||
-           value.getDefiningOp<linalg::FillOp>();
-  }
-
-public:
-  static std::string describe(Value value) { return describeValue(value); }
-  static std::string describe(Operation *op) { return describeOp(op); }
-
-private:
-  Report &report;
-};
-
 /// Forward direction: every user of `back` must be a linalg op that reduces
 /// over the permuted axis against a constant (a linear layer's weight).
 struct ForwardUse {
@@ -944,8 +316,7 @@ struct ForwardChain {
   AxisPermutation p; // of the terminal's operand
 };
 
-static std::optional<ForwardChain> followChain(Value value,
-                                               AxisPermutation p) {
+static std::optional<ForwardChain> followChain(Value value, AxisPermutation p) {
   ForwardChain chain;
   while (true) {
     if (value.use_empty())
@@ -1034,9 +405,10 @@ struct FoldReordersPass
       reports.push_back(foldPair(fwd, back));
       const Report &r = reports.back();
       if (r.failure.empty())
-        emitRemark(loc) << "reorder of '" << r.id << "' folded: "
-                        << r.backward.size() << " producer change(s), "
-                        << r.forward.size() << " consumer weight(s)";
+        emitRemark(loc) << "reorder of '" << r.id
+                        << "' folded: " << r.backward.size()
+                        << " producer change(s), " << r.forward.size()
+                        << " consumer weight(s)";
       else
         emitRemark(loc) << "reorder of '" << r.id
                         << "' not folded: " << r.failure;
@@ -1079,9 +451,9 @@ struct FoldReordersPass
                       std::vector<Report> &reports) {
     SmallVector<std::optional<ForwardChain>> chains;
     for (auto [fwd, back] : pairs)
-      chains.push_back(followChain(
-          back.getResult(), {static_cast<int64_t>(fwd.getAxis()),
-                             fwd.getPermutation()}));
+      chains.push_back(
+          followChain(back.getResult(), {static_cast<int64_t>(fwd.getAxis()),
+                                         fwd.getPermutation()}));
     SmallVector<bool> done(pairs.size(), false);
     for (size_t i = 0; i < pairs.size(); ++i) {
       for (size_t j = i + 1; j < pairs.size() && chains[i] && !done[i]; ++j) {
@@ -1089,8 +461,8 @@ struct FoldReordersPass
             !jointFoldable(*chains[i], *chains[j], pairs[i].first,
                            pairs[j].first))
           continue;
-        reports.push_back(foldJoint(pairs[i], *chains[i], pairs[j],
-                                    *chains[j]));
+        reports.push_back(
+            foldJoint(pairs[i], *chains[i], pairs[j], *chains[j]));
         done[i] = done[j] = true;
       }
     }
@@ -1163,10 +535,11 @@ struct FoldReordersPass
   Report foldJoint(std::pair<ReorderOp, ReorderOp> a, const ForwardChain &ca,
                    std::pair<ReorderOp, ReorderOp> b, const ForwardChain &cb) {
     Report report;
-    report.id = describeId(a.first.getInput()) + " + " +
-                describeId(b.first.getInput());
+    report.id =
+        describeId(a.first.getInput()) + " + " + describeId(b.first.getInput());
     Location loc = a.first.getInput().getLoc();
-    for (auto [pair, chain] : {std::make_pair(a, &ca), std::make_pair(b, &cb)}) {
+    for (auto [pair, chain] :
+         {std::make_pair(a, &ca), std::make_pair(b, &cb)}) {
       auto [fwd, back] = pair;
       AxisPermutation p{static_cast<int64_t>(fwd.getAxis()),
                         fwd.getPermutation()};
@@ -1251,8 +624,7 @@ struct FoldReordersPass
     // The cluster sizes stay with the activation for quantization.
     if (auto observe = permuted.getDefiningOp<ObserveOp>())
       if (std::optional<ArrayRef<int64_t>> clusters = fwd.getClusterSizes()) {
-        observe->setAttr("cluster_sizes",
-                         b.getDenseI64ArrayAttr(*clusters));
+        observe->setAttr("cluster_sizes", b.getDenseI64ArrayAttr(*clusters));
         // A per-head plan that reached the value projection (R3) orders
         // its heads' channels too: they get the clusters of the query
         // heads they feed.
@@ -1342,8 +714,8 @@ struct FoldReordersPass
     std::string error;
     auto file = openOutputFile(reportFile, &error);
     if (!file) {
-      getOperation().emitError() << "cannot write the reorder report: "
-                                 << error;
+      getOperation().emitError()
+          << "cannot write the reorder report: " << error;
       return failure();
     }
     llvm::raw_ostream &os = file->os();
