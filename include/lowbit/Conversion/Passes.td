@@ -115,9 +115,12 @@ def ConvertLowBitMatmulToVector
       results agree with the reference within float reassociation. With
       `avx512`, each nibble's value comes from a 16-entry table through
       `llvm.x86.avx512.permvar.sf.512` (vpermps) instead of shifts and an
-      int-to-float conversion.
+      int-to-float conversion; with `avx512`, 4-bit table formats (NF4 or
+      any 16-entry `!lowbit.lut`, FP4 `f4E2M1FN`) with f32 scales take the
+      same kernels with their code values in the table.
     - Weight-only with bf16 activations (`avx512` and `bf16`): bf16 `[M, K]`
-      times 4-bit weights in groups of a multiple of 128 (or per-channel
+      times 4-bit integer or FP4 E2M1 weights (values exact in bf16; not
+      NF4) in groups of a multiple of 128 (or per-channel
       with K a multiple of 128), f32 scales, `acc(f32)`. Nibbles become bf16
       values through `llvm.x86.avx512.permvar.hi.512` (vpermw) and pairs of
       products are accumulated in f32 by

@@ -23,6 +23,8 @@
 
 #include "lowbit/Conversion/LowBitToLinalg/LowBitToLinalg.h"
 #include "lowbit/Dialect/LowBit/IR/LowBitOps.h"
+#include "lowbit/Numerics/FloatFormats.h"
+#include "lowbit/Numerics/LookupTable.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -34,6 +36,8 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Transforms/DialectConversion.h"
+
+#include <array>
 
 namespace mlir::lowbit {
 #define GEN_PASS_DEF_CONVERTLOWBITMATMULTOVECTOR
@@ -55,7 +59,7 @@ constexpr int64_t kStreamPrefetchRows = 4;
 // Matching
 //===----------------------------------------------------------------------===//
 
-/// Weight-only matmul: f32 activations [M, K] times integer codes [N, K].
+/// Weight-only matmul: f32 or bf16 activations [M, K] times codes [N, K].
 struct WeightOnlyPlan {
   unsigned bits;
   bool isSigned;
@@ -65,10 +69,44 @@ struct WeightOnlyPlan {
   bool perGroup;
   /// bf16 activations (4-bit weights, vdpbf16ps); f32 otherwise.
   bool bf16 = false;
+  /// 4-bit codes: the value of each code before scaling.
+  std::array<float, 16> values{};
 
   /// The value of 4-bit code `c` (0 .. 15), for the lookup tables.
-  int codeValue(int c) const { return isSigned && c >= 8 ? c - 16 : c; }
+  float codeValue(int c) const { return values[c]; }
 };
+
+/// The values of the 16 codes of a 4-bit weight format with f32 scales, no
+/// zero point and no block-scaled family: integers, lookup tables (NF4) and
+/// FP4 E2M1, decoded by the numerics library as the reference does. `table`
+/// is set for the formats only a table lookup can decode.
+static std::optional<std::array<float, 16>> getNibbleValues(SchemeAttr scheme,
+                                                            bool &table) {
+  if (scheme.getBitWidth() != 4 || scheme.getFamily() != Family::None ||
+      scheme.getAsymmetric() || !scheme.getScaleType().isF32())
+    return std::nullopt;
+  std::array<float, 16> values;
+  Type storage = scheme.getStorage();
+  table = !scheme.isInteger();
+  for (int c = 0; c < 16; ++c) {
+    if (scheme.isInteger()) {
+      values[c] = scheme.isSignedInteger() && c >= 8 ? c - 16 : c;
+    } else if (auto lut = dyn_cast<LutType>(storage)) {
+      std::vector<float> entries(lut.getValues().begin(),
+                                 lut.getValues().end());
+      auto decoder = ::lowbit::numerics::LookupTable::create(entries);
+      if (entries.size() != 16 || !decoder)
+        return std::nullopt;
+      values[c] = decoder->decode(c);
+    } else if (isa<Float4E2M1FNType>(storage)) {
+      values[c] = ::lowbit::numerics::decodeFloat(
+          ::lowbit::numerics::FloatFormat::E2M1FN, c);
+    } else {
+      return std::nullopt;
+    }
+  }
+  return values;
+}
 
 /// W8A8: i8 [M, K] per-token times i8 [N, K] per-channel, i32 accumulation.
 struct Int8Plan {
@@ -90,7 +128,12 @@ matchWeightOnly(MatmulOp op, const MatmulToVectorOptions &options) {
   auto rhs = cast<QTensorType>(op.getRhs().getType());
   SchemeAttr scheme = rhs.getScheme();
   unsigned bits = scheme.getBitWidth();
-  if (!isPlainIntegerScheme(scheme) || (bits != 4 && bits != 8))
+  bool table = false;
+  std::optional<std::array<float, 16>> values = getNibbleValues(scheme, table);
+  if (!(bits == 8 && isPlainIntegerScheme(scheme)) && !values)
+    return failure();
+  // Lookup-table formats need the AVX-512 table lookups.
+  if (table && !options.avx512)
     return failure();
   WeightOnlyPlan plan{bits,
                       scheme.isSignedInteger(),
@@ -98,6 +141,8 @@ matchWeightOnly(MatmulOp op, const MatmulToVectorOptions &options) {
                       rhs.getShape()[1],
                       rhs.getShape()[1],
                       false};
+  if (values)
+    plan.values = *values;
   // One load is 16 bytes: 32 4-bit or 16 8-bit codes.
   int64_t chunk = bits == 4 ? 2 * kLanes : kLanes;
   if (auto group = dyn_cast<PerGroupAttr>(scheme.getGranularity())) {
@@ -115,6 +160,16 @@ matchWeightOnly(MatmulOp op, const MatmulToVectorOptions &options) {
   plan.bf16 = lhs.getElementType().isBF16();
   if (plan.bf16 && (bits != 4 || plan.group % kPlaneBlock != 0))
     return failure();
+  // Its table holds bf16 code values: every value must be exact in bf16
+  // (NF4's are not).
+  if (plan.bf16)
+    for (float v : plan.values) {
+      APFloat value(v);
+      bool lost;
+      value.convert(APFloat::BFloat(), APFloat::rmNearestTiesToEven, &lost);
+      if (lost)
+        return failure();
+    }
   return plan;
 }
 

@@ -264,6 +264,37 @@ func.func @w4a4_clusters(%a: !qa, %sa: tensor<1x3xf32>, %w: !qw, %sw: tensor<32x
 
 // -----
 
+// 4-bit table formats (NF4, FP4 E2M1) with f32 scales take the same
+// kernels with their decode tables (from the numerics library) in vpermps;
+// they need avx512. NF4 with bf16 activations stays with the reference:
+// its levels are not exact in bf16.
+// AVX512-LABEL: func.func @table_formats
+// AVX512: arith.constant dense<[-1.000000e+00, -0.6961928, {{.*}}, 1.000000e+00]> : vector<16xf32>
+// AVX512: llvm.call_intrinsic "llvm.x86.avx512.permvar.sf.512"
+// AVX512: arith.constant dense<[0.000000e+00, 5.000000e-01, 1.000000e+00, 1.500000e+00, 2.000000e+00, 3.000000e+00, 4.000000e+00, 6.000000e+00, -0.000000e+00, {{.*}}, -6.000000e+00]> : vector<16xf32>
+// AVX512: llvm.call_intrinsic "llvm.x86.avx512.permvar.sf.512"
+// AVX512-COUNT-1: lowbit.matmul {{.*}} : tensor<2x256xbf16>
+// AVX512-NOT: lowbit.matmul
+// AVX512: return
+// BF16-LABEL: func.func @table_formats
+// BF16-COUNT-1: lowbit.matmul {{.*}} : tensor<2x256xbf16>, !lowbit.qtensor<8x256, #scheme{{[0-9]*}}> -> tensor<2x8xf32>
+// BF16-NOT: lowbit.matmul
+// BF16: return
+// CHECK-LABEL: func.func @table_formats
+// CHECK-COUNT-3: lowbit.matmul
+!nf4 = !lowbit.qtensor<8x256, #lowbit.scheme<!lowbit.lut<nf4>, per_group<axis = 1, size = 128>>>
+!fp4 = !lowbit.qtensor<8x64, #lowbit.scheme<f4E2M1FN, per_group<axis = 1, size = 32>>>
+func.func @table_formats(%a: tensor<2x256xf32>, %w: !nf4, %s: tensor<8x2xf32>, %b: tensor<2x64xf32>,
+                         %f: !fp4, %t: tensor<8x2xf32>, %c: tensor<2x256xbf16>)
+    -> (tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>) {
+  %y = lowbit.matmul %a, %w scale(%s : tensor<8x2xf32>) transpose_rhs acc(f32) : tensor<2x256xf32>, !nf4 -> tensor<2x8xf32>
+  %z = lowbit.matmul %b, %f scale(%t : tensor<8x2xf32>) transpose_rhs acc(f32) : tensor<2x64xf32>, !fp4 -> tensor<2x8xf32>
+  %x = lowbit.matmul %c, %w scale(%s : tensor<8x2xf32>) transpose_rhs acc(f32) : tensor<2x256xbf16>, !nf4 -> tensor<2x8xf32>
+  return %y, %z, %x : tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>
+}
+
+// -----
+
 // Everything else is left for the reference lowering: asymmetric weights,
 // weights not stored [N, K], float accumulation of W8A8, NF4 codes.
 // CHECK-LABEL: func.func @fallbacks

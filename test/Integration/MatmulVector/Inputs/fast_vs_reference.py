@@ -10,9 +10,13 @@ the same random inputs, and compares:
     stay below 1e-5 of sum_k |a| * |w| (f32 rounding of K-term sums);
   * W8A8 (acc(i32)): exact integer sums and the reference's scaling, so the
     results must be bit-identical;
-  * bf16 activations (b4/bu4: i4/ui4 weights): the program rounds its f32
-    input to bf16 (arith.truncf) before the matmul, so both lowerings see
-    the same bf16 values; same tolerance as weight-only.
+  * bf16 activations (b4/bu4: i4/ui4 weights, bf4: FP4 E2M1, bn4: NF4):
+    the program rounds its f32 input to bf16 (arith.truncf) before the
+    matmul, so both lowerings see the same bf16 values; same tolerance as
+    weight-only;
+  * table formats (n4: NF4, f4: FP4 E2M1 weights with f32 scales): decoded
+    through a 16-entry table; same tolerance, |w| from the numerics
+    library's dequantization.
 
   * integer matmuls with scales along K (x: W4A4 RPTQ clusters, W4A8
     groups, ...): exact i32 sums per K segment and the reference's scaling
@@ -25,6 +29,7 @@ VNNI (i8 -> i32 extends) and that IR is run, covering the portable path.
 
 Usage: fast_vs_reference.py QUANT_RUN QUANT_OPT CASE... [--generic]
   CASE = w4:M:N:K:G | u4:M:N:K:G | w8:M:N:K:G | b4:M:N:K:G | bu4:M:N:K:G
+       | n4:M:N:K:G | f4:M:N:K:G | bf4:M:N:K:G | bn4:M:N:K:G
        | a8:M:N:K  (G = 0: per-channel)
        | x:M:N:K:LHS:RHS  with LHS/RHS = i4|i8 followed by the granularity:
          t (per row), T (per tensor), gG (groups of G along K), c (RPTQ
@@ -39,10 +44,13 @@ import tempfile
 
 import numpy as np
 
+from lowbit import reference as numerics
+
 
 def scheme(kind, group):
     storage = {"w4": "i4", "u4": "ui4", "w8": "i8", "b4": "i4",
-               "bu4": "ui4"}[kind]
+               "bu4": "ui4", "n4": "!lowbit.lut<nf4>", "f4": "f4E2M1FN",
+               "bf4": "f4E2M1FN", "bn4": "!lowbit.lut<nf4>"}[kind]
     gran = (f"per_group<axis = 1, size = {group}>" if group
             else "per_axis<0>")
     return f"#lowbit.scheme<{storage}, {gran}>"
@@ -113,7 +121,7 @@ func.func @main(%a: {qa}, %sa: tensor<{m}x1xf32>, %w: {qw}, %sw: tensor<{n}x1xf3
 """
     groups = k // group if group else 1
     qw = f"!lowbit.qtensor<{n}x{k}, {scheme(kind, group)}>"
-    if kind in ("b4", "bu4"):
+    if kind in ("b4", "bu4", "bf4", "bn4"):
         return f"""
 func.func @main(%a: tensor<{m}x{k}xf32>, %w: {qw}, %s: tensor<{n}x{groups}xf32>) -> tensor<{m}x{n}xf32> {{
   %ab = arith.truncf %a : tensor<{m}x{k}xf32> to tensor<{m}x{k}xbf16>
@@ -200,7 +208,7 @@ def check(args, spec, rng):
             inputs = [a, sa, w, sw]
         else:
             a = rng.standard_normal((m, k)).astype(np.float32)
-            row_bytes = k // 2 if kind in ("w4", "u4", "b4", "bu4") else k
+            row_bytes = k if kind == "w8" else k // 2
             w = rng.integers(-128, 128, (n, row_bytes), dtype=np.int8)
             groups = k // group if group else 1
             s = rng.uniform(1e-3, 1e-1, (n, groups)).astype(np.float32)
@@ -225,9 +233,16 @@ def check(args, spec, rng):
         print(f"{spec}: bit-identical {same}, reference equals numpy oracle "
               f"{exact} ({len(bounds) - 1} segments)")
         return same and exact
-    q = np.abs(decode(kind, w, k)).astype(np.float64)
-    scale = np.repeat(s, group, axis=1) if group else s
-    magnitude = np.abs(a).astype(np.float64) @ (q * scale).T
+    if kind in ("n4", "f4", "bf4", "bn4"):
+        # Table formats: |w| from the numerics library's dequantization.
+        u = w.view(np.uint8)
+        nibbles = np.stack([u & 15, u >> 4], axis=-1).reshape(n, -1)[:, :k]
+        weights = numerics.dequantize(scheme(kind, group), nibbles.astype(np.uint8), s)
+        magnitude = np.abs(a).astype(np.float64) @ np.abs(weights).astype(np.float64).T
+    else:
+        q = np.abs(decode(kind, w, k)).astype(np.float64)
+        scale = np.repeat(s, group, axis=1) if group else s
+        magnitude = np.abs(a).astype(np.float64) @ (q * scale).T
     worst = float(np.max(np.abs(fast.astype(np.float64) - ref) /
                          np.maximum(magnitude, 1e-30)))
     ok = worst < 1e-5
