@@ -1,7 +1,8 @@
 //===- lowbit-bench.cpp - CPU benchmarks of the fused quantized matmul ----===//
 //
 //   lowbit-bench [--gemv] [--gemm] [--w4-gemm] [--w4a4] [--reps N]
-//                [--footprint-mib N] [--bf16-act] [--max-m N]
+//                [--footprint-mib N] [--bf16-act] [--weights i4|nf4|fp4]
+//                [--max-m N]
 //
 // JIT-compiles lowbit.matmul kernels once through lib/Runner (the
 // lowbit-to-llvm lowering with the vector fast path, and with the reference
@@ -25,6 +26,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "lowbit/Numerics/FloatFormats.h"
+#include "lowbit/Numerics/LookupTable.h"
 #include "lowbit/Runner/JitRunner.h"
 #include "lowbit/Runner/Pipeline.h"
 
@@ -75,6 +78,13 @@ static cl::opt<bool> bf16Activations(
     "bf16-act",
     cl::desc("W4A16 GEMV and GEMM with bf16 activations (vdpbf16ps when the "
              "host has AVX512-BF16) instead of f32"));
+enum class WeightFormat { I4, NF4, FP4 };
+static cl::opt<WeightFormat> weightFormat(
+    "weights", cl::desc("4-bit weight format of the W4A16 GEMV and GEMM"),
+    cl::values(clEnumValN(WeightFormat::I4, "i4", "signed 4-bit integers"),
+               clEnumValN(WeightFormat::NF4, "nf4", "NF4 lookup table"),
+               clEnumValN(WeightFormat::FP4, "fp4", "FP4 E2M1")),
+    cl::init(WeightFormat::I4));
 static cl::opt<unsigned> reps("reps", cl::desc("Timed calls per kernel"),
                               cl::init(50));
 static cl::opt<unsigned>
@@ -289,18 +299,47 @@ double relativeError(const float *x, const float *y, size_t count) {
 // W4A16 GEMV
 //===----------------------------------------------------------------------===//
 
-/// W4A16: f32 (or bf16, --bf16-act) activations [M, K] times i4 weights
-/// [N, K] in groups of 128.
+/// The W4A16 weight format as it is printed in schemes and tables.
+const char *weightStorage() {
+  switch (weightFormat) {
+  case WeightFormat::I4:
+    return "i4";
+  case WeightFormat::NF4:
+    return "!lowbit.lut<nf4>";
+  case WeightFormat::FP4:
+    return "f4E2M1FN";
+  }
+  return "i4";
+}
+
+/// The value of 4-bit code `c` of the W4A16 weight format, from the
+/// numerics library.
+float codeValue(int c) {
+  switch (weightFormat) {
+  case WeightFormat::I4:
+    return c >= 8 ? c - 16 : c;
+  case WeightFormat::NF4:
+    return ::lowbit::numerics::LookupTable::getNF4().decode(c);
+  case WeightFormat::FP4:
+    return ::lowbit::numerics::decodeFloat(
+        ::lowbit::numerics::FloatFormat::E2M1FN, c);
+  }
+  return 0;
+}
+
+/// W4A16: f32 (or bf16, --bf16-act) activations [M, K] times 4-bit weights
+/// (--weights) [N, K] in groups of 128.
 std::string w4Source(int64_t m, int64_t n, int64_t k) {
   return llvm::formatv(R"(
-!w = !lowbit.qtensor<{0}x{1}, #lowbit.scheme<i4, per_group<axis = 1, size = 128>>>
+!w = !lowbit.qtensor<{0}x{1}, #lowbit.scheme<{5}, per_group<axis = 1, size = 128>>>
 func.func @main(%a: tensor<{3}x{1}x{4}>, %w: !w, %s: tensor<{0}x{2}xf32>) -> tensor<{3}x{0}xf32> {{
   %y = lowbit.matmul %a, %w scale(%s : tensor<{0}x{2}xf32>) transpose_rhs acc(f32)
       : tensor<{3}x{1}x{4}>, !w -> tensor<{3}x{0}xf32>
   return %y : tensor<{3}x{0}xf32>
 }
 )",
-                       n, k, k / 128, m, bf16Activations ? "bf16" : "f32")
+                       n, k, k / 128, m, bf16Activations ? "bf16" : "f32",
+                       weightStorage())
       .str();
 }
 
@@ -327,12 +366,12 @@ std::unique_ptr<Buffer> makeActivations(std::vector<float> &values) {
 
 void benchGemv(double bandwidth) {
   llvm::outs() << llvm::formatv(
-      "\n## W4A16 GEMV (M = 1, i4 per_group<128>, f32 scales, {1} "
+      "\n## W4A16 GEMV (M = 1, {2} per_group<128>, f32 scales, {1} "
       "activations), one thread\n"
       "read bandwidth measured at the start: {0:F1} GB/s; paired read: a "
       "STREAM-like read (codes in 4 streams) of another cold copy of the "
       "same bytes just before each cold call\n\n",
-      bandwidth / 1e9, bf16Activations ? "bf16" : "f32");
+      bandwidth / 1e9, bf16Activations ? "bf16" : "f32", weightStorage());
   llvm::outs() << "| N x K | weight+scale MiB | copies | fast cold us | "
                   "fast hot us | GB/s | % of start bandwidth | paired read "
                   "us (GB/s) | % of paired read | fastest cold us "
@@ -455,9 +494,9 @@ void benchGemv(double bandwidth) {
 void benchW4Gemm() {
   const int64_t n = 4096, k = 4096, groups = k / 128;
   llvm::outs() << llvm::formatv(
-      "\n## W4A16 GEMM (i4 per_group<128>, f32 scales, {1} activations), "
+      "\n## W4A16 GEMM ({2} per_group<128>, f32 scales, {1} activations), "
       "K = N = {0}, one thread\n\n",
-      k, bf16Activations ? "bf16" : "f32");
+      k, bf16Activations ? "bf16" : "f32", weightStorage());
   llvm::outs() << "| M | fast ms | fast GFLOPS | sgemm on dequantized "
                   "weights ms | sgemm GFLOPS | fast vs sgemm | max rel err "
                   "vs sgemm |\n|---|---|---|---|---|---|---|\n";
@@ -469,8 +508,8 @@ void benchW4Gemm() {
     for (int64_t j = 0; j < k; ++j) {
       uint8_t byte = codes.as<uint8_t>()[(i * k + j) / 2];
       int code = j % 2 ? byte >> 4 : byte & 15;
-      wf[i * k + j] = float(code >= 8 ? code - 16 : code) *
-                      scales.as<float>()[i * groups + j / 128];
+      wf[i * k + j] =
+          codeValue(code) * scales.as<float>()[i * groups + j / 128];
     }
   for (int64_t m : {4, 16, 64, 256}) {
     std::vector<float> actValues(m * k);
