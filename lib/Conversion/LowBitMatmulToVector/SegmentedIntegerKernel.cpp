@@ -8,9 +8,11 @@
 //   out[i][j] += float(sum(acc[i][j])) * (sa[i] * sw[j])
 //
 // which is the reference lowering's arithmetic step for step, so results are
-// bit-identical. With VNNI, vpdpbusd multiplies unsigned by signed bytes:
-// weights are read biased (w + 8 for 4-bit, w + 128 for 8-bit) and the
-// bias times the activation sum is subtracted lane-wise before the sum.
+// bit-identical. The activations are unpacked to bytes once per matmul. With
+// VNNI, vpdpbusd multiplies unsigned by signed bytes: weights are read
+// biased (w + 8 for 4-bit, w + 128 for 8-bit) and the bias times each
+// row's activation sum over the segment (a table computed once) is
+// subtracted from the sum.
 //
 //===----------------------------------------------------------------------===//
 
