@@ -108,7 +108,8 @@ def ConvertLowBitMatmulToVector
     registers: no dequantized weight matrix is materialized.
 
     - Weight-only: f32 `[M, K]` times `transpose_rhs` weights
-      `!lowbit.qtensor<NxK>` of symmetric `i4`/`ui4`/`i8`/`ui8` codes,
+      `!lowbit.qtensor<NxK>` of `i4`/`ui4`/`i8`/`ui8` codes (symmetric, or
+      asymmetric with i32 zero points subtracted after decoding),
       `per_group<axis = 1>` (group a multiple of 32) or `per_axis<0>` with f32
       scales, `acc(f32)`. 4-bit weights need an even K. Products of one
       scale group are summed in vector lanes and scaled once per group, so

@@ -71,6 +71,9 @@ struct WeightOnlyPlan {
   bool bf16 = false;
   /// 4-bit codes: the value of each code before scaling.
   std::array<float, 16> values{};
+  /// Integer codes with zero points ([N, K / group] i32): weights are
+  /// scale * (code - zero point).
+  bool asymmetric = false;
 
   /// The value of 4-bit code `c` (0 .. 15), for the lookup tables.
   float codeValue(int c) const { return values[c]; }
@@ -83,7 +86,8 @@ struct WeightOnlyPlan {
 static std::optional<std::array<float, 16>> getNibbleValues(SchemeAttr scheme,
                                                             bool &table) {
   if (scheme.getBitWidth() != 4 || scheme.getFamily() != Family::None ||
-      scheme.getAsymmetric() || !scheme.getScaleType().isF32())
+      (scheme.getAsymmetric() && !scheme.isInteger()) ||
+      !scheme.getScaleType().isF32())
     return std::nullopt;
   std::array<float, 16> values;
   Type storage = scheme.getStorage();
@@ -130,7 +134,14 @@ matchWeightOnly(MatmulOp op, const MatmulToVectorOptions &options) {
   unsigned bits = scheme.getBitWidth();
   bool table = false;
   std::optional<std::array<float, 16>> values = getNibbleValues(scheme, table);
-  if (!(bits == 8 && isPlainIntegerScheme(scheme)) && !values)
+  // Zero points of integer codes are subtracted after decoding (exact).
+  bool asymmetric = scheme.getAsymmetric();
+  bool plain8 = bits == 8 && scheme.isInteger() &&
+                scheme.getFamily() == Family::None &&
+                scheme.getScaleType().isF32();
+  if (!plain8 && !values)
+    return failure();
+  if (asymmetric && !op.getRhsZeroPoint())
     return failure();
   // Lookup-table formats need the AVX-512 table lookups.
   if (table && !options.avx512)
@@ -143,6 +154,7 @@ matchWeightOnly(MatmulOp op, const MatmulToVectorOptions &options) {
                       false};
   if (values)
     plan.values = *values;
+  plan.asymmetric = asymmetric;
   // One load is 16 bytes: 32 4-bit or 16 8-bit codes.
   int64_t chunk = bits == 4 ? 2 * kLanes : kLanes;
   if (auto group = dyn_cast<PerGroupAttr>(scheme.getGranularity())) {
@@ -158,7 +170,7 @@ matchWeightOnly(MatmulOp op, const MatmulToVectorOptions &options) {
     return failure();
   // bf16 activations have only the nibble-plane kernel.
   plan.bf16 = lhs.getElementType().isBF16();
-  if (plan.bf16 && (bits != 4 || plan.group % kPlaneBlock != 0))
+  if (plan.bf16 && (bits != 4 || plan.group % kPlaneBlock != 0 || asymmetric))
     return failure();
   // Its table holds bf16 code values: every value must be exact in bf16
   // (NF4's are not).
@@ -250,6 +262,7 @@ struct WeightOnlyKernel {
   Value codes;       // [N, packed K] i8
   Value codesBuffer; // the same as a memref, for prefetches
   Value scales;      // [N, K / group] or [N, 1] f32
+  Value zeroPoints;  // the same grid, i32, for asymmetric codes (else null)
 
   /// 4-bit codes with AVX-512 and groups of whole 64-byte blocks: one load
   /// of 64 bytes per row, read as 16 dwords of 8 nibbles each (nibble planes).
@@ -315,7 +328,7 @@ struct WeightOnlyKernel {
   /// bits of each index, so plane t needs one shift by 4t and one lookup.
   /// Plane t goes to part t % parts of each output.
   void accumulatePlanes(OpBuilder &b, Location loc, TileShape s, Value m0,
-                        Value n0, Value k, int64_t parts,
+                        Value n0, Value k, int64_t parts, ArrayRef<Value> zero,
                         SmallVectorImpl<Value> &acc) const {
     if (plan.bf16)
       return accumulateBf16Planes(b, loc, s, m0, n0, k, parts, acc);
@@ -338,6 +351,7 @@ struct WeightOnlyKernel {
                 b, loc, f32s, b.getStringAttr("llvm.x86.avx512.permvar.sf.512"),
                 ValueRange{table, index[j][t]})
                 .getResult(0);
+        w = minusZero(b, loc, w, zero, j);
         for (int64_t i = 0; i < s.mr; ++i) {
           Value &c = acc[(i * s.nr + j) * parts + t % parts];
           c = vector::FMAOp::create(b, loc, a[i], w, c);
@@ -393,7 +407,8 @@ struct WeightOnlyKernel {
 
   /// Accumulates one chunk at element offset `k` into `acc` (MR x NR).
   void accumulate(OpBuilder &b, Location loc, TileShape s, Value m0, Value n0,
-                  Value k, bool inBounds, SmallVectorImpl<Value> &acc) const {
+                  Value k, bool inBounds, ArrayRef<Value> zero,
+                  SmallVectorImpl<Value> &acc) const {
     auto f32s = VectorType::get({kLanes}, b.getF32Type());
     auto i32s = VectorType::get({kLanes}, b.getI32Type());
     auto bytes = VectorType::get({kLanes}, b.getI8Type());
@@ -444,8 +459,10 @@ struct WeightOnlyKernel {
                        {weightRow(b, loc, s, n0, j), byteOffset}, inBounds);
       if (table) {
         Value word = arith::ExtUIOp::create(b, loc, i32s, raw);
-        Value wLo = lookUp(word);
-        Value wHi = lookUp(arith::ShRUIOp::create(b, loc, word, shift(4)));
+        Value wLo = minusZero(b, loc, lookUp(word), zero, j);
+        Value wHi = minusZero(
+            b, loc, lookUp(arith::ShRUIOp::create(b, loc, word, shift(4))),
+            zero, j);
         for (int64_t i = 0; i < s.mr; ++i) {
           Value &c = acc[i * s.nr + j];
           c = vector::FMAOp::create(b, loc, a[i].first, wLo, c);
@@ -467,7 +484,8 @@ struct WeightOnlyKernel {
         hi = arith::ShRUIOp::create(b, loc, word, shift(4));
         lo = arith::AndIOp::create(b, loc, word, shift(15));
       }
-      Value wLo = toFloat(lo), wHi = four ? toFloat(hi) : Value();
+      Value wLo = minusZero(b, loc, toFloat(lo), zero, j);
+      Value wHi = four ? minusZero(b, loc, toFloat(hi), zero, j) : Value();
       for (int64_t i = 0; i < s.mr; ++i) {
         Value &c = acc[i * s.nr + j];
         c = vector::FMAOp::create(b, loc, a[i].first, wLo, c);
@@ -475,6 +493,12 @@ struct WeightOnlyKernel {
           c = vector::FMAOp::create(b, loc, a[i].second, wHi, c);
       }
     }
+  }
+
+  /// `w - zero[j]` for asymmetric codes (exact: small integers in f32).
+  static Value minusZero(OpBuilder &b, Location loc, Value w,
+                         ArrayRef<Value> zero, int64_t j) {
+    return zero.empty() ? w : arith::SubFOp::create(b, loc, w, zero[j]);
   }
 
   /// Touches this group's codes kPrefetchRows weight rows ahead: a tile
@@ -518,6 +542,18 @@ struct WeightOnlyKernel {
           Value start = arith::MulIOp::create(b, l, g, idx(b, l, plan.group));
           if (plan.perGroup)
             prefetch(b, l, s, n0, start);
+          Value column = plan.perGroup ? g : idx(b, l, 0);
+          // Zero points of this group, one f32 splat per weight row.
+          SmallVector<Value> zero;
+          if (plan.asymmetric)
+            for (int64_t j = 0; j < s.nr; ++j)
+              zero.push_back(vector::BroadcastOp::create(
+                  b, l, f32s,
+                  arith::SIToFPOp::create(
+                      b, l, b.getF32Type(),
+                      tensor::ExtractOp::create(
+                          b, l, zeroPoints,
+                          ValueRange{weightRow(b, l, s, n0, j), column}))));
           SmallVector<Value> part =
               loop(b, l, idx(b, l, 0), idx(b, l, fullChunks * chunk()),
                    idx(b, l, chunk()), partInit,
@@ -525,16 +561,15 @@ struct WeightOnlyKernel {
                      SmallVector<Value> next(args);
                      Value k = arith::AddIOp::create(b, l, start, c);
                      if (planes())
-                       accumulatePlanes(b, l, s, m0, n0, k, parts, next);
+                       accumulatePlanes(b, l, s, m0, n0, k, parts, zero, next);
                      else
-                       accumulate(b, l, s, m0, n0, k, true, next);
+                       accumulate(b, l, s, m0, n0, k, true, zero, next);
                      return next;
                    });
           if (tail)
             accumulate(b, l, s, m0, n0, add(b, l, start, fullChunks * chunk()),
-                       false, part);
+                       false, zero, part);
           SmallVector<Value> next(outer);
-          Value column = plan.perGroup ? g : idx(b, l, 0);
           for (int64_t j = 0; j < s.nr; ++j) {
             Value scale = tensor::ExtractOp::create(
                 b, l, scales, ValueRange{weightRow(b, l, s, n0, j), column});
@@ -573,7 +608,7 @@ struct WeightOnlyKernel {
 
 static Value lowerWeightOnly(OpBuilder &b, Location loc,
                              const WeightOnlyPlan &plan, bool avx512, Value lhs,
-                             Value codes, Value scales) {
+                             Value codes, Value scales, Value zeroPoints) {
   auto lhsType = cast<RankedTensorType>(lhs.getType());
   std::optional<int64_t> staticM;
   if (!lhsType.isDynamicDim(0))
@@ -587,7 +622,8 @@ static Value lowerWeightOnly(OpBuilder &b, Location loc,
   Value codesBuffer = bufferization::ToBufferOp::create(
       b, loc, MemRefType::get(codesType.getShape(), codesType.getElementType()),
       codes, b.getUnitAttr());
-  WeightOnlyKernel kernel{plan, avx512, act, codes, codesBuffer, scales};
+  WeightOnlyKernel kernel{plan,        avx512, act,       codes,
+                          codesBuffer, scales, zeroPoints};
   return emitMatmulLoops(b, loc, lhs, plan.n, staticM, /*main=*/{4, 2},
                          /*rowTail=*/{1, 4},
                          [&](OpBuilder &b, Location l, TileShape s, Value m0,
@@ -753,7 +789,8 @@ struct MatmulToVector : public OpConversionPattern<MatmulOp> {
       rewriter.replaceOp(op,
                          lowerWeightOnly(rewriter, loc, *plan, options.avx512,
                                          adaptor.getLhs(), adaptor.getRhs(),
-                                         adaptor.getRhsScale()));
+                                         adaptor.getRhsScale(),
+                                         adaptor.getRhsZeroPoint()));
       return success();
     }
     if (FailureOr<Int8Plan> plan = matchInt8(op); succeeded(plan)) {

@@ -295,22 +295,44 @@ func.func @table_formats(%a: tensor<2x256xf32>, %w: !nf4, %s: tensor<8x2xf32>, %
 
 // -----
 
-// Everything else is left for the reference lowering: asymmetric weights,
-// weights not stored [N, K], float accumulation of W8A8, NF4 codes.
+// Asymmetric integer weights: the zero point of the group (i32 grid like the
+// scales) is converted once per group and subtracted from every decoded
+// weight vector (exact for small integers), before the products.
+// CHECK-LABEL: func.func @asymmetric
+// CHECK: scf.for %[[G:[a-z0-9_]+]] = {{.*}} -> (vector<16xf32>,
+// CHECK: %[[Z:.*]] = tensor.extract %arg3[%{{.*}}, %[[G]]] : tensor<8x2xi32>
+// CHECK: %[[ZF:.*]] = arith.sitofp %[[Z]] : i32 to f32
+// CHECK: %[[ZV:.*]] = vector.broadcast %[[ZF]] : f32 to vector<16xf32>
+// CHECK: arith.uitofp {{.*}} : vector<16xi32> to vector<16xf32>
+// CHECK: arith.subf %{{.*}}, %[[ZV]] : vector<16xf32>
+// CHECK: vector.fma
+// CHECK-NOT: lowbit.matmul
+!asym = !lowbit.qtensor<8x64, #lowbit.scheme<ui4, per_group<axis = 1, size = 32>, asymmetric>>
+func.func @asymmetric(%a: tensor<2x64xf32>, %w: !asym, %s: tensor<8x2xf32>, %z: tensor<8x2xi32>) -> tensor<2x8xf32> {
+  %y = lowbit.matmul %a, %w scale(%s : tensor<8x2xf32>) zero_point(%z : tensor<8x2xi32>) transpose_rhs acc(f32)
+      : tensor<2x64xf32>, !asym -> tensor<2x8xf32>
+  return %y : tensor<2x8xf32>
+}
+
+// -----
+
+// Everything else is left for the reference lowering: groups that are not
+// whole 16-byte loads (16 4-bit codes), weights not stored [N, K], float
+// accumulation of W8A8, NF4 codes without avx512.
 // CHECK-LABEL: func.func @fallbacks
 // CHECK-COUNT-4: lowbit.matmul
 // CHECK-NOT: vector.
-!asym = !lowbit.qtensor<8x64, #lowbit.scheme<ui4, per_group<axis = 1, size = 32>, asymmetric>>
+!g16 = !lowbit.qtensor<8x64, #lowbit.scheme<i4, per_group<axis = 1, size = 16>>>
 !kn = !lowbit.qtensor<64x8, #lowbit.scheme<i4, per_group<axis = 0, size = 32>>>
 !a8 = !lowbit.qtensor<2x64, #lowbit.scheme<i8, per_axis<0>, dynamic>>
 !w8 = !lowbit.qtensor<8x64, #lowbit.scheme<i8, per_axis<0>>>
 !nf4 = !lowbit.qtensor<8x64, #lowbit.scheme<!lowbit.lut<nf4>, per_group<axis = 1, size = 32>>>
-func.func @fallbacks(%a: tensor<2x64xf32>, %w0: !asym, %s0: tensor<8x2xf32>, %z0: tensor<8x2xi32>,
+func.func @fallbacks(%a: tensor<2x64xf32>, %w0: !g16, %s0: tensor<8x2xf32>, %g0: tensor<8x4xf32>,
                      %w1: !kn, %s1: tensor<2x8xf32>, %qa: !a8, %sa: tensor<2x1xf32>,
                      %w2: !w8, %s2: tensor<8x1xf32>, %w3: !nf4)
     -> (tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>) {
-  %0 = lowbit.matmul %a, %w0 scale(%s0 : tensor<8x2xf32>) zero_point(%z0 : tensor<8x2xi32>) transpose_rhs acc(f32)
-      : tensor<2x64xf32>, !asym -> tensor<2x8xf32>
+  %0 = lowbit.matmul %a, %w0 scale(%g0 : tensor<8x4xf32>) transpose_rhs acc(f32)
+      : tensor<2x64xf32>, !g16 -> tensor<2x8xf32>
   %1 = lowbit.matmul %a, %w1 scale(%s1 : tensor<2x8xf32>) acc(f32)
       : tensor<2x64xf32>, !kn -> tensor<2x8xf32>
   %2 = lowbit.matmul %qa scale(%sa : tensor<2x1xf32>), %w2 scale(%s2 : tensor<8x1xf32>) transpose_rhs acc(f32)

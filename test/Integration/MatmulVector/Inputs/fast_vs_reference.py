@@ -14,6 +14,8 @@ the same random inputs, and compares:
     the program rounds its f32 input to bf16 (arith.truncf) before the
     matmul, so both lowerings see the same bf16 values; same tolerance as
     weight-only;
+  * asymmetric weights (z4: ui4, z8: ui8, with i32 zero points): the zero
+    point is subtracted from the decoded code (exact); same tolerance;
   * table formats (n4: NF4, f4: FP4 E2M1 weights with f32 scales): decoded
     through a 16-entry table; same tolerance, |w| from the numerics
     library's dequantization.
@@ -30,6 +32,7 @@ VNNI (i8 -> i32 extends) and that IR is run, covering the portable path.
 Usage: fast_vs_reference.py QUANT_RUN QUANT_OPT CASE... [--generic]
   CASE = w4:M:N:K:G | u4:M:N:K:G | w8:M:N:K:G | b4:M:N:K:G | bu4:M:N:K:G
        | n4:M:N:K:G | f4:M:N:K:G | bf4:M:N:K:G | bn4:M:N:K:G
+       | z4:M:N:K:G | z8:M:N:K:G
        | a8:M:N:K  (G = 0: per-channel)
        | x:M:N:K:LHS:RHS  with LHS/RHS = i4|i8 followed by the granularity:
          t (per row), T (per tensor), gG (groups of G along K), c (RPTQ
@@ -50,10 +53,12 @@ from lowbit import reference as numerics
 def scheme(kind, group):
     storage = {"w4": "i4", "u4": "ui4", "w8": "i8", "b4": "i4",
                "bu4": "ui4", "n4": "!lowbit.lut<nf4>", "f4": "f4E2M1FN",
-               "bf4": "f4E2M1FN", "bn4": "!lowbit.lut<nf4>"}[kind]
+               "bf4": "f4E2M1FN", "bn4": "!lowbit.lut<nf4>", "z4": "ui4",
+               "z8": "ui8"}[kind]
     gran = (f"per_group<axis = 1, size = {group}>" if group
             else "per_axis<0>")
-    return f"#lowbit.scheme<{storage}, {gran}>"
+    asym = ", asymmetric" if kind in ("z4", "z8") else ""
+    return f"#lowbit.scheme<{storage}, {gran}{asym}>"
 
 
 def cluster_sizes(k):
@@ -130,6 +135,14 @@ func.func @main(%a: tensor<{m}x{k}xf32>, %w: {qw}, %s: tensor<{n}x{groups}xf32>)
   return %y : tensor<{m}x{n}xf32>
 }}
 """
+    if kind in ("z4", "z8"):
+        return f"""
+func.func @main(%a: tensor<{m}x{k}xf32>, %w: {qw}, %s: tensor<{n}x{groups}xf32>, %z: tensor<{n}x{groups}xi32>) -> tensor<{m}x{n}xf32> {{
+  %y = lowbit.matmul %a, %w scale(%s : tensor<{n}x{groups}xf32>) zero_point(%z : tensor<{n}x{groups}xi32>) transpose_rhs acc(f32)
+      : tensor<{m}x{k}xf32>, {qw} -> tensor<{m}x{n}xf32>
+  return %y : tensor<{m}x{n}xf32>
+}}
+"""
     return f"""
 func.func @main(%a: tensor<{m}x{k}xf32>, %w: {qw}, %s: tensor<{n}x{groups}xf32>) -> tensor<{m}x{n}xf32> {{
   %y = lowbit.matmul %a, %w scale(%s : tensor<{n}x{groups}xf32>) transpose_rhs acc(f32)
@@ -155,8 +168,10 @@ def segment_oracle(a, sa, w, sw, bounds, column_a, column_w):
 
 def decode(kind, packed, k):
     """Integer values [N, K] of packed codes (LSB-first nibbles)."""
-    if kind == "w8" or kind == "a8":
+    if kind in ("w8", "a8"):
         return packed.astype(np.int64)
+    if kind == "z8":
+        return packed.view(np.uint8).astype(np.int64)
     u = packed.view(np.uint8)
     lo, hi = (u & 15).astype(np.int64), (u >> 4).astype(np.int64)
     codes = np.stack([lo, hi], axis=-1).reshape(u.shape[0], -1)[:, :k]
@@ -208,11 +223,15 @@ def check(args, spec, rng):
             inputs = [a, sa, w, sw]
         else:
             a = rng.standard_normal((m, k)).astype(np.float32)
-            row_bytes = k if kind == "w8" else k // 2
+            row_bytes = k if kind in ("w8", "z8") else k // 2
             w = rng.integers(-128, 128, (n, row_bytes), dtype=np.int8)
             groups = k // group if group else 1
             s = rng.uniform(1e-3, 1e-1, (n, groups)).astype(np.float32)
             inputs = [a, w, s]
+            if kind in ("z4", "z8"):
+                top = 16 if kind == "z4" else 256
+                zp = rng.integers(0, top, (n, groups)).astype(np.int32)
+                inputs.append(zp)
         fast = run(args.quant_run, fast_path, inputs, tmp, [])
         ref = run(args.quant_run, path, inputs, tmp, ["--reference-lowering"])
     if kind == "a8":
@@ -240,7 +259,10 @@ def check(args, spec, rng):
         weights = numerics.dequantize(scheme(kind, group), nibbles.astype(np.uint8), s)
         magnitude = np.abs(a).astype(np.float64) @ np.abs(weights).astype(np.float64).T
     else:
-        q = np.abs(decode(kind, w, k)).astype(np.float64)
+        q = decode(kind, w, k).astype(np.float64)
+        if kind in ("z4", "z8"):
+            q = q - (np.repeat(zp, group, axis=1) if group else zp)
+        q = np.abs(q)
         scale = np.repeat(s, group, axis=1) if group else s
         magnitude = np.abs(a).astype(np.float64) @ (q * scale).T
     worst = float(np.max(np.abs(fast.astype(np.float64) - ref) /
