@@ -117,8 +117,9 @@ def ConvertLowBitMatmulToVector
       `avx512`, each nibble's value comes from a 16-entry table through
       `llvm.x86.avx512.permvar.sf.512` (vpermps) instead of shifts and an
       int-to-float conversion; with `avx512`, 4-bit table formats (NF4 or
-      any 16-entry `!lowbit.lut`, FP4 `f4E2M1FN`) with f32 scales take the
-      same kernels with their code values in the table.
+      any 16-entry `!lowbit.lut`, FP4 `f4E2M1FN`) with f32 scales, and
+      MXFP4 (E2M1 with an f8E8M0FNU scale per 32, decoded through a table),
+      take the same kernels with their code values in the table.
     - Weight-only with bf16 activations (`avx512` and `bf16`): bf16 `[M, K]`
       times 4-bit integer or FP4 E2M1 weights (values exact in bf16; not
       NF4) in groups of a multiple of 128 (or per-channel

@@ -85,9 +85,13 @@ struct WeightOnlyPlan {
 /// is set for the formats only a table lookup can decode.
 static std::optional<std::array<float, 16>> getNibbleValues(SchemeAttr scheme,
                                                             bool &table) {
-  if (scheme.getBitWidth() != 4 || scheme.getFamily() != Family::None ||
+  // MXFP4: E2M1 codes with one f8E8M0FNU scale per 32 elements.
+  bool mxfp4 = scheme.getFamily() == Family::MX &&
+               isa<Float4E2M1FNType>(scheme.getStorage());
+  if (scheme.getBitWidth() != 4 ||
+      (scheme.getFamily() != Family::None && !mxfp4) ||
       (scheme.getAsymmetric() && !scheme.isInteger()) ||
-      !scheme.getScaleType().isF32())
+      !(scheme.getScaleType().isF32() || mxfp4))
     return std::nullopt;
   std::array<float, 16> values;
   Type storage = scheme.getStorage();
@@ -495,6 +499,29 @@ struct WeightOnlyKernel {
     }
   }
 
+  /// The f32 values of the 256 f8E8M0FNU codes (MX scales), from the
+  /// numerics library as the reference decodes them.
+  static Value e8m0Table(OpBuilder &b, Location loc) {
+    SmallVector<float> values;
+    for (unsigned c = 0; c < 256; ++c)
+      values.push_back(::lowbit::numerics::decodeFloat(
+          ::lowbit::numerics::FloatFormat::E8M0FNU, c));
+    auto type = RankedTensorType::get({256}, b.getF32Type());
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(type, ArrayRef<float>(values)));
+  }
+
+  /// An f32 scale, or an f8E8M0FNU one looked up in `table` (e8m0Table).
+  static Value scaleToF32(OpBuilder &b, Location loc, Value scale,
+                          Value table) {
+    if (scale.getType().isF32())
+      return scale;
+    Value code = arith::IndexCastUIOp::create(
+        b, loc, b.getIndexType(),
+        arith::BitcastOp::create(b, loc, b.getI8Type(), scale));
+    return tensor::ExtractOp::create(b, loc, table, code);
+  }
+
   /// `w - zero[j]` for asymmetric codes (exact: small integers in f32).
   static Value minusZero(OpBuilder &b, Location loc, Value w,
                          ArrayRef<Value> zero, int64_t j) {
@@ -570,9 +597,16 @@ struct WeightOnlyKernel {
             accumulate(b, l, s, m0, n0, add(b, l, start, fullChunks * chunk()),
                        false, zero, part);
           SmallVector<Value> next(outer);
+          auto scaleType = cast<RankedTensorType>(scales.getType());
+          Value table =
+              scaleType.getElementType().isF32() ? Value() : e8m0Table(b, l);
           for (int64_t j = 0; j < s.nr; ++j) {
-            Value scale = tensor::ExtractOp::create(
-                b, l, scales, ValueRange{weightRow(b, l, s, n0, j), column});
+            Value scale =
+                scaleToF32(b, l,
+                           tensor::ExtractOp::create(
+                               b, l, scales,
+                               ValueRange{weightRow(b, l, s, n0, j), column}),
+                           table);
             Value wide = vector::BroadcastOp::create(b, l, f32s, scale);
             for (int64_t i = 0; i < s.mr; ++i) {
               // Pairwise sum of the partial accumulators of this output.

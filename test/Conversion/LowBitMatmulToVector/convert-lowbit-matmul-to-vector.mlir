@@ -295,6 +295,29 @@ func.func @table_formats(%a: tensor<2x256xf32>, %w: !nf4, %s: tensor<8x2xf32>, %
 
 // -----
 
+// MXFP4 weights: the E2M1 table, and each block's f8E8M0FNU scale decoded
+// through a 256-entry f32 table (the numerics library's) before use.
+// AVX512-LABEL: func.func @mxfp4
+// AVX512: arith.constant dense<[0.000000e+00, 5.000000e-01, {{.*}}, -6.000000e+00]> : vector<16xf32>
+// AVX512: llvm.call_intrinsic "llvm.x86.avx512.permvar.sf.512"
+// AVX512: %[[E8M0:.*]] = arith.constant dense<"0x{{[0-9A-F]+}}"> : tensor<256xf32>
+// AVX512: %[[S:.*]] = tensor.extract %{{.*}} : tensor<8x2xf8E8M0FNU>
+// AVX512: %[[BITS:.*]] = arith.bitcast %[[S]] : f8E8M0FNU to i8
+// AVX512: %[[CODE:.*]] = arith.index_castui %[[BITS]] : i8 to index
+// AVX512: tensor.extract %[[E8M0]][%[[CODE]]] : tensor<256xf32>
+// AVX512-NOT: lowbit.matmul
+// AVX512: return
+// CHECK-LABEL: func.func @mxfp4
+// CHECK: lowbit.matmul
+!mx = !lowbit.qtensor<8x64, #lowbit.scheme<mxfp4, axis = 1>>
+func.func @mxfp4(%a: tensor<2x64xf32>, %w: !mx, %s: tensor<8x2xf8E8M0FNU>) -> tensor<2x8xf32> {
+  %y = lowbit.matmul %a, %w scale(%s : tensor<8x2xf8E8M0FNU>) transpose_rhs acc(f32)
+      : tensor<2x64xf32>, !mx -> tensor<2x8xf32>
+  return %y : tensor<2x8xf32>
+}
+
+// -----
+
 // Asymmetric integer weights: the zero point of the group (i32 grid like the
 // scales) is converted once per group and subtracted from every decoded
 // weight vector (exact for small integers), before the products.

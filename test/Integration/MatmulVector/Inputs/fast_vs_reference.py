@@ -14,6 +14,9 @@ the same random inputs, and compares:
     the program rounds its f32 input to bf16 (arith.truncf) before the
     matmul, so both lowerings see the same bf16 values; same tolerance as
     weight-only;
+  * MXFP4 weights (mx4: E2M1 codes, f8E8M0FNU scale per 32, passed as
+    their i8 codes and bitcast in the program): the E8M0 scale is decoded
+    through a table; same tolerance;
   * asymmetric weights (z4: ui4, z8: ui8, with i32 zero points): the zero
     point is subtracted from the decoded code (exact); same tolerance;
   * table formats (n4: NF4, f4: FP4 E2M1 weights with f32 scales): decoded
@@ -32,7 +35,7 @@ VNNI (i8 -> i32 extends) and that IR is run, covering the portable path.
 Usage: fast_vs_reference.py QUANT_RUN QUANT_OPT CASE... [--generic]
   CASE = w4:M:N:K:G | u4:M:N:K:G | w8:M:N:K:G | b4:M:N:K:G | bu4:M:N:K:G
        | n4:M:N:K:G | f4:M:N:K:G | bf4:M:N:K:G | bn4:M:N:K:G
-       | z4:M:N:K:G | z8:M:N:K:G
+       | z4:M:N:K:G | z8:M:N:K:G | mx4:M:N:K
        | a8:M:N:K  (G = 0: per-channel)
        | x:M:N:K:LHS:RHS  with LHS/RHS = i4|i8 followed by the granularity:
          t (per row), T (per tensor), gG (groups of G along K), c (RPTQ
@@ -101,6 +104,17 @@ def block_starts(spec, k):
 
 
 def program(kind, m, n, k, group, operands=None):
+    if kind == "mx4":
+        qw = f"!lowbit.qtensor<{n}x{k}, #lowbit.scheme<mxfp4, axis = 1>>"
+        ts = f"tensor<{n}x{k // 32}"
+        return f"""
+func.func @main(%a: tensor<{m}x{k}xf32>, %w: {qw}, %s8: {ts}xi8>) -> tensor<{m}x{n}xf32> {{
+  %s = arith.bitcast %s8 : {ts}xi8> to {ts}xf8E8M0FNU>
+  %y = lowbit.matmul %a, %w scale(%s : {ts}xf8E8M0FNU>) transpose_rhs acc(f32)
+      : tensor<{m}x{k}xf32>, {qw} -> tensor<{m}x{n}xf32>
+  return %y : tensor<{m}x{n}xf32>
+}}
+"""
     if kind == "x":
         (sa_s, _, ga), (sw_s, _, gw) = [operand_scheme(o, k) for o in operands]
         qa, qw = f"!lowbit.qtensor<{m}x{k}, {sa_s}>", f"!lowbit.qtensor<{n}x{k}, {sw_s}>"
@@ -227,7 +241,10 @@ def check(args, spec, rng):
             w = rng.integers(-128, 128, (n, row_bytes), dtype=np.int8)
             groups = k // group if group else 1
             s = rng.uniform(1e-3, 1e-1, (n, groups)).astype(np.float32)
-            inputs = [a, w, s]
+            if kind == "mx4":
+                # E8M0 codes of 2^-7 .. 2^7.
+                s = rng.integers(120, 135, (n, k // 32)).astype(np.uint8)
+            inputs = [a, w, s.view(np.int8) if kind == "mx4" else s]
             if kind in ("z4", "z8"):
                 top = 16 if kind == "z4" else 256
                 zp = rng.integers(0, top, (n, groups)).astype(np.int32)
@@ -252,7 +269,13 @@ def check(args, spec, rng):
         print(f"{spec}: bit-identical {same}, reference equals numpy oracle "
               f"{exact} ({len(bounds) - 1} segments)")
         return same and exact
-    if kind in ("n4", "f4", "bf4", "bn4"):
+    if kind == "mx4":
+        u = w.view(np.uint8)
+        nibbles = np.stack([u & 15, u >> 4], axis=-1).reshape(n, -1)[:, :k]
+        e2m1 = np.array([0, 0.5, 1, 1.5, 2, 3, 4, 6], np.float64)
+        scale = np.repeat(np.exp2(s.astype(np.float64) - 127), 32, axis=1)
+        magnitude = np.abs(a).astype(np.float64) @ (e2m1[nibbles & 7] * scale).T
+    elif kind in ("n4", "f4", "bf4", "bn4"):
         # Table formats: |w| from the numerics library's dequantization.
         u = w.view(np.uint8)
         nibbles = np.stack([u & 15, u >> 4], axis=-1).reshape(n, -1)[:, :k]
