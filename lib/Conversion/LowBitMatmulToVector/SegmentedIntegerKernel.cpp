@@ -475,10 +475,17 @@ Value tiled::lowerSegmentedInteger(OpBuilder &b, Location loc,
   kernel.a = kernel.unpackActivations(b, loc, a);
   if (vnni)
     kernel.activationBias = kernel.activationBiases(b, loc);
+  auto tile = [&](OpBuilder &b, Location l, TileShape s, Value m0, Value n0,
+                  ArrayRef<Value>, Value result) {
+    return kernel.tile(b, l, s, m0, n0, result);
+  };
+  // One activation row: 1 x 16 tiles, whose 16 outputs share the
+  // activation loads and one reduction tree per segment.
+  if (staticM == 1)
+    return emitTiledLoops(b, loc, tensor::DimOp::create(b, loc, a, 0), plan.n,
+                          staticM, /*main=*/{1, 16}, /*rowTail=*/{1, 16}, tile,
+                          nullptr,
+                          emptyResult(b, loc, a, plan.n, b.getF32Type()));
   return emitMatmulLoops(b, loc, a, plan.n, staticM, /*main=*/{4, 4},
-                         /*rowTail=*/{1, 4},
-                         [&](OpBuilder &b, Location l, TileShape s, Value m0,
-                             Value n0, ArrayRef<Value>, Value result) {
-                           return kernel.tile(b, l, s, m0, n0, result);
-                         });
+                         /*rowTail=*/{1, 4}, tile);
 }
