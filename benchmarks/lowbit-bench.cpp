@@ -578,12 +578,13 @@ public:
     stream.wait();
   }
 
-  dnnl::engine engine;
-  dnnl::stream stream;
   /// The result of the last run().
-  std::vector<float> dst;
+  const std::vector<float> &result() const { return dst; }
 
 private:
+  dnnl::engine engine;
+  dnnl::stream stream;
+  std::vector<float> dst;
   dnnl::memory src, wPacked, dstMem;
   dnnl::matmul matmul;
 };
@@ -638,7 +639,7 @@ void benchGemm() {
     auto runDnnl = [&](unsigned) { dnnlMatmul.run(); };
     runDnnl(0);
     // oneDNN leaves the per-token scale out; apply it for the comparison.
-    std::vector<float> yDnnl = dnnlMatmul.dst;
+    std::vector<float> yDnnl = dnnlMatmul.result();
     for (int64_t i = 0; i < m; ++i)
       for (int64_t j = 0; j < n; ++j)
         yDnnl[i * n + j] *= sa.as<float>()[i];

@@ -21,10 +21,10 @@
 #include "KernelCommon.h"
 #include "SegmentedIntegerKernel.h"
 
+#include "lowbit/Conversion/LowBitToLinalg/ElementCodegen.h"
 #include "lowbit/Conversion/LowBitToLinalg/LowBitToLinalg.h"
 #include "lowbit/Dialect/LowBit/IR/LowBitOps.h"
 #include "lowbit/Numerics/FloatFormats.h"
-#include "lowbit/Numerics/LookupTable.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -94,25 +94,17 @@ static std::optional<std::array<float, 16>> getNibbleValues(SchemeAttr scheme,
       !(scheme.getScaleType().isF32() || mxfp4))
     return std::nullopt;
   std::array<float, 16> values;
-  Type storage = scheme.getStorage();
   table = !scheme.isInteger();
-  for (int c = 0; c < 16; ++c) {
-    if (scheme.isInteger()) {
+  if (!table) {
+    for (int c = 0; c < 16; ++c)
       values[c] = scheme.isSignedInteger() && c >= 8 ? c - 16 : c;
-    } else if (auto lut = dyn_cast<LutType>(storage)) {
-      std::vector<float> entries(lut.getValues().begin(),
-                                 lut.getValues().end());
-      auto decoder = ::lowbit::numerics::LookupTable::create(entries);
-      if (entries.size() != 16 || !decoder)
-        return std::nullopt;
-      values[c] = decoder->decode(c);
-    } else if (isa<Float4E2M1FNType>(storage)) {
-      values[c] = ::lowbit::numerics::decodeFloat(
-          ::lowbit::numerics::FloatFormat::E2M1FN, c);
-    } else {
-      return std::nullopt;
-    }
+    return values;
   }
+  // The reference lowering's decode table (numerics library).
+  codegen::ElementFormat format = codegen::getElementFormat(scheme);
+  if (format.decodeTable.size() != values.size())
+    return std::nullopt;
+  llvm::copy(format.decodeTable, values.begin());
   return values;
 }
 

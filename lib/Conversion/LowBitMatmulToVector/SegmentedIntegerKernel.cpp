@@ -20,6 +20,7 @@
 
 #include "KernelCommon.h"
 
+#include "lowbit/Conversion/LowBitToLinalg/ElementCodegen.h"
 #include "lowbit/Conversion/LowBitToLinalg/LowBitToLinalg.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -255,7 +256,8 @@ struct SegmentedIntegerKernel {
         })[0];
   }
 
-  /// 16 output tiles (4 x 4 with VNNI) keep their results in one f32 vector.
+  /// Tiles of 16 outputs (4 x 4, or 1 x 16 for a GEMV) with VNNI keep their
+  /// results in one f32 vector.
   bool packed(TileShape s) const { return vnni && s.mr * s.nr == kLanes; }
 
   /// The lane sums of `vectors` (16 x vector<16xi32>) as one vector, lane o
@@ -451,11 +453,8 @@ struct SegmentedIntegerKernel {
 } // namespace
 
 static Value i32Table(OpBuilder &b, Location loc, ArrayRef<int64_t> values) {
-  SmallVector<int32_t> narrow(values.begin(), values.end());
-  auto type = RankedTensorType::get({static_cast<int64_t>(narrow.size())},
-                                    b.getI32Type());
-  return arith::ConstantOp::create(b, loc,
-                                   DenseIntElementsAttr::get(type, narrow));
+  return codegen::emitI32Table(
+      b, loc, SmallVector<int32_t>(values.begin(), values.end()));
 }
 
 Value tiled::lowerSegmentedInteger(OpBuilder &b, Location loc,

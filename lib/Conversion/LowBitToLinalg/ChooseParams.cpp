@@ -7,8 +7,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "ChooseParams.h"
-#include "ElementCodegen.h"
 
+#include "lowbit/Conversion/LowBitToLinalg/ElementCodegen.h"
 #include "lowbit/Dialect/LowBit/IR/LowBitNumerics.h"
 #include "lowbit/Dialect/LowBit/IR/LowBitOps.h"
 #include "lowbit/Numerics/BlockScaled.h"

@@ -1,6 +1,6 @@
 //===- ElementCodegen.cpp - scalar IR for codes of a scheme ---------------===//
 
-#include "ElementCodegen.h"
+#include "lowbit/Conversion/LowBitToLinalg/ElementCodegen.h"
 
 #include "lowbit/Dialect/LowBit/IR/LowBitNumerics.h"
 #include "lowbit/Dialect/LowBit/IR/LowBitTypes.h"

@@ -11,8 +11,8 @@
 #include "lowbit/Conversion/LowBitToLinalg/LowBitToLinalg.h"
 
 #include "ChooseParams.h"
-#include "ElementCodegen.h"
 
+#include "lowbit/Conversion/LowBitToLinalg/ElementCodegen.h"
 #include "lowbit/Dialect/LowBit/IR/LowBitOps.h"
 #include "lowbit/Numerics/BitPacking.h"
 #include "lowbit/Numerics/BlockScaled.h"
@@ -667,22 +667,30 @@ struct MatmulOpLowering : public OpConversionPattern<MatmulOp> {
                {identity, identity},
                {utils::IteratorType::parallel, utils::IteratorType::parallel},
                [&](OpBuilder &nb, Location l, ValueRange args) {
-                 Value im = linalg::IndexOp::create(nb, l, 0);
-                 Value in = linalg::IndexOp::create(nb, l, 1);
-                 Value sa = integerScale(nb, l, lhs, {im, k0});
-                 Value sw =
-                     integerScale(nb, l, rhs,
-                                  transposed ? SmallVector<Value>{in, k0}
-                                             : SmallVector<Value>{k0, in});
-                 Value sum =
-                     arith::SIToFPOp::create(nb, l, nb.getF32Type(), args[0]);
-                 Value term = arith::MulFOp::create(
-                     nb, l, sum, arith::MulFOp::create(nb, l, sa, sw));
-                 linalg::YieldOp::create(
-                     nb, l,
-                     arith::AddFOp::create(nb, l, args[1], term).getResult());
+                 linalg::YieldOp::create(nb, l,
+                                         addScaledSum(nb, l, lhs, rhs,
+                                                      transposed, k0, args[0],
+                                                      args[1]));
                })
         .getResult(0);
+  }
+
+  /// In a body over (m, n, ...): acc + float(sum) * (sa * sw) with the
+  /// scales of both operands at (m, k0) and (n, k0), the one scaling step of
+  /// a segment that starts at k0.
+  static Value addScaledSum(OpBuilder &b, Location loc, const QuantOperand &lhs,
+                            const QuantOperand &rhs, bool transposed, Value k0,
+                            Value sum, Value acc) {
+    Value m = linalg::IndexOp::create(b, loc, 0);
+    Value n = linalg::IndexOp::create(b, loc, 1);
+    Value sa = integerScale(b, loc, lhs, {m, k0});
+    Value sw = integerScale(b, loc, rhs,
+                            transposed ? SmallVector<Value>{n, k0}
+                                       : SmallVector<Value>{k0, n});
+    Value term = arith::MulFOp::create(
+        b, loc, arith::SIToFPOp::create(b, loc, b.getF32Type(), sum),
+        arith::MulFOp::create(b, loc, sa, sw));
+    return arith::AddFOp::create(b, loc, acc, term);
   }
 
   /// partial[m, n, s] = sum_j a[m, s*L + j] * w[s*L + j, n] in i32 for
@@ -739,20 +747,12 @@ struct MatmulOpLowering : public OpConversionPattern<MatmulOp> {
         {utils::IteratorType::parallel, utils::IteratorType::parallel,
          utils::IteratorType::reduction},
         [&](OpBuilder &nb, Location l, ValueRange args) {
-          Value im = linalg::IndexOp::create(nb, l, 0);
-          Value in = linalg::IndexOp::create(nb, l, 1);
-          Value is = linalg::IndexOp::create(nb, l, 2);
           Value k0 =
-              arith::MulIOp::create(nb, l, is, indexConst(nb, l, length));
-          Value sa = integerScale(nb, l, lhs, {im, k0});
-          Value sw = integerScale(nb, l, rhs,
-                                  transposed ? SmallVector<Value>{in, k0}
-                                             : SmallVector<Value>{k0, in});
-          Value sum = arith::SIToFPOp::create(nb, l, nb.getF32Type(), args[0]);
-          Value term = arith::MulFOp::create(
-              nb, l, sum, arith::MulFOp::create(nb, l, sa, sw));
+              arith::MulIOp::create(nb, l, linalg::IndexOp::create(nb, l, 2),
+                                    indexConst(nb, l, length));
           linalg::YieldOp::create(
-              nb, l, arith::AddFOp::create(nb, l, args[1], term).getResult());
+              nb, l,
+              addScaledSum(nb, l, lhs, rhs, transposed, k0, args[0], args[1]));
         });
     return scaled.getResult(0);
   }

@@ -3,7 +3,9 @@
 // Builders for the scalar arithmetic inside the reference lowering's
 // linalg bodies: encoding a scaled f32 value into a code, decoding codes,
 // affine integer quantization, sub-byte packing and the mapping from an
-// element index to its parameter (grid) index.
+// element index to its parameter (grid) index. The vector lowering of
+// lowbit.matmul reuses the decode tables and constant builders, so both
+// lowerings decode codes the same way.
 //
 // Everything here mirrors the numerics library bit for bit. Table formats
 // (FP8/FP6/FP4, MX elements, lookup tables, binary) do not re-derive the
@@ -14,8 +16,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef LIB_CONVERSION_LOWBITTOLINALG_ELEMENTCODEGEN_H
-#define LIB_CONVERSION_LOWBITTOLINALG_ELEMENTCODEGEN_H
+#ifndef LOWBIT_CONVERSION_LOWBITTOLINALG_ELEMENTCODEGEN_H
+#define LOWBIT_CONVERSION_LOWBITTOLINALG_ELEMENTCODEGEN_H
 
 #include "lowbit/Dialect/LowBit/IR/LowBitAttrs.h"
 
@@ -116,4 +118,4 @@ Value emitI32Table(OpBuilder &b, Location loc, ArrayRef<int32_t> values);
 
 } // namespace mlir::lowbit::codegen
 
-#endif // LIB_CONVERSION_LOWBITTOLINALG_ELEMENTCODEGEN_H
+#endif // LOWBIT_CONVERSION_LOWBITTOLINALG_ELEMENTCODEGEN_H
