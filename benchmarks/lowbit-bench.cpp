@@ -68,31 +68,38 @@ using namespace mlir;
 using namespace mlir::lowbit;
 namespace cl = llvm::cl;
 
-static cl::opt<bool> runGemv("gemv", cl::desc("Run the W4A16 GEMV benchmark"));
-static cl::opt<bool> runGemm("gemm", cl::desc("Run the W8A8 GEMM benchmark"));
+static cl::OptionCategory category("lowbit-bench options");
+static cl::opt<bool> runGemv("gemv", cl::desc("Run the W4A16 GEMV benchmark"),
+                             cl::cat(category));
+static cl::opt<bool> runGemm("gemm", cl::desc("Run the W8A8 GEMM benchmark"),
+                             cl::cat(category));
 static cl::opt<bool> runW4Gemm("w4-gemm",
-                               cl::desc("Run the W4A16 GEMM benchmark"));
+                               cl::desc("Run the W4A16 GEMM benchmark"),
+                               cl::cat(category));
 static cl::opt<bool>
-    runW4A4("w4a4", cl::desc("Run the W4A4 RPTQ-cluster GEMV/GEMM benchmark"));
+    runW4A4("w4a4", cl::desc("Run the W4A4 RPTQ-cluster GEMV/GEMM benchmark"),
+            cl::cat(category));
 static cl::opt<bool> bf16Activations(
     "bf16-act",
     cl::desc("W4A16 GEMV and GEMM with bf16 activations (vdpbf16ps when the "
-             "host has AVX512-BF16) instead of f32"));
+             "host has AVX512-BF16) instead of f32"),
+    cl::cat(category));
 enum class WeightFormat { I4, NF4, FP4 };
 static cl::opt<WeightFormat> weightFormat(
     "weights", cl::desc("4-bit weight format of the W4A16 GEMV and GEMM"),
     cl::values(clEnumValN(WeightFormat::I4, "i4", "signed 4-bit integers"),
                clEnumValN(WeightFormat::NF4, "nf4", "NF4 lookup table"),
                clEnumValN(WeightFormat::FP4, "fp4", "FP4 E2M1")),
-    cl::init(WeightFormat::I4));
+    cl::init(WeightFormat::I4), cl::cat(category));
 static cl::opt<unsigned> reps("reps", cl::desc("Timed calls per kernel"),
-                              cl::init(50));
+                              cl::init(50), cl::cat(category));
 static cl::opt<unsigned>
     footprintMiB("footprint-mib",
                  cl::desc("Bytes of weight copies to rotate over (MiB)"),
-                 cl::init(1024));
-static cl::opt<unsigned>
-    maxTokens("max-m", cl::desc("Largest M of the GEMM sweep"), cl::init(2048));
+                 cl::init(1024), cl::cat(category));
+static cl::opt<unsigned> maxTokens("max-m",
+                                   cl::desc("Largest M of the GEMM sweep"),
+                                   cl::init(2048), cl::cat(category));
 
 namespace {
 
@@ -778,6 +785,7 @@ void benchW4A4() {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
+  cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv, "LowBit matmul benchmarks\n");
   // Kernels return a freshly allocated result. Results of 32 MiB and more
   // (W8A8 at M = 2048) are past glibc's largest mmap threshold, so every
