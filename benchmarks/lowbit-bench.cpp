@@ -2,14 +2,14 @@
 //
 //   lowbit-bench [--gemv] [--gemm] [--w4-gemm] [--w4a4] [--reps N]
 //                [--footprint-mib N] [--bf16-act] [--weights i4|nf4|fp4]
-//                [--max-m N]
+//                [--max-m N] [--num-threads N]
 //
 // JIT-compiles lowbit.matmul kernels once through lib/Runner (the
 // lowbit-to-llvm lowering with the vector fast path, and with the reference
 // lowering only) and times repeated calls (median after warm-up) against:
 //
-//   W4A16 GEMV (M = 1): OpenBLAS cblas_sgemv on the f32 weights (one thread)
-//     and the single-thread read bandwidth of this machine measured in the
+//   W4A16 GEMV (M = 1): OpenBLAS cblas_sgemv on the f32 weights
+//     and the read bandwidth of this machine measured in the
 //     same run (a STREAM-like sum over a buffer far larger than the LLC).
 //     Calls rotate over copies of the weights that together exceed the
 //     footprint (default 1 GiB), so every call streams its weights from DRAM.
@@ -18,7 +18,12 @@
 //     matmul on the same shape, and the reference lowering (M <= 16).
 //   W8A8 GEMM (K = N = 4096, M = 128..2048): oneDNN's s8 x s8 matmul (f32
 //     output with per-channel scales, weights reordered once outside the
-//     timing) and OpenBLAS cblas_sgemm on f32 copies, one thread each.
+//     timing) and OpenBLAS cblas_sgemm on f32 copies.
+//
+// With --num-threads N, everything runs on N threads: the JIT kernels
+// (lowbit-to-llvm threads=N: output columns in N chunks on the MLIR async
+// runtime), OpenBLAS, oneDNN, and the bandwidth reads (each thread reads its
+// share of the buffer; timed from a common start once all are spinning).
 //
 // Every fast kernel's result is checked against the reference lowering (GEMV,
 // W4A4: bit for bit) or oneDNN (GEMM) before it is timed. Results go to stdout
@@ -44,8 +49,10 @@
 #include <dnnl.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -53,8 +60,10 @@
 #include <immintrin.h>
 #include <malloc.h>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <string>
+#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -97,6 +106,11 @@ static cl::opt<unsigned>
     footprintMiB("footprint-mib",
                  cl::desc("Bytes of weight copies to rotate over (MiB)"),
                  cl::init(1024), cl::cat(category));
+static cl::opt<unsigned>
+    threads("num-threads",
+            cl::desc("Threads for the JIT kernels (lowbit-to-llvm threads=N), "
+                     "OpenBLAS, oneDNN and the bandwidth reads (default 1)"),
+            cl::init(1), cl::cat(category));
 static cl::opt<unsigned> maxTokens("max-m",
                                    cl::desc("Largest M of the GEMM sweep"),
                                    cl::init(2048), cl::cat(category));
@@ -194,16 +208,107 @@ long long readOnce(const void *data, size_t bytes, unsigned streams = 1) {
   return _mm512_reduce_add_epi64(s[0]);
 }
 
-/// Single-thread read bandwidth (bytes/s) of a buffer of `bytes` read with
-/// `streams` streams; median of 5 passes.
-double measureReadBandwidth(size_t bytes, unsigned streams) {
+std::string threadCount() {
+  return threads == 1 ? "one thread" : std::to_string(threads) + " threads";
+}
+
+/// Runs a job on `threads` threads (the caller is thread 0) and times it
+/// from a common start: workers sleep between jobs, are woken outside the
+/// timing, and spin until the caller starts the clock, so the reference
+/// reads pay no wake-up latency (the JIT kernels' async runtime does).
+class ReadTeam {
+public:
+  ReadTeam() {
+    for (unsigned t = 1; t < threads; ++t)
+      workers.emplace_back([this, t] { work(t); });
+  }
+  ~ReadTeam() {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      stop = true;
+    }
+    wake.notify_all();
+    for (std::thread &worker : workers)
+      worker.join();
+  }
+
+  /// Seconds from the common start until every thread finished `job(t)`.
+  double run(const std::function<void(unsigned)> &job) {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      current = &job;
+      ready = done = 0;
+      ++generation;
+    }
+    wake.notify_all();
+    while (ready.load() != workers.size())
+      ;
+    double start = now();
+    go.store(generation);
+    job(0);
+    while (done.load() != workers.size())
+      ;
+    return now() - start;
+  }
+
+private:
+  void work(unsigned t) {
+    unsigned seen = 0;
+    while (true) {
+      {
+        std::unique_lock<std::mutex> lock(mutex);
+        wake.wait(lock, [&] { return stop || generation != seen; });
+        if (stop)
+          return;
+        seen = generation;
+      }
+      ++ready;
+      while (go.load() != seen)
+        ;
+      (*current)(t);
+      ++done;
+    }
+  }
+
+  std::vector<std::thread> workers;
+  std::mutex mutex;
+  std::condition_variable wake;
+  bool stop = false;
+  unsigned generation = 0;
+  const std::function<void(unsigned)> *current = nullptr;
+  std::atomic<unsigned> ready{0}, done{0}, go{0};
+};
+
+/// Reads [data, data + bytes) on the team's threads, each its own contiguous
+/// share (a multiple of 4 KiB) in `streams` streams; returns the seconds
+/// and adds the sum to `sink`. `bytes` read: *read.
+double teamRead(ReadTeam &team, const void *data, size_t bytes,
+                unsigned streams, volatile long long &sink,
+                size_t *read = nullptr) {
+  size_t share = bytes / threads / 4096 * 4096;
+  std::vector<long long> sums(threads);
+  double t = team.run([&](unsigned i) {
+    sums[i] =
+        readOnce(static_cast<const char *>(data) + i * share, share, streams);
+  });
+  for (long long v : sums)
+    sink = sink + v;
+  if (read)
+    *read = share / 64 / streams / 8 * 8 * streams * 64 * threads;
+  return t;
+}
+
+/// Read bandwidth (bytes/s) of a buffer of `bytes` read with `streams`
+/// streams per thread on --threads threads; median of 5 passes.
+double measureReadBandwidth(ReadTeam &team, size_t bytes, unsigned streams) {
   Buffer buffer(bytes);
   std::memset(buffer.ptr, 1, bytes);
   volatile long long sink = 0;
+  size_t read = 0;
   double t = median(1, 5, [&](unsigned) {
-    sink = sink + readOnce(buffer.ptr, bytes, streams);
+    teamRead(team, buffer.ptr, bytes, streams, sink, &read);
   });
-  return double(bytes / 64 / streams / 8 * 8 * streams * 64) / t;
+  return double(read) / t;
 }
 
 /// The same single-stream read of a buffer of `bytes`, one `chunk` (a
@@ -250,9 +355,12 @@ public:
     FailureOr<runner::EntrySignature> signature =
         runner::prepareEntry(*module, "main");
     if (failed(signature) ||
-        failed(runner::lowerToLLVM(*module, [&](OpPassManager &pm) {
-          runner::addLowBitLoweringPasses(pm, referenceOnly);
-        })))
+        failed(runner::lowerToLLVM(
+            *module,
+            [&](OpPassManager &pm) {
+              runner::addLowBitLoweringPasses(pm, referenceOnly, threads);
+            },
+            threads)))
       fatal("cannot lower the kernel");
     auto function = runner::JitFunction::create(*module, *signature, 3);
     if (!function)
@@ -371,14 +479,15 @@ std::unique_ptr<Buffer> makeActivations(std::vector<float> &values) {
   return buffer;
 }
 
-void benchGemv(double bandwidth) {
+void benchGemv(ReadTeam &team, double bandwidth) {
   llvm::outs() << llvm::formatv(
       "\n## W4A16 GEMV (M = 1, {2} per_group<128>, f32 scales, {1} "
-      "activations), one thread\n"
+      "activations), {3}\n"
       "read bandwidth measured at the start: {0:F1} GB/s; paired read: a "
-      "STREAM-like read (codes in 4 streams) of another cold copy of the "
-      "same bytes just before each cold call\n\n",
-      bandwidth / 1e9, bf16Activations ? "bf16" : "f32", weightStorage());
+      "STREAM-like read (codes in 4 streams per thread) of another cold copy "
+      "of the same bytes just before each cold call\n\n",
+      bandwidth / 1e9, bf16Activations ? "bf16" : "f32", weightStorage(),
+      threadCount());
   llvm::outs() << "| N x K | weight+scale MiB | copies | fast cold us | "
                   "fast hot us | GB/s | % of start bandwidth | paired read "
                   "us (GB/s) | % of paired read | fastest cold us "
@@ -430,25 +539,25 @@ void benchGemv(double bandwidth) {
     // come from the same moments. The fastest cold call shows what the
     // kernel does when nothing else competes for the memory system.
     // Four streams, as the GEMV kernel reads four quarters of the weight.
-    size_t readCodeBytes = codeBytes / 2048 * 2048,
-           readScaleBytes = scaleBytes / 512 * 512;
-    auto readCopy = [&](unsigned c) {
-      return readOnce(codes[c]->ptr, readCodeBytes, 4) +
-             readOnce(scales[c]->ptr, readScaleBytes);
-    };
+    // With threads, each thread reads its share, as the kernel's chunks do.
     volatile long long sink = 0;
+    size_t readCodeBytes = 0, readScaleBytes = 0;
+    auto readCopy = [&](unsigned c) {
+      return teamRead(team, codes[c]->ptr, codeBytes, 4, sink, &readCodeBytes) +
+             teamRead(team, scales[c]->ptr, scaleBytes, 1, sink,
+                      &readScaleBytes);
+    };
     unsigned count = std::max<unsigned>(reps, copies);
     std::vector<double> coldTimes, readTimes;
     for (unsigned i = 0; i < copies + count; ++i) {
       unsigned c = i % copies, other = (i + copies / 2) % copies;
+      double read = readCopy(other);
       double start = now();
-      sink = sink + readCopy(other);
-      double mid = now();
       fast->call(inputs(c));
       double end = now();
       if (i >= copies) {
-        readTimes.push_back(mid - start);
-        coldTimes.push_back(end - mid);
+        readTimes.push_back(read);
+        coldTimes.push_back(end - start);
       }
     }
     std::sort(coldTimes.begin(), coldTimes.end());
@@ -502,8 +611,8 @@ void benchW4Gemm() {
   const int64_t n = 4096, k = 4096, groups = k / 128;
   llvm::outs() << llvm::formatv(
       "\n## W4A16 GEMM ({2} per_group<128>, f32 scales, {1} activations), "
-      "K = N = {0}, one thread\n\n",
-      k, bf16Activations ? "bf16" : "f32", weightStorage());
+      "K = N = {0}, {3}\n\n",
+      k, bf16Activations ? "bf16" : "f32", weightStorage(), threadCount());
   llvm::outs() << "| M | fast ms | fast GFLOPS | sgemm on dequantized "
                   "weights ms | sgemm GFLOPS | fast vs sgemm | max rel err "
                   "vs sgemm |\n|---|---|---|---|---|---|---|\n";
@@ -551,7 +660,7 @@ void benchW4Gemm() {
 //===----------------------------------------------------------------------===//
 
 /// oneDNN's s8 x s8 -> f32 matmul of a [M, K] times w [N, K]^T with
-/// per-channel output scales `sw`, one thread: dst = (a x w^T) * sw[n], the
+/// per-channel output scales `sw`: dst = (a x w^T) * sw[n], the
 /// weights given as [K, N] with strides (1, K) and reordered once into the
 /// primitive's preferred layout (outside any timing). The per-token scale is
 /// left out.
@@ -614,8 +723,8 @@ void benchGemm() {
   const int64_t n = 4096, k = 4096;
   llvm::outs() << llvm::formatv(
       "\n## W8A8 GEMM (i8 per-token x i8 per-channel, i32 accumulation), "
-      "K = N = {0}, one thread, VNNI {1}\n\n",
-      k, runner::hostHasVNNI() ? "on" : "off");
+      "K = N = {0}, {2}, VNNI {1}\n\n",
+      k, runner::hostHasVNNI() ? "on" : "off", threadCount());
   llvm::outs() << "| M | fast ms | fast GOPS | oneDNN ms | oneDNN GOPS | "
                   "fast / oneDNN time | sgemm ms | sgemm GOPS | "
                   "fast vs sgemm | max rel err vs oneDNN |\n"
@@ -723,11 +832,11 @@ void benchW4A4() {
   int64_t clusters = sizes.size();
   llvm::outs() << llvm::formatv(
       "\n## W4A4 RPTQ clusters (i4 per_cluster x i4 per_cluster per_slice, "
-      "{1} clusters of {2}..{3} channels), K = N = {0}, one thread, VNNI "
+      "{1} clusters of {2}..{3} channels), K = N = {0}, {5}, VNNI "
       "{4}\n\n",
       k, clusters, *std::min_element(sizes.begin(), sizes.end()),
       *std::max_element(sizes.begin(), sizes.end()),
-      runner::hostHasVNNI() ? "on" : "off");
+      runner::hostHasVNNI() ? "on" : "off", threadCount());
   llvm::outs() << "| M | W4A4 ms | W4A4 GOPS | W8A8 kernel ms | "
                   "W4A4 / W8A8 time | oneDNN s8 ms | W4A4 / oneDNN time | "
                   "reference ms | reference / W4A4 time | W4A4 == "
@@ -794,9 +903,10 @@ int main(int argc, char **argv) {
   // them on the heap and reused, as oneDNN's preallocated destination is.
   mallopt(M_MMAP_THRESHOLD, 1 << 30);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
-  // One thread everywhere.
-  openblas_set_num_threads(1);
-  omp_set_num_threads(1);
+  // The same number of threads everywhere (one by default).
+  openblas_set_num_threads(threads);
+  omp_set_num_threads(threads);
+  ReadTeam team;
   if (!runGemv && !runGemm && !runW4Gemm && !runW4A4)
     runGemv = runGemm = runW4Gemm = runW4A4 = true;
   long l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);
@@ -808,10 +918,10 @@ int main(int argc, char **argv) {
   if (runGemv) {
     size_t bytes = size_t(footprintMiB) << 20;
     double best = 0;
-    llvm::outs() << "\nread bandwidth (one thread, " << footprintMiB
-                 << " MiB):";
+    llvm::outs() << "\nread bandwidth (" << threadCount() << ", "
+                 << footprintMiB << " MiB):";
     for (unsigned streams : {1u, 2u, 4u, 8u}) {
-      double bw = measureReadBandwidth(bytes, streams);
+      double bw = measureReadBandwidth(team, bytes, streams);
       llvm::outs() << llvm::formatv(" {0} stream{1} {2:F1} GB/s;", streams,
                                     streams == 1 ? "" : "s", bw / 1e9);
       best = std::max(best, bw);
@@ -825,7 +935,7 @@ int main(int argc, char **argv) {
         double(chunk) / (1 << 20),
         measureChunkedReadBandwidth(bytes / chunk * chunk, chunk) / 1e9,
         unsigned(footprintMiB));
-    benchGemv(best);
+    benchGemv(team, best);
   }
   if (runW4Gemm)
     benchW4Gemm();

@@ -219,6 +219,20 @@ JitFunction::create(ModuleOp llvmModule, const EntrySignature &signature,
   std::call_once(loadProcess, [] {
     llvm::sys::DynamicLibrary::LoadLibraryPermanently(nullptr);
   });
+  // Multi-threaded code (lowbit-to-llvm threads > 1) calls the MLIR async
+  // runtime; load it into the process on first use.
+  if (llvm::any_of(llvmModule.getOps<LLVM::LLVMFuncOp>(), [](auto func) {
+        return func.isExternal() &&
+               func.getName().starts_with("mlirAsyncRuntime");
+      })) {
+    std::string error;
+    if (llvm::sys::DynamicLibrary::LoadLibraryPermanently(
+            LOWBIT_MLIR_ASYNC_RUNTIME, &error))
+      return llvm::createStringError(
+          llvm::inconvertibleErrorCode(),
+          "cannot load the MLIR async runtime " +
+              std::string(LOWBIT_MLIR_ASYNC_RUNTIME) + ": " + error);
+  }
   for (auto func : llvmModule.getOps<LLVM::LLVMFuncOp>()) {
     if (!func.isExternal() || func.getName().starts_with("llvm."))
       continue;

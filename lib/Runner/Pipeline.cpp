@@ -12,9 +12,11 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/IR/ValueBoundsOpInterfaceImpl.h"
 #include "mlir/Dialect/Arith/Transforms/BufferDeallocationOpInterfaceImpl.h"
-#include "mlir/Dialect/Arith/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Arith/Transforms/BufferViewFlowOpInterfaceImpl.h"
+#include "mlir/Dialect/Arith/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
+#include "mlir/Dialect/Async/IR/Async.h"
+#include "mlir/Dialect/Async/Passes.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/FuncBufferizableOpInterfaceImpl.h"
@@ -41,16 +43,17 @@
 #include "mlir/Dialect/SCF/IR/ValueBoundsOpInterfaceImpl.h"
 #include "mlir/Dialect/SCF/Transforms/BufferDeallocationOpInterfaceImpl.h"
 #include "mlir/Dialect/SCF/Transforms/BufferizableOpInterfaceImpl.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tensor/IR/ValueBoundsOpInterfaceImpl.h"
 #include "mlir/Dialect/Tensor/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Tensor/Transforms/SubsetInsertionOpInterfaceImpl.h"
-#include "mlir/Pass/PassRegistry.h"
 #include "mlir/Dialect/UB/IR/UBOps.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "llvm/TargetParser/Host.h"
@@ -82,13 +85,13 @@ struct CallIntrinsicEffects
 } // namespace
 
 void lowbit::runner::registerRunnerDialects(DialectRegistry &registry) {
-  registry.insert<lowbit::LowBitDialect, affine::AffineDialect,
-                  arith::ArithDialect,
-                  bufferization::BufferizationDialect, cf::ControlFlowDialect,
-                  func::FuncDialect, index::IndexDialect, linalg::LinalgDialect,
-                  LLVM::LLVMDialect, math::MathDialect, memref::MemRefDialect,
-                  scf::SCFDialect, tensor::TensorDialect, ub::UBDialect,
-                  vector::VectorDialect>();
+  registry
+      .insert<lowbit::LowBitDialect, affine::AffineDialect, arith::ArithDialect,
+              bufferization::BufferizationDialect, cf::ControlFlowDialect,
+              func::FuncDialect, index::IndexDialect, linalg::LinalgDialect,
+              LLVM::LLVMDialect, math::MathDialect, memref::MemRefDialect,
+              scf::SCFDialect, tensor::TensorDialect, ub::UBDialect,
+              async::AsyncDialect, vector::VectorDialect>();
 
   // Bufferization and buffer deallocation.
   arith::registerBufferizableOpInterfaceExternalModels(registry);
@@ -209,7 +212,8 @@ std::unique_ptr<Pass> lowbit::runner::createMemRefCopyToLinalgPass() {
   return std::make_unique<MemRefCopyToLinalgPass>();
 }
 
-void lowbit::runner::buildTensorToLLVMPipeline(OpPassManager &pm) {
+void lowbit::runner::buildTensorToLLVMPipeline(OpPassManager &pm,
+                                               unsigned threads) {
   // 0. Aggregated ops (linalg.softmax) to the structured ops they stand for,
   // elementwise arith/math ops on tensors to linalg.generic.
   pm.addPass(createDecomposeAggregatedOpsPass());
@@ -224,6 +228,21 @@ void lowbit::runner::buildTensorToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createConvertBufferizationToMemRefPass());
+
+  // 2b. scf.forall (the column chunks of the vector kernels) to scf.parallel,
+  // which runs as sequential loops, or with threads > 1 as tasks of the
+  // async runtime: one task per iteration, the caller awaiting them all.
+  pm.addPass(createForallToParallelLoopPass());
+  if (threads > 1) {
+    AsyncParallelForPassOptions parallel;
+    parallel.asyncDispatch = true;
+    parallel.numWorkerThreads = threads;
+    parallel.minTaskSize = 1;
+    pm.addPass(createAsyncParallelForPass(parallel));
+    pm.addPass(createAsyncToAsyncRuntimePass());
+    pm.addPass(createAsyncRuntimeRefCountingPass());
+    pm.addPass(createAsyncRuntimeRefCountingOptPass());
+  }
 
   // 3-4. Structured ops and copies to loops, loops to branches.
   pm.addPass(createMemRefCopyToLinalgPass());
@@ -246,6 +265,8 @@ void lowbit::runner::buildTensorToLLVMPipeline(OpPassManager &pm) {
 
   // 6. Everything to the LLVM dialect.
   pm.addPass(createConvertVectorToLLVMPass());
+  if (threads > 1)
+    pm.addPass(createConvertAsyncToLLVMPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
@@ -272,12 +293,14 @@ bool lowbit::runner::hostHasAVX512BF16() {
 }
 
 void lowbit::runner::addLowBitLoweringPasses(OpPassManager &pm,
-                                             bool referenceOnly) {
+                                             bool referenceOnly,
+                                             unsigned threads) {
   if (!referenceOnly) {
     ConvertLowBitMatmulToVectorOptions vector;
     vector.avx512 = hostHasAVX512();
     vector.vnni = hostHasVNNI();
     vector.bf16 = hostHasAVX512BF16();
+    vector.parallelChunks = std::max(threads, 1u);
     pm.addPass(createConvertLowBitMatmulToVector(vector));
   }
   pm.addPass(createConvertLowBitToLinalg());
@@ -288,8 +311,8 @@ void lowbit::runner::addLowBitLoweringPasses(OpPassManager &pm,
 
 void lowbit::runner::buildLowBitToLLVMPipeline(
     OpPassManager &pm, const LowBitToLLVMOptions &options) {
-  addLowBitLoweringPasses(pm, options.referenceOnly);
-  buildTensorToLLVMPipeline(pm);
+  addLowBitLoweringPasses(pm, options.referenceOnly, options.threads);
+  buildTensorToLLVMPipeline(pm, options.threads);
 }
 
 void lowbit::runner::registerLowBitPipelines() {
@@ -305,12 +328,13 @@ void lowbit::runner::registerLowBitPipelines() {
 
 LogicalResult
 lowbit::runner::lowerToLLVM(ModuleOp module,
-                            function_ref<void(OpPassManager &)> addFrontPasses) {
+                            function_ref<void(OpPassManager &)> addFrontPasses,
+                            unsigned threads) {
   // Anchored on builtin.module (see BUILD-NOTES: an `any` anchor nests).
   PassManager pm(module.getContext(), ModuleOp::getOperationName());
   if (addFrontPasses)
     addFrontPasses(pm);
-  buildTensorToLLVMPipeline(pm);
+  buildTensorToLLVMPipeline(pm, threads);
   if (failed(pm.run(module)))
     return failure();
   // Anything that is not LLVM dialect now could not be lowered. Report the

@@ -68,6 +68,12 @@ static cl::opt<bool> referenceLowering(
     cl::desc("Lower lowbit ops with the reference lowering only (no vector "
              "fast path for lowbit.matmul); the oracle for the fast code"),
     cl::init(false), cl::cat(category));
+static cl::opt<unsigned> threads(
+    "matmul-threads",
+    cl::desc("Run each vectorized lowbit.matmul on this many threads (its "
+             "output columns in as many chunks, tasks of the MLIR async "
+             "runtime); default 1"),
+    cl::value_desc("n"), cl::init(1), cl::cat(category));
 static cl::opt<unsigned> optLevel("O",
                                   cl::desc("LLVM optimization level 0-3 "
                                            "(default 2)"),
@@ -182,9 +188,12 @@ int main(int argc, char **argv) {
   }
 
   // Lower, compile, call.
-  if (failed(runner::lowerToLLVM(*module, [](OpPassManager &pm) {
-        runner::addLowBitLoweringPasses(pm, referenceLowering);
-      })))
+  if (failed(runner::lowerToLLVM(
+          *module,
+          [](OpPassManager &pm) {
+            runner::addLowBitLoweringPasses(pm, referenceLowering, threads);
+          },
+          threads)))
     return diagnostics.reported() ? 1 : fail("lowering to LLVM failed");
   auto function = runner::JitFunction::create(*module, *signature, optLevel);
   if (!function) {

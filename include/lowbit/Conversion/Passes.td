@@ -162,6 +162,12 @@ def ConvertLowBitMatmulToVector
            "With avx512: bf16 activations times 4-bit weights through "
            "AVX512-BF16 (vpermw to bf16 codes, vdpbf16ps); the code then "
            "needs a CPU with AVX512-BF16">,
+    Option<"parallelChunks", "parallel-chunks", "unsigned", /*default=*/"1",
+           "Split the output columns (weight rows) of each lowered matmul "
+           "into this many equal chunks, the iterations of one scf.forall "
+           "that a parallel lowering runs on threads (lowbit-to-llvm "
+           "threads=N); 1, or a count that does not divide N, keeps plain "
+           "loops">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::bufferization::BufferizationDialect",

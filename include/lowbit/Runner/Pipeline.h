@@ -1,4 +1,5 @@
-//===- Pipeline.h - Lowering tensor programs to the LLVM dialect -*- C++ -*-===//
+//===- Pipeline.h - Lowering tensor programs to the LLVM dialect -*- C++
+//-*-===//
 //
 // The lowering that `quant-run` applies before JIT compilation, as a reusable
 // pass pipeline: functions on tensors written with linalg, tensor, arith, math,
@@ -12,7 +13,13 @@
 //        function-boundary-type-conversion=identity-layout-map}
 //   2. buffer-deallocation-pipeline (ownership-based: returned buffers are
 //      always fresh allocations owned by the caller, never aliases of the
-//      arguments or of constant globals), convert-bufferization-to-memref
+//      arguments or of constant globals), convert-bufferization-to-memref,
+//      scf-forall-to-parallel; with threads > 1 also
+//      async-parallel-for{async-dispatch num-workers=threads min-task-size=1},
+//      async-to-async-runtime, async-runtime-ref-counting,
+//      async-runtime-ref-counting-opt (and convert-async-to-llvm in stage 6):
+//      the code then calls the MLIR async runtime (libmlir_async_runtime.so,
+//      which JitFunction loads)
 //   3. LowBit: memref.copy between non-identity layouts -> linalg.copy (so the
 //      JIT needs no `memrefCopy` from libmlir_c_runner_utils)
 //   4. convert-linalg-to-loops, convert-vector-to-scf, lower-affine,
@@ -57,8 +64,9 @@ namespace mlir::lowbit::runner {
 void registerRunnerDialects(DialectRegistry &registry);
 
 /// Adds the tensor-to-LLVM lowering described above to `pm`, which must be
-/// anchored on (or nest) builtin.module.
-void buildTensorToLLVMPipeline(OpPassManager &pm);
+/// anchored on (or nest) builtin.module; with `threads` > 1, scf.parallel
+/// loops run on the async runtime's thread pool.
+void buildTensorToLLVMPipeline(OpPassManager &pm, unsigned threads = 1);
 
 /// Creates the LowBit pass of stage 0: replaces each op implementing
 /// linalg::AggregatedOpInterface by its decomposition.
@@ -76,6 +84,14 @@ struct LowBitToLLVMOptions : public PassPipelineOptions<LowBitToLLVMOptions> {
                      "(convert-lowbit-to-linalg) only, the oracle for the "
                      "fast matmul code"),
       llvm::cl::init(false)};
+  Option<unsigned> threads{
+      *this, "threads",
+      llvm::cl::desc("Threads for each vectorized matmul: its output "
+                     "columns in this many chunks (convert-lowbit-matmul-to-"
+                     "vector parallel-chunks) run as tasks of the MLIR async "
+                     "runtime, which the code then links against "
+                     "(libmlir_async_runtime.so); 1 is single-threaded code"),
+      llvm::cl::init(1)};
 };
 
 /// Whether the host CPU has AVX512-VNNI (what the fast W8A8 code uses).
@@ -89,10 +105,11 @@ bool hostHasAVX512BF16();
 
 /// Adds the lowering of lowbit ops to upstream ops on tensors: the vector
 /// lowering of the common fused matmuls (convert-lowbit-matmul-to-vector,
-/// with the AVX-512, VNNI and BF16 instructions the host has) unless
-/// `referenceOnly`, then the reference lowering of everything else and
-/// reconcile-unrealized-casts.
-void addLowBitLoweringPasses(OpPassManager &pm, bool referenceOnly = false);
+/// with the AVX-512, VNNI and BF16 instructions the host has, in `threads`
+/// column chunks) unless `referenceOnly`, then the reference lowering of
+/// everything else and reconcile-unrealized-casts.
+void addLowBitLoweringPasses(OpPassManager &pm, bool referenceOnly = false,
+                             unsigned threads = 1);
 
 /// Adds the whole lowering of a program using lowbit ops:
 /// addLowBitLoweringPasses() and then the pipeline above. This is the
@@ -106,9 +123,11 @@ void registerLowBitPipelines();
 /// Runs `addFrontPasses` (if given) and then the pipeline on `module`, and
 /// checks that only LLVM dialect ops remain; anything left over is reported
 /// as an error at its location. Diagnostics go to the context's handler.
+/// `threads` as for buildTensorToLLVMPipeline().
 LogicalResult
 lowerToLLVM(ModuleOp module,
-            function_ref<void(OpPassManager &)> addFrontPasses = nullptr);
+            function_ref<void(OpPassManager &)> addFrontPasses = nullptr,
+            unsigned threads = 1);
 
 } // namespace mlir::lowbit::runner
 

@@ -50,6 +50,14 @@ Value weightRow(OpBuilder &b, Location loc, TileShape s, Value n0, int64_t j) {
   return add(b, loc, n0, j * s.nStride);
 }
 
+Value resultColumn(OpBuilder &b, Location loc, TileShape s, Value n0,
+                   int64_t j) {
+  Value row = weightRow(b, loc, s, n0, j);
+  return s.resultOffset
+             ? arith::SubIOp::create(b, loc, row, s.resultOffset).getResult()
+             : row;
+}
+
 Value splat(OpBuilder &b, Location loc, VectorType type, TypedAttr value) {
   return arith::ConstantOp::create(b, loc, DenseElementsAttr::get(type, value));
 }
@@ -92,12 +100,19 @@ loop(OpBuilder &b, Location loc, Value lb, Value ub, Value step,
   return SmallVector<Value>(forOp.getResults());
 }
 
+/// Weight row base + c of `rows` (a constant when the range starts at 0).
+static Value rowAt(OpBuilder &b, Location loc, RowRange rows, int64_t c) {
+  return rows.offset ? add(b, loc, rows.base, c) : idx(b, loc, c);
+}
+
 /// The nest of the LowBitMatmulToVector.cpp file comment around `tile`.
-Value emitTiledLoops(OpBuilder &b, Location loc, Value m, int64_t n,
+Value emitTiledLoops(OpBuilder &b, Location loc, Value m, RowRange rows,
                      std::optional<int64_t> staticM, TileShape main,
                      TileShape rowTail, TileFn tile, RowFn rowFn,
                      Value result) {
+  main.resultOffset = rowTail.resultOffset = rows.offset;
   Value zero = idx(b, loc, 0), one = idx(b, loc, 1);
+  Value end = rowAt(b, loc, rows, rows.n);
   Value mMain = arith::SubIOp::create(
       b, loc, m,
       arith::RemUIOp::create(b, loc, m, idx(b, loc, main.mr)).getResult());
@@ -117,17 +132,18 @@ Value emitTiledLoops(OpBuilder &b, Location loc, Value m, int64_t n,
                  return SmallVector<Value>{
                      tile(b, l, shape, m0, n0, state, args[0])};
                })[0];
+    TileShape column = shape;
+    column.nr = 1;
     return loop(b, loc, nMain, nEnd, one, acc,
                 [&](OpBuilder &b, Location l, Value n0, ValueRange args) {
                   return SmallVector<Value>{
-                      tile(b, l, {shape.mr, 1}, m0, n0, state, args[0])};
+                      tile(b, l, column, m0, n0, state, args[0])};
                 })[0];
   };
   return loop(
-      b, loc, zero, idx(b, loc, n), idx(b, loc, kNBlock), result,
+      b, loc, rows.base, end, idx(b, loc, kNBlock), result,
       [&](OpBuilder &b, Location l, Value nb, ValueRange args) {
-        Value nEnd =
-            arith::MinUIOp::create(b, l, add(b, l, nb, kNBlock), idx(b, l, n));
+        Value nEnd = arith::MinUIOp::create(b, l, add(b, l, nb, kNBlock), end);
         Value acc = args[0];
         if (!staticM || *staticM >= main.mr)
           acc = loop(b, l, zero, mMain, idx(b, l, main.mr), acc,
@@ -150,22 +166,51 @@ Value emitTiledLoops(OpBuilder &b, Location loc, Value m, int64_t n,
 /// one per quarter of the weight, not R adjacent rows of one stream; the
 /// hardware prefetchers follow R streams (measured: 25% faster cold than
 /// adjacent rows). Rows past R * (N/R) get one-row tiles.
-Value emitGemvLoops(OpBuilder &b, Location loc, int64_t n, Value result,
+Value emitGemvLoops(OpBuilder &b, Location loc, RowRange rows, Value result,
                     function_ref<Value(OpBuilder &, Location, TileShape,
                                        Value n0, Value result)>
                         tile) {
-  int64_t stride = n / kGemvRows;
+  int64_t stride = rows.n / kGemvRows;
   Value one = idx(b, loc, 1);
+  Value tailStart = rowAt(b, loc, rows, stride * kGemvRows);
   if (stride > 0)
-    result = loop(b, loc, idx(b, loc, 0), idx(b, loc, stride), one, result,
-                  [&](OpBuilder &b, Location l, Value n0, ValueRange args) {
-                    return SmallVector<Value>{
-                        tile(b, l, {1, kGemvRows, stride}, n0, args[0])};
-                  })[0];
-  return loop(b, loc, idx(b, loc, stride * kGemvRows), idx(b, loc, n), one,
-              result, [&](OpBuilder &b, Location l, Value n0, ValueRange args) {
-                return SmallVector<Value>{tile(b, l, {1, 1}, n0, args[0])};
+    result =
+        loop(b, loc, rows.base, rowAt(b, loc, rows, stride), one, result,
+             [&](OpBuilder &b, Location l, Value n0, ValueRange args) {
+               return SmallVector<Value>{tile(
+                   b, l, {1, kGemvRows, stride, rows.offset}, n0, args[0])};
+             })[0];
+  return loop(b, loc, tailStart, rowAt(b, loc, rows, rows.n), one, result,
+              [&](OpBuilder &b, Location l, Value n0, ValueRange args) {
+                return SmallVector<Value>{
+                    tile(b, l, {1, 1, 1, rows.offset}, n0, args[0])};
               })[0];
+}
+
+Value emitColumnChunks(
+    OpBuilder &b, Location loc, int64_t n, unsigned chunks, Value result,
+    function_ref<Value(OpBuilder &, Location, RowRange, Value result)> body) {
+  if (chunks <= 1 || n % chunks != 0)
+    return body(b, loc, {idx(b, loc, 0), n}, result);
+  int64_t size = n / chunks;
+  auto forall = scf::ForallOp::create(
+      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(chunks)},
+      ValueRange{result}, std::nullopt);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(forall.getBody());
+  Value base = arith::MulIOp::create(b, loc, forall.getInductionVars()[0],
+                                     idx(b, loc, size));
+  Value out = forall.getRegionIterArgs()[0];
+  SmallVector<OpFoldResult> offsets{b.getIndexAttr(0), base},
+      sizes{tensor::getMixedSize(b, loc, out, 0), b.getIndexAttr(size)},
+      strides(2, b.getIndexAttr(1));
+  Value chunk =
+      tensor::ExtractSliceOp::create(b, loc, out, offsets, sizes, strides);
+  chunk = body(b, loc, {base, size, base}, chunk);
+  b.setInsertionPointToStart(forall.getTerminator().getBody());
+  tensor::ParallelInsertSliceOp::create(b, loc, chunk, out, offsets, sizes,
+                                        strides);
+  return forall.getResult(0);
 }
 
 Value emptyResult(OpBuilder &b, Location loc, Value lhs, int64_t n,
@@ -177,17 +222,21 @@ Value emptyResult(OpBuilder &b, Location loc, Value lhs, int64_t n,
 
 Value emitMatmulLoops(OpBuilder &b, Location loc, Value lhs, int64_t n,
                       std::optional<int64_t> staticM, TileShape main,
-                      TileShape rowTail, TileFn tile) {
-  Value result = emptyResult(b, loc, lhs, n, b.getF32Type());
-  if (staticM == 1)
-    return emitGemvLoops(
-        b, loc, n, result,
-        [&](OpBuilder &b, Location l, TileShape s, Value n0, Value result) {
-          return tile(b, l, s, idx(b, l, 0), n0, {}, result);
-        });
-  Value m = tensor::DimOp::create(b, loc, lhs, 0);
-  return emitTiledLoops(b, loc, m, n, staticM, main, rowTail, tile, nullptr,
-                        result);
+                      TileShape rowTail, unsigned chunks, TileFn tile) {
+  return emitColumnChunks(
+      b, loc, n, chunks, emptyResult(b, loc, lhs, n, b.getF32Type()),
+      [&](OpBuilder &b, Location loc, RowRange rows, Value result) {
+        if (staticM == 1)
+          return emitGemvLoops(b, loc, rows, result,
+                               [&](OpBuilder &b, Location l, TileShape s,
+                                   Value n0, Value result) {
+                                 return tile(b, l, s, idx(b, l, 0), n0, {},
+                                             result);
+                               });
+        Value m = tensor::DimOp::create(b, loc, lhs, 0);
+        return emitTiledLoops(b, loc, m, rows, staticM, main, rowTail, tile,
+                              nullptr, result);
+      });
 }
 
 } // namespace mlir::lowbit::tiled

@@ -28,10 +28,12 @@ constexpr int64_t kNBlock = 64;
 constexpr int64_t kGemvRows = 4;
 
 /// A register tile of MR activation rows x NR weight rows; weight row j of
-/// the tile at n0 is n0 + j * nStride.
+/// the tile at n0 is n0 + j * nStride. Its outputs go to result column
+/// weight row - resultOffset (the result is a chunk of the columns when set).
 struct TileShape {
   int64_t mr, nr;
   int64_t nStride = 1;
+  Value resultOffset = {};
 };
 
 /// Symmetric integer codes with f32 scales and no block-scaled family.
@@ -50,6 +52,10 @@ Value add(OpBuilder &b, Location loc, Value x, int64_t c);
 
 /// Weight row `j` of the tile `s` at `n0`.
 Value weightRow(OpBuilder &b, Location loc, TileShape s, Value n0, int64_t j);
+
+/// The result column of weight row `j` of the tile `s` at `n0`.
+Value resultColumn(OpBuilder &b, Location loc, TileShape s, Value n0,
+                   int64_t j);
 
 Value splat(OpBuilder &b, Location loc, VectorType type, TypedAttr value);
 
@@ -82,25 +88,42 @@ using TileFn =
 using RowFn = function_ref<SmallVector<Value>(OpBuilder &, Location, int64_t mr,
                                               Value m0)>;
 
-/// The GEMM loop nest: N blocks of kNBlock weight rows, MR activation rows,
-/// then `main` tiles, with 1 x NR (`rowTail`) and MR x 1 remainder tiles.
-Value emitTiledLoops(OpBuilder &b, Location loc, Value m, int64_t n,
+/// The weight rows [base, base + n) of a matmul: with `offset` set, `result`
+/// holds only their columns (offset = base).
+struct RowRange {
+  Value base;
+  int64_t n;
+  Value offset = {};
+};
+
+/// Computes `result` (f32 [M, n]) as `chunks` column chunks, each a
+/// RowRange given to `body`: with chunks > 1 (and dividing n), the
+/// iterations of one scf.forall, each writing its own slice of the result;
+/// otherwise one call on all of [0, n).
+Value emitColumnChunks(
+    OpBuilder &b, Location loc, int64_t n, unsigned chunks, Value result,
+    function_ref<Value(OpBuilder &, Location, RowRange, Value result)> body);
+
+/// The GEMM loop nest over `rows`: N blocks of kNBlock weight rows, MR
+/// activation rows, then `main` tiles, with 1 x NR (`rowTail`) and MR x 1
+/// remainder tiles.
+Value emitTiledLoops(OpBuilder &b, Location loc, Value m, RowRange rows,
                      std::optional<int64_t> staticM, TileShape main,
                      TileShape rowTail, TileFn tile, RowFn rowFn, Value result);
 
-/// The GEMV (M = 1) loop: 1 x kGemvRows tiles of rows strided by N / kGemvRows,
-/// then one-row tiles for the rest.
-Value emitGemvLoops(OpBuilder &b, Location loc, int64_t n, Value result,
+/// The GEMV (M = 1) loop over `rows`: 1 x kGemvRows tiles of rows strided
+/// by n / kGemvRows, then one-row tiles for the rest.
+Value emitGemvLoops(OpBuilder &b, Location loc, RowRange rows, Value result,
                     function_ref<Value(OpBuilder &, Location, TileShape,
                                        Value n0, Value result)>
                         tile);
 
-/// The f32 [M, n] result of `tile` over all tiles: the GEMV loop when M is
-/// statically 1 (m0 = 0), else the GEMM nest with `main` and `rowTail`
-/// tiles and no per-row state.
+/// The f32 [M, n] result of `tile` over all tiles, in `chunks` column chunks
+/// (emitColumnChunks): the GEMV loop when M is statically 1 (m0 = 0), else
+/// the GEMM nest with `main` and `rowTail` tiles and no per-row state.
 Value emitMatmulLoops(OpBuilder &b, Location loc, Value lhs, int64_t n,
                       std::optional<int64_t> staticM, TileShape main,
-                      TileShape rowTail, TileFn tile);
+                      TileShape rowTail, unsigned chunks, TileFn tile);
 
 /// An uninitialized [M, n] result with the rows of `lhs`.
 Value emptyResult(OpBuilder &b, Location loc, Value lhs, int64_t n,

@@ -626,15 +626,16 @@ struct WeightOnlyKernel {
             b, loc, vector::CombiningKind::ADD, acc[i * s.nr + j]);
         result = tensor::InsertOp::create(
             b, loc, sum, result,
-            ValueRange{add(b, loc, m0, i), weightRow(b, loc, s, n0, j)});
+            ValueRange{add(b, loc, m0, i), resultColumn(b, loc, s, n0, j)});
       }
     return result;
   }
 };
 
 static Value lowerWeightOnly(OpBuilder &b, Location loc,
-                             const WeightOnlyPlan &plan, bool avx512, Value lhs,
-                             Value codes, Value scales, Value zeroPoints) {
+                             const WeightOnlyPlan &plan, bool avx512,
+                             unsigned chunks, Value lhs, Value codes,
+                             Value scales, Value zeroPoints) {
   auto lhsType = cast<RankedTensorType>(lhs.getType());
   std::optional<int64_t> staticM;
   if (!lhsType.isDynamicDim(0))
@@ -651,7 +652,7 @@ static Value lowerWeightOnly(OpBuilder &b, Location loc,
   WeightOnlyKernel kernel{plan,        avx512, act,       codes,
                           codesBuffer, scales, zeroPoints};
   return emitMatmulLoops(b, loc, lhs, plan.n, staticM, /*main=*/{4, 2},
-                         /*rowTail=*/{1, 4},
+                         /*rowTail=*/{1, 4}, chunks,
                          [&](OpBuilder &b, Location l, TileShape s, Value m0,
                              Value n0, ArrayRef<Value>, Value result) {
                            return kernel.tile(b, l, s, m0, n0, result);
@@ -769,7 +770,7 @@ struct Int8Kernel {
             arith::MulFOp::create(b, loc, sa, sw));
         result = tensor::InsertOp::create(
             b, loc, arith::AddFOp::create(b, loc, zero, term), result,
-            ValueRange{row, col});
+            ValueRange{row, resultColumn(b, loc, s, n0, j)});
       }
     }
     return result;
@@ -777,23 +778,27 @@ struct Int8Kernel {
 };
 
 static Value lowerInt8(OpBuilder &b, Location loc, const Int8Plan &plan,
-                       bool vnni, QTensorType lhsType, Value a, Value aScale,
-                       Value w, Value wScale) {
+                       bool vnni, unsigned chunks, QTensorType lhsType, Value a,
+                       Value aScale, Value w, Value wScale) {
   std::optional<int64_t> staticM;
   if (!ShapedType::isDynamic(lhsType.getShape()[0]))
     staticM = lhsType.getShape()[0];
   Int8Kernel kernel{plan, vnni, a, w, aScale, wScale};
   Value m = tensor::DimOp::create(b, loc, a, 0);
-  Value result = emptyResult(b, loc, a, plan.n, b.getF32Type());
-  return emitTiledLoops(
-      b, loc, m, plan.n, staticM, /*main=*/{4, 4}, /*rowTail=*/{1, 4},
-      [&](OpBuilder &b, Location l, TileShape s, Value m0, Value n0,
-          ArrayRef<Value> state,
-          Value result) { return kernel.tile(b, l, s, m0, n0, state, result); },
-      [&](OpBuilder &b, Location l, int64_t mr, Value m0) {
-        return kernel.rowState(b, l, mr, m0);
-      },
-      result);
+  return emitColumnChunks(
+      b, loc, plan.n, chunks, emptyResult(b, loc, a, plan.n, b.getF32Type()),
+      [&](OpBuilder &b, Location loc, RowRange rows, Value result) {
+        return emitTiledLoops(
+            b, loc, m, rows, staticM, /*main=*/{4, 4}, /*rowTail=*/{1, 4},
+            [&](OpBuilder &b, Location l, TileShape s, Value m0, Value n0,
+                ArrayRef<Value> state, Value result) {
+              return kernel.tile(b, l, s, m0, n0, state, result);
+            },
+            [&](OpBuilder &b, Location l, int64_t mr, Value m0) {
+              return kernel.rowState(b, l, mr, m0);
+            },
+            result);
+      });
 }
 
 //===----------------------------------------------------------------------===//
@@ -812,16 +817,17 @@ struct MatmulToVector : public OpConversionPattern<MatmulOp> {
     Location loc = op.getLoc();
     if (FailureOr<WeightOnlyPlan> plan = matchWeightOnly(op, options);
         succeeded(plan)) {
-      rewriter.replaceOp(op,
-                         lowerWeightOnly(rewriter, loc, *plan, options.avx512,
-                                         adaptor.getLhs(), adaptor.getRhs(),
-                                         adaptor.getRhsScale(),
-                                         adaptor.getRhsZeroPoint()));
+      rewriter.replaceOp(
+          op, lowerWeightOnly(rewriter, loc, *plan, options.avx512,
+                              options.parallelChunks, adaptor.getLhs(),
+                              adaptor.getRhs(), adaptor.getRhsScale(),
+                              adaptor.getRhsZeroPoint()));
       return success();
     }
     if (FailureOr<Int8Plan> plan = matchInt8(op); succeeded(plan)) {
       rewriter.replaceOp(op,
                          lowerInt8(rewriter, loc, *plan, options.vnni,
+                                   options.parallelChunks,
                                    cast<QTensorType>(op.getLhs().getType()),
                                    adaptor.getLhs(), adaptor.getLhsScale(),
                                    adaptor.getRhs(), adaptor.getRhsScale()));
@@ -834,7 +840,8 @@ struct MatmulToVector : public OpConversionPattern<MatmulOp> {
       if (!ShapedType::isDynamic(lhsType.getShape()[0]))
         staticM = lhsType.getShape()[0];
       rewriter.replaceOp(
-          op, lowerSegmentedInteger(rewriter, loc, *plan, options.vnni, staticM,
+          op, lowerSegmentedInteger(rewriter, loc, *plan, options.vnni,
+                                    options.parallelChunks, staticM,
                                     adaptor.getLhs(), adaptor.getLhsScale(),
                                     adaptor.getRhs(), adaptor.getRhsScale()));
       return success();
@@ -876,7 +883,7 @@ struct ConvertLowBitMatmulToVectorPass
     LowBitToLinalgTypeConverter typeConverter;
     ConversionTarget target(*ctx);
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
-    MatmulToVectorOptions options{avx512, vnni, bf16};
+    MatmulToVectorOptions options{avx512, vnni, bf16, parallelChunks};
     target.addDynamicallyLegalOp<MatmulOp>(
         [&](MatmulOp op) { return !isVectorizableMatmul(op, options); });
     RewritePatternSet patterns(ctx);

@@ -445,7 +445,7 @@ struct SegmentedIntegerKernel {
       for (int64_t j = 0; j < s.nr; ++j)
         result = tensor::InsertOp::create(
             b, loc, out[i * s.nr + j], result,
-            ValueRange{add(b, loc, m0, i), weightRow(b, loc, s, n0, j)});
+            ValueRange{add(b, loc, m0, i), resultColumn(b, loc, s, n0, j)});
     return result;
   }
 };
@@ -459,6 +459,7 @@ static Value i32Table(OpBuilder &b, Location loc, ArrayRef<int64_t> values) {
 
 Value tiled::lowerSegmentedInteger(OpBuilder &b, Location loc,
                                    const SegmentedIntegerPlan &plan, bool vnni,
+                                   unsigned chunks,
                                    std::optional<int64_t> staticM, Value a,
                                    Value aScale, Value w, Value wScale) {
   SegmentedIntegerKernel kernel{plan,
@@ -480,11 +481,15 @@ Value tiled::lowerSegmentedInteger(OpBuilder &b, Location loc,
   };
   // One activation row: 1 x 16 tiles, whose 16 outputs share the
   // activation loads and one reduction tree per segment.
-  if (staticM == 1)
-    return emitTiledLoops(b, loc, tensor::DimOp::create(b, loc, a, 0), plan.n,
-                          staticM, /*main=*/{1, 16}, /*rowTail=*/{1, 16}, tile,
-                          nullptr,
-                          emptyResult(b, loc, a, plan.n, b.getF32Type()));
+  if (staticM == 1) {
+    Value m = tensor::DimOp::create(b, loc, a, 0);
+    return emitColumnChunks(
+        b, loc, plan.n, chunks, emptyResult(b, loc, a, plan.n, b.getF32Type()),
+        [&](OpBuilder &b, Location loc, RowRange rows, Value result) {
+          return emitTiledLoops(b, loc, m, rows, staticM, /*main=*/{1, 16},
+                                /*rowTail=*/{1, 16}, tile, nullptr, result);
+        });
+  }
   return emitMatmulLoops(b, loc, a, plan.n, staticM, /*main=*/{4, 4},
-                         /*rowTail=*/{1, 4}, tile);
+                         /*rowTail=*/{1, 4}, chunks, tile);
 }

@@ -39,11 +39,12 @@ struct SegmentedIntegerPlan {
 FailureOr<SegmentedIntegerPlan> matchSegmentedInteger(MatmulOp op);
 
 /// The result [M, N] f32 of the plan on the packed operands and their scale
-/// grids; `vnni` uses vpdpbusd, otherwise i8 -> i32 extends.
+/// grids, in `chunks` column chunks (emitColumnChunks); `vnni` uses
+/// vpdpbusd, otherwise i8 -> i32 extends.
 Value lowerSegmentedInteger(OpBuilder &b, Location loc,
                             const SegmentedIntegerPlan &plan, bool vnni,
-                            std::optional<int64_t> staticM, Value a,
-                            Value aScale, Value w, Value wScale);
+                            unsigned chunks, std::optional<int64_t> staticM,
+                            Value a, Value aScale, Value w, Value wScale);
 
 } // namespace mlir::lowbit::tiled
 

@@ -4,6 +4,7 @@
 // RUN: quant-opt %s -split-input-file --convert-lowbit-matmul-to-vector | FileCheck %s --check-prefix=GENERIC
 // RUN: quant-opt %s -split-input-file --convert-lowbit-matmul-to-vector=avx512=true | FileCheck %s --check-prefix=AVX512
 // RUN: quant-opt %s -split-input-file --convert-lowbit-matmul-to-vector="avx512=true bf16=true" | FileCheck %s --check-prefix=BF16
+// RUN: quant-opt %s -split-input-file --convert-lowbit-matmul-to-vector="vnni=true parallel-chunks=2" | FileCheck %s --check-prefix=PARALLEL
 
 // W4A16 GEMV: the packed codes are read 16 bytes at a time and unpacked in
 // registers (sign-extend, shifts, convert) against the even/odd halves of
@@ -363,4 +364,45 @@ func.func @fallbacks(%a: tensor<2x64xf32>, %w0: !g16, %s0: tensor<8x2xf32>, %g0:
   %3 = lowbit.matmul %a, %w3 scale(%s0 : tensor<8x2xf32>) transpose_rhs acc(f32)
       : tensor<2x64xf32>, !nf4 -> tensor<2x8xf32>
   return %0, %1, %2, %3 : tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>
+}
+
+// -----
+
+// parallel-chunks=2: the output columns in two chunks, the iterations of one
+// scf.forall; each computes its slice of the result (weight rows from
+// chunk * N/2, result columns relative to the slice) and inserts it. A GEMV
+// chunk keeps the strided row streams (stride N/2/4 = 4 here); the W8A8
+// GEMM nest runs per chunk; N = 37 does not split and keeps plain loops.
+// CHECK-LABEL: func.func @parallel_chunks
+// PARALLEL-LABEL: func.func @parallel_chunks
+// PARALLEL: %[[GEMV:.*]] = scf.forall (%[[I:.*]]) in (2) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<1x32xf32>)
+// PARALLEL: %[[BASE:.*]] = arith.muli %[[I]], %[[C16:.*]] : index
+// PARALLEL: %[[SLICE:.*]] = tensor.extract_slice %[[OUT]][0, %[[BASE]]] [1, 16] [1, 1] : tensor<1x32xf32> to tensor<1x16xf32>
+// PARALLEL: %[[END:.*]] = arith.addi %[[BASE]], %c4{{.*}} : index
+// PARALLEL: %[[TILES:.*]] = scf.for %[[N0:.*]] = %[[BASE]] to %[[END]] step %{{.*}} iter_args(%{{.*}} = %[[SLICE]]) -> (tensor<1x16xf32>)
+// PARALLEL: %[[COL:.*]] = arith.subi %{{.*}}, %[[BASE]] : index
+// PARALLEL: tensor.insert %{{.*}} into %{{.*}}[%{{.*}}, %[[COL]]] : tensor<1x16xf32>
+// PARALLEL: scf.forall.in_parallel
+// PARALLEL-NEXT: tensor.parallel_insert_slice %{{.*}} into %[[OUT]][0, %[[BASE]]] [1, 16] [1, 1] : tensor<1x16xf32> into tensor<1x32xf32>
+// PARALLEL: scf.forall (%{{.*}}) in (2) shared_outs(%{{.*}}) -> (tensor<?x32xf32>)
+// PARALLEL: tensor.extract_slice {{.*}} [%{{.*}}, 16] [1, 1] : tensor<?x32xf32> to tensor<?x16xf32>
+// PARALLEL: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// PARALLEL: tensor.parallel_insert_slice %{{.*}} : tensor<?x16xf32> into tensor<?x32xf32>
+// PARALLEL-NOT: scf.forall
+// PARALLEL: return
+!w4 = !lowbit.qtensor<32x128, #lowbit.scheme<i4, per_group<axis = 1, size = 128>>>
+!qa = !lowbit.qtensor<?x128, #lowbit.scheme<i8, per_axis<0>, dynamic>>
+!qw = !lowbit.qtensor<32x128, #lowbit.scheme<i8, per_axis<0>, narrow>>
+!odd = !lowbit.qtensor<37x128, #lowbit.scheme<i8, per_axis<0>, narrow>>
+func.func @parallel_chunks(%a: tensor<1x128xf32>, %w: !w4, %s: tensor<32x1xf32>,
+                           %qa: !qa, %sa: tensor<?x1xf32>, %qw: !qw, %sw: tensor<32x1xf32>,
+                           %ow: !odd, %os: tensor<37x1xf32>)
+    -> (tensor<1x32xf32>, tensor<?x32xf32>, tensor<?x37xf32>) {
+  %0 = lowbit.matmul %a, %w scale(%s : tensor<32x1xf32>) transpose_rhs acc(f32)
+      : tensor<1x128xf32>, !w4 -> tensor<1x32xf32>
+  %1 = lowbit.matmul %qa scale(%sa : tensor<?x1xf32>), %qw scale(%sw : tensor<32x1xf32>) transpose_rhs acc(i32)
+      : !qa, !qw -> tensor<?x32xf32>
+  %2 = lowbit.matmul %qa scale(%sa : tensor<?x1xf32>), %ow scale(%os : tensor<37x1xf32>) transpose_rhs acc(i32)
+      : !qa, !odd -> tensor<?x37xf32>
+  return %0, %1, %2 : tensor<1x32xf32>, tensor<?x32xf32>, tensor<?x37xf32>
 }

@@ -55,6 +55,9 @@ struct MatmulToVectorOptions {
   /// With avx512: bf16 activations x 4-bit weights with vdpbf16ps
   /// (`llvm.x86.avx512bf16.dpbf16ps.512`).
   bool bf16 = false;
+  /// Column chunks of each matmul, the iterations of one scf.forall
+  /// (1: plain loops).
+  unsigned parallelChunks = 1;
 };
 
 /// Whether `op` is one of the matmuls the vector lowering handles with
