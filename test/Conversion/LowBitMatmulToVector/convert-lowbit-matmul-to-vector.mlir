@@ -46,11 +46,17 @@
 // AVX512: tensor.expand_shape %{{.*}} {{\[\[}}0], [1, 2, 3]] {{.*}} into tensor<1x2x16x8xf32>
 // AVX512: %[[P:.*]] = linalg.transpose {{.*}} outs({{.*}} : tensor<1x2x8x16xf32>) permutation = [0, 1, 3, 2]
 // A GEMV tile n0 (0 <= n0 < N/4) reads rows n0, n0 + 16, n0 + 32, n0 + 48:
-// four sequential row streams, each prefetched 4 rows ahead.
+// four sequential row streams, each prefetched 2 KiB further along the
+// stream (rows of 128 bytes are contiguous: row + (byte + 2048) / 128,
+// column (byte + 2048) % 128, the row clamped to the last).
 // AVX512: %[[QUARTER:.*]] = arith.constant 16 : index
 // AVX512: scf.for %[[N0:.*]] = %{{.*}} to %[[QUARTER]] step
-// AVX512: arith.addi %[[N0]], %c4{{.*}} : index
-// AVX512: memref.prefetch
+// AVX512: %[[AHEAD:.*]] = arith.addi %{{.*}}, %c2048{{.*}} : index
+// AVX512: %[[ROWS:.*]] = arith.divui %[[AHEAD]], %c128{{.*}} : index
+// AVX512: %[[ROW:.*]] = arith.addi %[[N0]], %[[ROWS]] : index
+// AVX512: %[[COL:.*]] = arith.remui %[[AHEAD]], %c128{{.*}} : index
+// AVX512: %[[LAST:.*]] = arith.minui %[[ROW]], %c63{{.*}} : index
+// AVX512: memref.prefetch %{{.*}}[%[[LAST]], %[[COL]]]
 // AVX512: arith.addi %[[N0]], %c16{{.*}} : index
 // AVX512: memref.prefetch
 // AVX512: arith.addi %[[N0]], %c32{{.*}} : index
