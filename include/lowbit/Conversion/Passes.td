@@ -119,7 +119,11 @@ def ConvertLowBitMatmulToVector
       int-to-float conversion; with `avx512`, 4-bit table formats (NF4 or
       any 16-entry `!lowbit.lut`, FP4 `f4E2M1FN`) with f32 scales, and
       MXFP4 (E2M1 with an f8E8M0FNU scale per 32, decoded through a table),
-      take the same kernels with their code values in the table.
+      take the same kernels with their code values in the table. FP8
+      weights (`f8E4M3FN`, `f8E5M2`) with f32 scales take the 8-bit kernel,
+      each code decoded in registers (sign, exponent and mantissa moved into
+      the f32 fields, times 2^(127 - bias); NaN and infinity codes selected
+      apart): exactly the reference's values.
     - Weight-only with bf16 activations (`avx512` and `bf16`): bf16 `[M, K]`
       times 4-bit integer or FP4 E2M1 weights (values exact in bf16; not
       NF4) in groups of a multiple of 128 (or per-channel

@@ -38,6 +38,7 @@
 #include "mlir/Transforms/DialectConversion.h"
 
 #include <array>
+#include <cmath>
 
 namespace mlir::lowbit {
 #define GEN_PASS_DEF_CONVERTLOWBITMATMULTOVECTOR
@@ -80,6 +81,9 @@ struct WeightOnlyPlan {
   /// Integer codes with zero points ([N, K / group] i32): weights are
   /// scale * (code - zero point).
   bool asymmetric = false;
+  /// FP8 codes (f8E4M3FN or f8E5M2): the mantissa bits of the format, 0 for
+  /// integer codes.
+  unsigned fp8Mantissa = 0;
 
   /// The value of 4-bit code `c` (0 .. 15), for the lookup tables.
   float codeValue(int c) const { return values[c]; }
@@ -141,7 +145,15 @@ matchWeightOnly(MatmulOp op, const MatmulToVectorOptions &options) {
   bool plain8 = bits == 8 && scheme.isInteger() &&
                 scheme.getFamily() == Family::None &&
                 scheme.getScaleType().isF32();
-  if (!plain8 && !values)
+  // FP8 weights with f32 scales, decoded by bit manipulation (fp8Decode).
+  unsigned fp8Mantissa = 0;
+  if (scheme.getFamily() == Family::None && scheme.getScaleType().isF32()) {
+    if (isa<Float8E4M3FNType>(scheme.getStorage()))
+      fp8Mantissa = 3;
+    else if (isa<Float8E5M2Type>(scheme.getStorage()))
+      fp8Mantissa = 2;
+  }
+  if (!plain8 && !values && !fp8Mantissa)
     return failure();
   if (asymmetric && !op.getRhsZeroPoint())
     return failure();
@@ -157,6 +169,7 @@ matchWeightOnly(MatmulOp op, const MatmulToVectorOptions &options) {
   if (values)
     plan.values = *values;
   plan.asymmetric = asymmetric;
+  plan.fp8Mantissa = fp8Mantissa;
   // One load is 16 bytes: 32 4-bit or 16 8-bit codes.
   int64_t chunk = bits == 4 ? 2 * kLanes : kLanes;
   if (auto group = dyn_cast<PerGroupAttr>(scheme.getGranularity())) {
@@ -407,6 +420,47 @@ struct WeightOnlyKernel {
     }
   }
 
+  /// The f32 values of FP8 codes (zero-extended to i32 lanes): the sign to
+  /// bit 31 and exponent and mantissa to the top of the f32 fields give
+  /// 2^(e - 127) * 1.m (or the f32 subnormal 2^-126 * 0.m for e = 0), times
+  /// 2^(127 - bias) the code's value, exactly. The codes without a finite
+  /// value (E4M3FN: S.1111.111 NaN; E5M2: exponent 31, infinities and NaNs)
+  /// get the f32 exponent 255 with their mantissa instead (E4M3FN: a quiet
+  /// NaN).
+  Value fp8Decode(OpBuilder &b, Location loc, Value code) const {
+    auto i32s = cast<VectorType>(code.getType());
+    auto f32s = VectorType::get(i32s.getShape(), b.getF32Type());
+    auto c = [&](uint32_t v) {
+      return splat(b, loc, i32s, b.getI32IntegerAttr(int32_t(v)));
+    };
+    unsigned m = plan.fp8Mantissa, e = 7 - m;
+    int bias = (1 << (e - 1)) - 1;
+    Value sign = arith::ShLIOp::create(
+        b, loc, arith::AndIOp::create(b, loc, code, c(0x80)), c(24));
+    Value magnitude = arith::AndIOp::create(b, loc, code, c(0x7F));
+    Value fields = arith::ShLIOp::create(b, loc, magnitude, c(23 - m));
+    Value finite = arith::MulFOp::create(
+        b, loc,
+        arith::BitcastOp::create(
+            b, loc, f32s, arith::OrIOp::create(b, loc, fields, sign)),
+        splat(b, loc, f32s, b.getF32FloatAttr(std::ldexp(1.0f, 127 - bias))));
+    // E4M3FN: only 0x7F is special (NaN); E5M2: every code of exponent 31.
+    uint32_t special = m == 3 ? 0x7F : 0x7C;
+    uint32_t specialMantissa = m == 3 ? 0x400000 : 0;
+    Value isSpecial = arith::CmpIOp::create(
+        b, loc, arith::CmpIPredicate::uge, magnitude, c(special));
+    Value specialBits = arith::OrIOp::create(
+        b, loc, sign,
+        arith::OrIOp::create(
+            b, loc, c(0x7F800000 | specialMantissa),
+            arith::ShLIOp::create(
+                b, loc, arith::AndIOp::create(b, loc, code, c((1u << m) - 1)),
+                c(23 - m))));
+    return arith::SelectOp::create(
+        b, loc, isSpecial, arith::BitcastOp::create(b, loc, f32s, specialBits),
+        finite);
+  }
+
   /// Accumulates one chunk at element offset `k` into `acc` (MR x NR).
   void accumulate(OpBuilder &b, Location loc, TileShape s, Value m0, Value n0,
                   Value k, bool inBounds, ArrayRef<Value> zero,
@@ -434,6 +488,8 @@ struct WeightOnlyKernel {
       return splat(b, loc, i32s, b.getI32IntegerAttr(v));
     };
     auto toFloat = [&](Value v) -> Value {
+      if (plan.fp8Mantissa)
+        return fp8Decode(b, loc, v);
       if (plan.isSigned)
         return arith::SIToFPOp::create(b, loc, f32s, v);
       return arith::UIToFPOp::create(b, loc, f32s, v);

@@ -346,6 +346,44 @@ func.func @asymmetric(%a: tensor<2x64xf32>, %w: !asym, %s: tensor<8x2xf32>, %z: 
 
 // -----
 
+// FP8 weights (f8E4M3FN, f8E5M2) with f32 scales: 16 codes per load,
+// decoded in registers by moving sign, exponent and mantissa into the f32
+// fields and multiplying by 2^(127 - bias) (2^120 for E4M3, 2^112 for
+// E5M2); codes without a finite value are selected separately (E4M3FN:
+// |code| = 0x7F, NaN; E5M2: |code| >= 0x7C, infinities and NaNs).
+// CHECK-LABEL: func.func @fp8_weights
+// CHECK-NOT: lowbit.matmul
+// CHECK: %[[C:.*]] = vector.transfer_read {{.*}} : tensor<32x128xi8>, vector<16xi8>
+// CHECK: %[[WORD:.*]] = arith.extui %[[C]] : vector<16xi8> to vector<16xi32>
+// CHECK: %[[M7F:.*]] = arith.constant dense<127> : vector<16xi32>
+// CHECK: %[[MAG:.*]] = arith.andi %[[WORD]], %[[M7F]] : vector<16xi32>
+// CHECK: arith.shli %[[MAG]], %{{.*}} : vector<16xi32>
+// CHECK: %[[F:.*]] = arith.bitcast %{{.*}} : vector<16xi32> to vector<16xf32>
+// CHECK: %[[P120:.*]] = arith.constant dense<1.329228E+36> : vector<16xf32>
+// CHECK: %[[V:.*]] = arith.mulf %[[F]], %[[P120]] : vector<16xf32>
+// CHECK: %[[NAN:.*]] = arith.constant dense<127> : vector<16xi32>
+// CHECK: %[[SPECIAL:.*]] = arith.cmpi uge, %[[MAG]], %[[NAN]] : vector<16xi32>
+// CHECK: %[[W:.*]] = arith.select %[[SPECIAL]], %{{.*}}, %[[V]] : vector<16xi1>, vector<16xf32>
+// CHECK: vector.fma %{{.*}}, %[[W]], %{{.*}} : vector<16xf32>
+// CHECK: %[[P112:.*]] = arith.constant dense<5.19229686E+33> : vector<16xf32>
+// CHECK: arith.mulf %{{.*}}, %[[P112]] : vector<16xf32>
+// CHECK: %[[EXP31:.*]] = arith.constant dense<124> : vector<16xi32>
+// CHECK: arith.cmpi uge, %{{.*}}, %[[EXP31]] : vector<16xi32>
+// CHECK-NOT: lowbit.matmul
+// CHECK: return
+!e4 = !lowbit.qtensor<32x128, #lowbit.scheme<f8E4M3FN, per_axis<0>>>
+!e5 = !lowbit.qtensor<32x128, #lowbit.scheme<f8E5M2, per_group<axis = 1, size = 64>>>
+func.func @fp8_weights(%a: tensor<2x128xf32>, %w4: !e4, %s4: tensor<32x1xf32>,
+                       %w5: !e5, %s5: tensor<32x2xf32>) -> (tensor<2x32xf32>, tensor<2x32xf32>) {
+  %0 = lowbit.matmul %a, %w4 scale(%s4 : tensor<32x1xf32>) transpose_rhs acc(f32)
+      : tensor<2x128xf32>, !e4 -> tensor<2x32xf32>
+  %1 = lowbit.matmul %a, %w5 scale(%s5 : tensor<32x2xf32>) transpose_rhs acc(f32)
+      : tensor<2x128xf32>, !e5 -> tensor<2x32xf32>
+  return %0, %1 : tensor<2x32xf32>, tensor<2x32xf32>
+}
+
+// -----
+
 // Everything else is left for the reference lowering: groups that are not
 // whole 16-byte loads (16 4-bit codes), weights not stored [N, K], float
 // accumulation of W8A8, NF4 codes without avx512.

@@ -40,7 +40,7 @@ Usage: fast_vs_reference.py QUANT_RUN QUANT_OPT CASE... [--generic]
                             [--threads N]
   CASE = w4:M:N:K:G | u4:M:N:K:G | w8:M:N:K:G | b4:M:N:K:G | bu4:M:N:K:G
        | n4:M:N:K:G | f4:M:N:K:G | bf4:M:N:K:G | bn4:M:N:K:G
-       | z4:M:N:K:G | z8:M:N:K:G | mx4:M:N:K
+       | z4:M:N:K:G | z8:M:N:K:G | e4:M:N:K:G | e5:M:N:K:G | mx4:M:N:K
        | a8:M:N:K  (G = 0: per-channel)
        | x:M:N:K:LHS:RHS  with LHS/RHS = i4|i8 followed by the granularity:
          t (per row), T (per tensor), gG (groups of G along K), c (RPTQ
@@ -62,7 +62,7 @@ def scheme(kind, group):
     storage = {"w4": "i4", "u4": "ui4", "w8": "i8", "b4": "i4",
                "bu4": "ui4", "n4": "!lowbit.lut<nf4>", "f4": "f4E2M1FN",
                "bf4": "f4E2M1FN", "bn4": "!lowbit.lut<nf4>", "z4": "ui4",
-               "z8": "ui8"}[kind]
+               "z8": "ui8", "e4": "f8E4M3FN", "e5": "f8E5M2"}[kind]
     gran = (f"per_group<axis = 1, size = {group}>" if group
             else "per_axis<0>")
     asym = ", asymmetric" if kind in ("z4", "z8") else ""
@@ -242,8 +242,17 @@ def check(args, spec, rng):
             inputs = [a, sa, w, sw]
         else:
             a = rng.standard_normal((m, k)).astype(np.float32)
-            row_bytes = k if kind in ("w8", "z8") else k // 2
+            row_bytes = k if kind in ("w8", "z8", "e4", "e5") else k // 2
             w = rng.integers(-128, 128, (n, row_bytes), dtype=np.int8)
+            if kind in ("e4", "e5"):
+                # Finite codes everywhere but the last two rows, which get
+                # one NaN (and for E5M2 one infinity) code each.
+                u = w.view(np.uint8)
+                top = 0x7F if kind == "e4" else 0x7C
+                u[(u & 0x7F) >= top] &= 0xF0
+                if n >= 2:
+                    u[n - 1, 0] = 0xFF if kind == "e4" else 0x7D
+                    u[n - 2, 1] = 0x7F if kind == "e4" else 0xFC
             groups = k // group if group else 1
             s = rng.uniform(1e-3, 1e-1, (n, groups)).astype(np.float32)
             if kind == "mx4":
@@ -264,6 +273,7 @@ def check(args, spec, rng):
 
     def judge(spec, fast):
         """Checks one fast result against the reference (the rules above)."""
+        expected = ref
         if kind == "a8":
             same = np.array_equal(fast.view(np.uint32), ref.view(np.uint32))
             print(f"{spec}: bit-identical {same}")
@@ -288,6 +298,20 @@ def check(args, spec, rng):
             e2m1 = np.array([0, 0.5, 1, 1.5, 2, 3, 4, 6], np.float64)
             scale = np.repeat(np.exp2(s.astype(np.float64) - 127), 32, axis=1)
             magnitude = np.abs(a).astype(np.float64) @ (e2m1[nibbles & 7] * scale).T
+        elif kind in ("e4", "e5"):
+            # FP8: |w| from the numerics library's dequantization; outputs
+            # that the NaN/infinity codes make non-finite must match exactly.
+            weights = numerics.dequantize(scheme(kind, group), w.view(np.uint8), s)
+            special = ~np.isfinite(ref)
+            same_special = np.array_equal(np.isnan(fast), np.isnan(ref)) and \
+                np.array_equal(fast[np.isinf(ref)], ref[np.isinf(ref)])
+            print(f"{spec}: non-finite outputs match {same_special} "
+                  f"({int(special.sum())} of {special.size})")
+            if not same_special:
+                return False
+            fast, expected = np.where(special, 0, fast), np.where(special, 0, ref)
+            weights = np.where(np.isfinite(weights), weights, 0)
+            magnitude = np.abs(a).astype(np.float64) @ np.abs(weights).astype(np.float64).T
         elif kind in ("n4", "f4", "bf4", "bn4"):
             # Table formats: |w| from the numerics library's dequantization.
             u = w.view(np.uint8)
@@ -301,7 +325,7 @@ def check(args, spec, rng):
             q = np.abs(q)
             scale = np.repeat(s, group, axis=1) if group else s
             magnitude = np.abs(a).astype(np.float64) @ (q * scale).T
-        worst = float(np.max(np.abs(fast.astype(np.float64) - ref) /
+        worst = float(np.max(np.abs(fast.astype(np.float64) - expected) /
                              np.maximum(magnitude, 1e-30)))
         ok = worst < 1e-5
         print(f"{spec}: within reassociation tolerance {ok} "
