@@ -93,12 +93,14 @@ static cl::opt<bool> bf16Activations(
     cl::desc("W4A16 GEMV and GEMM with bf16 activations (vdpbf16ps when the "
              "host has AVX512-BF16) instead of f32"),
     cl::cat(category));
-enum class WeightFormat { I4, NF4, FP4 };
+enum class WeightFormat { I4, NF4, FP4, E4M3 };
 static cl::opt<WeightFormat> weightFormat(
     "weights", cl::desc("4-bit weight format of the W4A16 GEMV and GEMM"),
     cl::values(clEnumValN(WeightFormat::I4, "i4", "signed 4-bit integers"),
                clEnumValN(WeightFormat::NF4, "nf4", "NF4 lookup table"),
-               clEnumValN(WeightFormat::FP4, "fp4", "FP4 E2M1")),
+               clEnumValN(WeightFormat::FP4, "fp4", "FP4 E2M1"),
+               clEnumValN(WeightFormat::E4M3, "e4m3",
+                          "FP8 E4M3 (8-bit codes: twice the weight bytes)")),
     cl::init(WeightFormat::I4), cl::cat(category));
 static cl::opt<unsigned> reps("reps", cl::desc("Timed calls per kernel"),
                               cl::init(50), cl::cat(category));
@@ -423,12 +425,35 @@ const char *weightStorage() {
     return "!lowbit.lut<nf4>";
   case WeightFormat::FP4:
     return "f4E2M1FN";
+  case WeightFormat::E4M3:
+    return "f8E4M3FN";
   }
   return "i4";
 }
 
-/// The value of 4-bit code `c` of the W4A16 weight format, from the
-/// numerics library.
+/// Bytes of one weight row of K codes.
+int64_t rowBytes(int64_t k) {
+  return weightFormat == WeightFormat::E4M3 ? k : k / 2;
+}
+
+/// Code `i` of a packed weight row (LSB-first nibbles for 4-bit formats).
+int codeAt(const uint8_t *row, int64_t i) {
+  if (weightFormat == WeightFormat::E4M3)
+    return row[i];
+  return i % 2 ? row[i / 2] >> 4 : row[i / 2] & 15;
+}
+
+/// Random codes; FP8 NaN codes (|c| = 0x7F) become 0x7E so that every
+/// output is finite and comparable.
+void fillRandomCodes(Buffer &buffer, uint64_t seed) {
+  fillRandomBytes(buffer, seed);
+  if (weightFormat == WeightFormat::E4M3)
+    for (size_t i = 0; i < buffer.bytes; ++i)
+      if ((buffer.as<uint8_t>()[i] & 0x7F) == 0x7F)
+        buffer.as<uint8_t>()[i] &= 0xFE;
+}
+
+/// The value of code `c` of the weight format, from the numerics library.
 float codeValue(int c) {
   switch (weightFormat) {
   case WeightFormat::I4:
@@ -438,6 +463,9 @@ float codeValue(int c) {
   case WeightFormat::FP4:
     return ::lowbit::numerics::decodeFloat(
         ::lowbit::numerics::FloatFormat::E2M1FN, c);
+  case WeightFormat::E4M3:
+    return ::lowbit::numerics::decodeFloat(
+        ::lowbit::numerics::FloatFormat::E4M3FN, c);
   }
   return 0;
 }
@@ -500,7 +528,7 @@ void benchGemv(ReadTeam &team, double bandwidth) {
   size_t footprint = size_t(footprintMiB) << 20;
   for (const auto &shape : shapes) {
     int64_t n = shape.first, k = shape.second;
-    size_t codeBytes = n * k / 2, scaleBytes = n * (k / 128) * 4;
+    size_t codeBytes = n * rowBytes(k), scaleBytes = n * (k / 128) * 4;
     size_t bytes = codeBytes + scaleBytes;
     unsigned copies = std::max<size_t>(1, (footprint + bytes - 1) / bytes);
     // One allocation per copy keeps the rows of a copy contiguous.
@@ -509,7 +537,7 @@ void benchGemv(ReadTeam &team, double bandwidth) {
       codes.push_back(std::make_unique<Buffer>(codeBytes));
       scales.push_back(std::make_unique<Buffer>(scaleBytes));
       if (c == 0) {
-        fillRandomBytes(*codes[0], 1);
+        fillRandomCodes(*codes[0], 1);
         fillUniform(scales[0]->as<float>(), n * (k / 128), 1e-3f, 1e-1f, 2);
       } else {
         std::memcpy(codes[c]->ptr, codes[0]->ptr, codeBytes);
@@ -521,7 +549,7 @@ void benchGemv(ReadTeam &team, double bandwidth) {
     std::unique_ptr<Buffer> act = makeActivations(actValues);
     auto inputs = [&](unsigned c) {
       return std::vector<Memref2D>{describe(act->ptr, 1, k),
-                                   describe(codes[c]->ptr, n, k / 2),
+                                   describe(codes[c]->ptr, n, rowBytes(k)),
                                    describe(scales[c]->ptr, n, k / 128)};
     };
 
@@ -616,14 +644,13 @@ void benchW4Gemm() {
   llvm::outs() << "| M | fast ms | fast GFLOPS | sgemm on dequantized "
                   "weights ms | sgemm GFLOPS | fast vs sgemm | max rel err "
                   "vs sgemm |\n|---|---|---|---|---|---|---|\n";
-  Buffer codes(n * k / 2), scales(n * groups * 4);
-  fillRandomBytes(codes, 11);
+  Buffer codes(n * rowBytes(k)), scales(n * groups * 4);
+  fillRandomCodes(codes, 11);
   fillUniform(scales.as<float>(), n * groups, 1e-3f, 1e-1f, 12);
   std::vector<float> wf(n * k);
   for (int64_t i = 0; i < n; ++i)
     for (int64_t j = 0; j < k; ++j) {
-      uint8_t byte = codes.as<uint8_t>()[(i * k + j) / 2];
-      int code = j % 2 ? byte >> 4 : byte & 15;
+      int code = codeAt(codes.as<uint8_t>() + i * rowBytes(k), j);
       wf[i * k + j] =
           codeValue(code) * scales.as<float>()[i * groups + j / 128];
     }
@@ -632,7 +659,7 @@ void benchW4Gemm() {
     fillUniform(actValues.data(), m * k, -1, 1, 13);
     std::unique_ptr<Buffer> act = makeActivations(actValues);
     std::vector<Memref2D> inputs{describe(act->ptr, m, k),
-                                 describe(codes.ptr, n, k / 2),
+                                 describe(codes.ptr, n, rowBytes(k)),
                                  describe(scales.ptr, n, groups)};
     auto fast = Kernel::compile(w4Source(m, n, k), false);
     std::vector<float> yFast(m * n), ySgemm(m * n);

@@ -121,9 +121,9 @@ def ConvertLowBitMatmulToVector
       MXFP4 (E2M1 with an f8E8M0FNU scale per 32, decoded through a table),
       take the same kernels with their code values in the table. FP8
       weights (`f8E4M3FN`, `f8E5M2`) with f32 scales take the 8-bit kernel,
-      each code decoded in registers (sign, exponent and mantissa moved into
-      the f32 fields, times 2^(127 - bias); NaN and infinity codes selected
-      apart): exactly the reference's values.
+      each code decoded in registers through f16 (E5M2: the f16's top byte;
+      E4M3FN: the f16 of its value times 2^-8, made up in the scale, NaN
+      codes selected apart): exactly the reference's values.
     - Weight-only with bf16 activations (`avx512` and `bf16`): bf16 `[M, K]`
       times 4-bit integer or FP4 E2M1 weights (values exact in bf16; not
       NF4) in groups of a multiple of 128 (or per-channel

@@ -347,39 +347,54 @@ func.func @asymmetric(%a: tensor<2x64xf32>, %w: !asym, %s: tensor<8x2xf32>, %z: 
 // -----
 
 // FP8 weights (f8E4M3FN, f8E5M2) with f32 scales: 16 codes per load,
-// decoded in registers by moving sign, exponent and mantissa into the f32
-// fields and multiplying by 2^(127 - bias) (2^120 for E4M3, 2^112 for
-// E5M2); codes without a finite value are selected separately (E4M3FN:
-// |code| = 0x7F, NaN; E5M2: |code| >= 0x7C, infinities and NaNs).
+// decoded in registers through f16: E4M3 s.eeee.mmm becomes the f16 bits
+// s.0eeee.mmm0000000 (its value times 2^-8; the group scale is multiplied by
+// 256), its NaN codes an f16 NaN (0x7E00); an E5M2 code is the top byte of
+// its f16. arith.extf widens to f32.
 // CHECK-LABEL: func.func @fp8_weights
 // CHECK-NOT: lowbit.matmul
 // CHECK: %[[C:.*]] = vector.transfer_read {{.*}} : tensor<32x128xi8>, vector<16xi8>
-// CHECK: %[[WORD:.*]] = arith.extui %[[C]] : vector<16xi8> to vector<16xi32>
-// CHECK: %[[M7F:.*]] = arith.constant dense<127> : vector<16xi32>
-// CHECK: %[[MAG:.*]] = arith.andi %[[WORD]], %[[M7F]] : vector<16xi32>
-// CHECK: arith.shli %[[MAG]], %{{.*}} : vector<16xi32>
-// CHECK: %[[F:.*]] = arith.bitcast %{{.*}} : vector<16xi32> to vector<16xf32>
-// CHECK: %[[P120:.*]] = arith.constant dense<1.329228E+36> : vector<16xf32>
-// CHECK: %[[V:.*]] = arith.mulf %[[F]], %[[P120]] : vector<16xf32>
-// CHECK: %[[NAN:.*]] = arith.constant dense<127> : vector<16xi32>
-// CHECK: %[[SPECIAL:.*]] = arith.cmpi uge, %[[MAG]], %[[NAN]] : vector<16xi32>
-// CHECK: %[[W:.*]] = arith.select %[[SPECIAL]], %{{.*}}, %[[V]] : vector<16xi1>, vector<16xf32>
+// CHECK: %[[WORD:.*]] = arith.extui %[[C]] : vector<16xi8> to vector<16xi16>
+// CHECK: %[[SEVEN:.*]] = arith.constant dense<7> : vector<16xi16>
+// CHECK: %[[SHIFTED:.*]] = arith.shli %[[WORD]], %[[SEVEN]] : vector<16xi16>
+// CHECK: %[[FIELDMASK:.*]] = arith.constant dense<16256> : vector<16xi16>
+// CHECK: %[[FIELDS:.*]] = arith.andi %[[SHIFTED]], %[[FIELDMASK]] : vector<16xi16>
+// CHECK: %[[SIGN:.*]] = arith.andi %{{.*}}, %{{.*}} : vector<16xi16>
+// CHECK: %[[BITS:.*]] = arith.ori %[[FIELDS]], %[[SIGN]] : vector<16xi16>
+// CHECK: %[[ISNAN:.*]] = arith.cmpi eq, %{{.*}}, %{{.*}} : vector<16xi16>
+// CHECK: %[[NAN:.*]] = arith.constant dense<32256> : vector<16xi16>
+// CHECK: %[[SEL:.*]] = arith.select %[[ISNAN]], %[[NAN]], %[[BITS]] : vector<16xi1>, vector<16xi16>
+// CHECK: %[[HALF:.*]] = arith.bitcast %[[SEL]] : vector<16xi16> to vector<16xf16>
+// CHECK: %[[W:.*]] = arith.extf %[[HALF]] : vector<16xf16> to vector<16xf32>
 // CHECK: vector.fma %{{.*}}, %[[W]], %{{.*}} : vector<16xf32>
-// CHECK: %[[P112:.*]] = arith.constant dense<5.19229686E+33> : vector<16xf32>
-// CHECK: arith.mulf %{{.*}}, %[[P112]] : vector<16xf32>
-// CHECK: %[[EXP31:.*]] = arith.constant dense<124> : vector<16xi32>
-// CHECK: arith.cmpi uge, %{{.*}}, %[[EXP31]] : vector<16xi32>
+// CHECK: %[[TIMES256:.*]] = arith.constant 2.560000e+02 : f32
+// CHECK: arith.mulf %{{.*}}, %[[TIMES256]] : f32
 // CHECK-NOT: lowbit.matmul
 // CHECK: return
 !e4 = !lowbit.qtensor<32x128, #lowbit.scheme<f8E4M3FN, per_axis<0>>>
-!e5 = !lowbit.qtensor<32x128, #lowbit.scheme<f8E5M2, per_group<axis = 1, size = 64>>>
-func.func @fp8_weights(%a: tensor<2x128xf32>, %w4: !e4, %s4: tensor<32x1xf32>,
-                       %w5: !e5, %s5: tensor<32x2xf32>) -> (tensor<2x32xf32>, tensor<2x32xf32>) {
-  %0 = lowbit.matmul %a, %w4 scale(%s4 : tensor<32x1xf32>) transpose_rhs acc(f32)
+func.func @fp8_weights(%a: tensor<2x128xf32>, %w: !e4, %s: tensor<32x1xf32>) -> tensor<2x32xf32> {
+  %0 = lowbit.matmul %a, %w scale(%s : tensor<32x1xf32>) transpose_rhs acc(f32)
       : tensor<2x128xf32>, !e4 -> tensor<2x32xf32>
-  %1 = lowbit.matmul %a, %w5 scale(%s5 : tensor<32x2xf32>) transpose_rhs acc(f32)
+  return %0 : tensor<2x32xf32>
+}
+
+// -----
+
+// E5M2: one shift, no NaN select, no scale factor.
+// CHECK-LABEL: func.func @fp8_e5m2_weights
+// CHECK: %[[WORD:.*]] = arith.extui %{{.*}} : vector<16xi8> to vector<16xi16>
+// CHECK-NEXT: %[[EIGHT:.*]] = arith.constant dense<8> : vector<16xi16>
+// CHECK-NEXT: %[[BITS:.*]] = arith.shli %[[WORD]], %[[EIGHT]] : vector<16xi16>
+// CHECK-NEXT: %[[HALF:.*]] = arith.bitcast %[[BITS]] : vector<16xi16> to vector<16xf16>
+// CHECK-NEXT: arith.extf %[[HALF]] : vector<16xf16> to vector<16xf32>
+// CHECK-NOT: arith.mulf
+// CHECK-NOT: lowbit.matmul
+// CHECK: return
+!e5 = !lowbit.qtensor<32x128, #lowbit.scheme<f8E5M2, per_group<axis = 1, size = 64>>>
+func.func @fp8_e5m2_weights(%a: tensor<2x128xf32>, %w: !e5, %s: tensor<32x2xf32>) -> tensor<2x32xf32> {
+  %0 = lowbit.matmul %a, %w scale(%s : tensor<32x2xf32>) transpose_rhs acc(f32)
       : tensor<2x128xf32>, !e5 -> tensor<2x32xf32>
-  return %0, %1 : tensor<2x32xf32>, tensor<2x32xf32>
+  return %0 : tensor<2x32xf32>
 }
 
 // -----
