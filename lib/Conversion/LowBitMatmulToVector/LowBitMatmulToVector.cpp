@@ -171,7 +171,8 @@ matchWeightOnly(MatmulOp op, const MatmulToVectorOptions &options) {
   plan.asymmetric = asymmetric;
   plan.fp8Mantissa = fp8Mantissa;
   // One load is 16 bytes: 32 4-bit or 16 8-bit codes.
-  int64_t chunk = bits == 4 ? 2 * kLanes : kLanes;
+  // (FP8: 32 codes, decoded 32 at a time in i16 lanes.)
+  int64_t chunk = bits == 4 || fp8Mantissa ? 2 * kLanes : kLanes;
   if (auto group = dyn_cast<PerGroupAttr>(scheme.getGranularity())) {
     if (group.getAxis() != 1 || group.getSize() % chunk != 0)
       return failure();
@@ -287,7 +288,7 @@ struct WeightOnlyKernel {
   int64_t chunk() const {
     if (planes())
       return kPlaneBlock;
-    return plan.bits == 4 ? 2 * kLanes : kLanes;
+    return plan.bits == 4 || plan.fp8Mantissa ? 2 * kLanes : kLanes;
   }
 
   /// Independent partial sums per output of a tile: GEMV tiles of the
@@ -429,9 +430,10 @@ struct WeightOnlyKernel {
   /// without assists for subnormal inputs (a first version that built f32
   /// subnormals and scaled them ran 4x slower). E4M3FN's NaN codes
   /// (S.1111.111, a finite f16) are selected as an f16 NaN.
-  Value fp8Decode(OpBuilder &b, Location loc, Value bytes) const {
-    auto i16s = VectorType::get({kLanes}, b.getI16Type());
-    auto f16s = VectorType::get({kLanes}, b.getF16Type());
+  std::array<Value, 2> fp8Decode(OpBuilder &b, Location loc,
+                                 Value bytes) const {
+    auto i16s = VectorType::get({2 * kLanes}, b.getI16Type());
+    auto f16s = VectorType::get({2 * kLanes}, b.getF16Type());
     auto f32s = VectorType::get({kLanes}, b.getF32Type());
     auto c = [&](uint16_t v) {
       return splat(b, loc, i16s, b.getI16IntegerAttr(int16_t(v)));
@@ -452,18 +454,53 @@ struct WeightOnlyKernel {
           arith::AndIOp::create(b, loc, word, c(0x7F)), c(0x7F));
       bits = arith::SelectOp::create(b, loc, isNaN, c(0x7E00), bits);
     }
-    return arith::ExtFOp::create(b, loc, f32s,
-                                 arith::BitcastOp::create(b, loc, f16s, bits),
-                                 arith::FastMathFlagsAttr());
+    Value halves = arith::BitcastOp::create(b, loc, f16s, bits);
+    std::array<Value, 2> values;
+    for (int64_t h = 0; h < 2; ++h)
+      values[h] = arith::ExtFOp::create(
+          b, loc, f32s,
+          vector::ExtractStridedSliceOp::create(b, loc, halves, {h * kLanes},
+                                                {kLanes}, {1}),
+          arith::FastMathFlagsAttr());
+    return values;
   }
 
   /// What fp8Decode's values must be multiplied by (done to the scale).
   float fp8ScaleFactor() const { return plan.fp8Mantissa == 3 ? 256.0f : 1.0f; }
 
+  /// The FP8 form of `accumulate`: 32 codes (one 32-byte load) per weight
+  /// row against two 16-lane vectors of activations.
+  void accumulateFp8(OpBuilder &b, Location loc, TileShape s, Value m0,
+                     Value n0, Value k, bool inBounds,
+                     SmallVectorImpl<Value> &acc) const {
+    auto f32s = VectorType::get({kLanes}, b.getF32Type());
+    auto bytes = VectorType::get({2 * kLanes}, b.getI8Type());
+    SmallVector<std::array<Value, 2>> a;
+    for (int64_t i = 0; i < s.mr; ++i) {
+      Value row = add(b, loc, m0, i);
+      a.push_back(
+          {read(b, loc, f32s, act, {row, k}, inBounds),
+           read(b, loc, f32s, act, {row, add(b, loc, k, kLanes)}, inBounds)});
+    }
+    for (int64_t j = 0; j < s.nr; ++j) {
+      std::array<Value, 2> w =
+          fp8Decode(b, loc,
+                    read(b, loc, bytes, codes, {weightRow(b, loc, s, n0, j), k},
+                         inBounds));
+      for (int64_t i = 0; i < s.mr; ++i)
+        for (int64_t h = 0; h < 2; ++h) {
+          Value &c = acc[i * s.nr + j];
+          c = vector::FMAOp::create(b, loc, a[i][h], w[h], c);
+        }
+    }
+  }
+
   /// Accumulates one chunk at element offset `k` into `acc` (MR x NR).
   void accumulate(OpBuilder &b, Location loc, TileShape s, Value m0, Value n0,
                   Value k, bool inBounds, ArrayRef<Value> zero,
                   SmallVectorImpl<Value> &acc) const {
+    if (plan.fp8Mantissa)
+      return accumulateFp8(b, loc, s, m0, n0, k, inBounds, acc);
     auto f32s = VectorType::get({kLanes}, b.getF32Type());
     auto i32s = VectorType::get({kLanes}, b.getI32Type());
     auto bytes = VectorType::get({kLanes}, b.getI8Type());
@@ -522,14 +559,6 @@ struct WeightOnlyKernel {
           Value &c = acc[i * s.nr + j];
           c = vector::FMAOp::create(b, loc, a[i].first, wLo, c);
           c = vector::FMAOp::create(b, loc, a[i].second, wHi, c);
-        }
-        continue;
-      }
-      if (plan.fp8Mantissa) {
-        Value w = fp8Decode(b, loc, raw);
-        for (int64_t i = 0; i < s.mr; ++i) {
-          Value &c = acc[i * s.nr + j];
-          c = vector::FMAOp::create(b, loc, a[i].first, w, c);
         }
         continue;
       }

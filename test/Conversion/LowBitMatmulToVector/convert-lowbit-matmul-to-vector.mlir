@@ -346,27 +346,34 @@ func.func @asymmetric(%a: tensor<2x64xf32>, %w: !asym, %s: tensor<8x2xf32>, %z: 
 
 // -----
 
-// FP8 weights (f8E4M3FN, f8E5M2) with f32 scales: 16 codes per load,
-// decoded in registers through f16: E4M3 s.eeee.mmm becomes the f16 bits
+// FP8 weights (f8E4M3FN, f8E5M2) with f32 scales: 32 codes per load,
+// decoded in i16 lanes through f16: E4M3 s.eeee.mmm becomes the f16 bits
 // s.0eeee.mmm0000000 (its value times 2^-8; the group scale is multiplied by
 // 256), its NaN codes an f16 NaN (0x7E00); an E5M2 code is the top byte of
-// its f16. arith.extf widens to f32.
+// its f16. Each half of the 32 is widened to f32 against its 16
+// activations.
 // CHECK-LABEL: func.func @fp8_weights
 // CHECK-NOT: lowbit.matmul
-// CHECK: %[[C:.*]] = vector.transfer_read {{.*}} : tensor<32x128xi8>, vector<16xi8>
-// CHECK: %[[WORD:.*]] = arith.extui %[[C]] : vector<16xi8> to vector<16xi16>
-// CHECK: %[[SEVEN:.*]] = arith.constant dense<7> : vector<16xi16>
-// CHECK: %[[SHIFTED:.*]] = arith.shli %[[WORD]], %[[SEVEN]] : vector<16xi16>
-// CHECK: %[[FIELDMASK:.*]] = arith.constant dense<16256> : vector<16xi16>
-// CHECK: %[[FIELDS:.*]] = arith.andi %[[SHIFTED]], %[[FIELDMASK]] : vector<16xi16>
-// CHECK: %[[SIGN:.*]] = arith.andi %{{.*}}, %{{.*}} : vector<16xi16>
-// CHECK: %[[BITS:.*]] = arith.ori %[[FIELDS]], %[[SIGN]] : vector<16xi16>
-// CHECK: %[[ISNAN:.*]] = arith.cmpi eq, %{{.*}}, %{{.*}} : vector<16xi16>
-// CHECK: %[[NAN:.*]] = arith.constant dense<32256> : vector<16xi16>
-// CHECK: %[[SEL:.*]] = arith.select %[[ISNAN]], %[[NAN]], %[[BITS]] : vector<16xi1>, vector<16xi16>
-// CHECK: %[[HALF:.*]] = arith.bitcast %[[SEL]] : vector<16xi16> to vector<16xf16>
-// CHECK: %[[W:.*]] = arith.extf %[[HALF]] : vector<16xf16> to vector<16xf32>
-// CHECK: vector.fma %{{.*}}, %[[W]], %{{.*}} : vector<16xf32>
+// CHECK: %[[A0:.*]] = vector.transfer_read {{.*}} : tensor<2x128xf32>, vector<16xf32>
+// CHECK: %[[A1:.*]] = vector.transfer_read {{.*}} : tensor<2x128xf32>, vector<16xf32>
+// CHECK: %[[C:.*]] = vector.transfer_read {{.*}} : tensor<32x128xi8>, vector<32xi8>
+// CHECK: %[[WORD:.*]] = arith.extui %[[C]] : vector<32xi8> to vector<32xi16>
+// CHECK: %[[SEVEN:.*]] = arith.constant dense<7> : vector<32xi16>
+// CHECK: %[[SHIFTED:.*]] = arith.shli %[[WORD]], %[[SEVEN]] : vector<32xi16>
+// CHECK: %[[FIELDMASK:.*]] = arith.constant dense<16256> : vector<32xi16>
+// CHECK: %[[FIELDS:.*]] = arith.andi %[[SHIFTED]], %[[FIELDMASK]] : vector<32xi16>
+// CHECK: %[[SIGN:.*]] = arith.andi %{{.*}}, %{{.*}} : vector<32xi16>
+// CHECK: %[[BITS:.*]] = arith.ori %[[FIELDS]], %[[SIGN]] : vector<32xi16>
+// CHECK: %[[ISNAN:.*]] = arith.cmpi eq, %{{.*}}, %{{.*}} : vector<32xi16>
+// CHECK: %[[NAN:.*]] = arith.constant dense<32256> : vector<32xi16>
+// CHECK: %[[SEL:.*]] = arith.select %[[ISNAN]], %[[NAN]], %[[BITS]] : vector<32xi1>, vector<32xi16>
+// CHECK: %[[HALVES:.*]] = arith.bitcast %[[SEL]] : vector<32xi16> to vector<32xf16>
+// CHECK: %[[LO:.*]] = vector.extract_strided_slice %[[HALVES]] {offsets = [0], sizes = [16], strides = [1]}
+// CHECK: %[[W0:.*]] = arith.extf %[[LO]] : vector<16xf16> to vector<16xf32>
+// CHECK: %[[HI:.*]] = vector.extract_strided_slice %[[HALVES]] {offsets = [16], sizes = [16], strides = [1]}
+// CHECK: %[[W1:.*]] = arith.extf %[[HI]] : vector<16xf16> to vector<16xf32>
+// CHECK: %[[P:.*]] = vector.fma %[[A0]], %[[W0]], %{{.*}} : vector<16xf32>
+// CHECK: vector.fma %[[A1]], %[[W1]], %[[P]] : vector<16xf32>
 // CHECK: %[[TIMES256:.*]] = arith.constant 2.560000e+02 : f32
 // CHECK: arith.mulf %{{.*}}, %[[TIMES256]] : f32
 // CHECK-NOT: lowbit.matmul
@@ -382,11 +389,11 @@ func.func @fp8_weights(%a: tensor<2x128xf32>, %w: !e4, %s: tensor<32x1xf32>) -> 
 
 // E5M2: one shift, no NaN select, no scale factor.
 // CHECK-LABEL: func.func @fp8_e5m2_weights
-// CHECK: %[[WORD:.*]] = arith.extui %{{.*}} : vector<16xi8> to vector<16xi16>
-// CHECK-NEXT: %[[EIGHT:.*]] = arith.constant dense<8> : vector<16xi16>
-// CHECK-NEXT: %[[BITS:.*]] = arith.shli %[[WORD]], %[[EIGHT]] : vector<16xi16>
-// CHECK-NEXT: %[[HALF:.*]] = arith.bitcast %[[BITS]] : vector<16xi16> to vector<16xf16>
-// CHECK-NEXT: arith.extf %[[HALF]] : vector<16xf16> to vector<16xf32>
+// CHECK: %[[WORD:.*]] = arith.extui %{{.*}} : vector<32xi8> to vector<32xi16>
+// CHECK-NEXT: %[[EIGHT:.*]] = arith.constant dense<8> : vector<32xi16>
+// CHECK-NEXT: %[[BITS:.*]] = arith.shli %[[WORD]], %[[EIGHT]] : vector<32xi16>
+// CHECK-NEXT: %[[HALVES:.*]] = arith.bitcast %[[BITS]] : vector<32xi16> to vector<32xf16>
+// CHECK-NEXT: vector.extract_strided_slice %[[HALVES]]
 // CHECK-NOT: arith.mulf
 // CHECK-NOT: lowbit.matmul
 // CHECK: return
