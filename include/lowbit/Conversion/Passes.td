@@ -120,7 +120,8 @@ def ConvertLowBitMatmulToVector
       any 16-entry `!lowbit.lut`, FP4 `f4E2M1FN`) with f32 scales, and
       MXFP4 (E2M1 with an f8E8M0FNU scale per 32, decoded through a table),
       take the same kernels with their code values in the table. FP8
-      weights (`f8E4M3FN`, `f8E5M2`) with f32 scales take the 8-bit kernel,
+      weights (`f8E4M3FN`, `f8E5M2`) with f32 scales, and MXFP8 (the same
+      elements with an f8E8M0FNU scale per 32), take the 8-bit kernel,
       each code decoded in registers through f16 (E5M2: the f16's top byte;
       E4M3FN: the f16 of its value times 2^-8, made up in the scale, NaN
       codes selected apart): exactly the reference's values.

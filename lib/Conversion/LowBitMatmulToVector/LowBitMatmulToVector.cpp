@@ -145,9 +145,11 @@ matchWeightOnly(MatmulOp op, const MatmulToVectorOptions &options) {
   bool plain8 = bits == 8 && scheme.isInteger() &&
                 scheme.getFamily() == Family::None &&
                 scheme.getScaleType().isF32();
-  // FP8 weights with f32 scales, decoded by bit manipulation (fp8Decode).
+  // FP8 weights with f32 scales, or MXFP8 (f8E8M0FNU scale per 32), decoded
+  // by bit manipulation (fp8Decode).
   unsigned fp8Mantissa = 0;
-  if (scheme.getFamily() == Family::None && scheme.getScaleType().isF32()) {
+  if ((scheme.getFamily() == Family::None && scheme.getScaleType().isF32()) ||
+      scheme.getFamily() == Family::MX) {
     if (isa<Float8E4M3FNType>(scheme.getStorage()))
       fp8Mantissa = 3;
     else if (isa<Float8E5M2Type>(scheme.getStorage()))

@@ -40,7 +40,8 @@ Usage: fast_vs_reference.py QUANT_RUN QUANT_OPT CASE... [--generic]
                             [--threads N]
   CASE = w4:M:N:K:G | u4:M:N:K:G | w8:M:N:K:G | b4:M:N:K:G | bu4:M:N:K:G
        | n4:M:N:K:G | f4:M:N:K:G | bf4:M:N:K:G | bn4:M:N:K:G
-       | z4:M:N:K:G | z8:M:N:K:G | e4:M:N:K:G | e5:M:N:K:G | mx4:M:N:K
+       | z4:M:N:K:G | z8:M:N:K:G | e4:M:N:K:G | e5:M:N:K:G
+       | mx4:M:N:K | mx8:M:N:K | mx8e5:M:N:K
        | a8:M:N:K  (G = 0: per-channel)
        | x:M:N:K:LHS:RHS  with LHS/RHS = i4|i8 followed by the granularity:
          t (per row), T (per tensor), gG (groups of G along K), c (RPTQ
@@ -109,8 +110,9 @@ def block_starts(spec, k):
 
 
 def program(kind, m, n, k, group, operands=None):
-    if kind == "mx4":
-        qw = f"!lowbit.qtensor<{n}x{k}, #lowbit.scheme<mxfp4, axis = 1>>"
+    if kind in ("mx4", "mx8", "mx8e5"):
+        preset = {"mx4": "mxfp4", "mx8": "mxfp8_e4m3", "mx8e5": "mxfp8_e5m2"}[kind]
+        qw = f"!lowbit.qtensor<{n}x{k}, #lowbit.scheme<{preset}, axis = 1>>"
         ts = f"tensor<{n}x{k // 32}"
         return f"""
 func.func @main(%a: tensor<{m}x{k}xf32>, %w: {qw}, %s8: {ts}xi8>) -> tensor<{m}x{n}xf32> {{
@@ -242,23 +244,25 @@ def check(args, spec, rng):
             inputs = [a, sa, w, sw]
         else:
             a = rng.standard_normal((m, k)).astype(np.float32)
-            row_bytes = k if kind in ("w8", "z8", "e4", "e5") else k // 2
+            row_bytes = (k if kind in ("w8", "z8", "e4", "e5", "mx8", "mx8e5")
+                         else k // 2)
             w = rng.integers(-128, 128, (n, row_bytes), dtype=np.int8)
-            if kind in ("e4", "e5"):
+            if kind in ("e4", "e5", "mx8", "mx8e5"):
                 # Finite codes everywhere but the last two rows, which get
                 # one NaN (and for E5M2 one infinity) code each.
                 u = w.view(np.uint8)
-                top = 0x7F if kind == "e4" else 0x7C
+                e4m3 = kind in ("e4", "mx8")
+                top = 0x7F if e4m3 else 0x7C
                 u[(u & 0x7F) >= top] &= 0xF0
                 if n >= 2:
-                    u[n - 1, 0] = 0xFF if kind == "e4" else 0x7D
-                    u[n - 2, 1] = 0x7F if kind == "e4" else 0xFC
+                    u[n - 1, 0] = 0xFF if e4m3 else 0x7D
+                    u[n - 2, 1] = 0x7F if e4m3 else 0xFC
             groups = k // group if group else 1
             s = rng.uniform(1e-3, 1e-1, (n, groups)).astype(np.float32)
-            if kind == "mx4":
+            if kind in ("mx4", "mx8", "mx8e5"):
                 # E8M0 codes of 2^-7 .. 2^7.
                 s = rng.integers(120, 135, (n, k // 32)).astype(np.uint8)
-            inputs = [a, w, s.view(np.int8) if kind == "mx4" else s]
+            inputs = [a, w, s.view(np.int8) if kind.startswith("mx") else s]
             if kind in ("z4", "z8"):
                 top = 16 if kind == "z4" else 256
                 zp = rng.integers(0, top, (n, groups)).astype(np.int32)
@@ -298,10 +302,17 @@ def check(args, spec, rng):
             e2m1 = np.array([0, 0.5, 1, 1.5, 2, 3, 4, 6], np.float64)
             scale = np.repeat(np.exp2(s.astype(np.float64) - 127), 32, axis=1)
             magnitude = np.abs(a).astype(np.float64) @ (e2m1[nibbles & 7] * scale).T
-        elif kind in ("e4", "e5"):
+        elif kind in ("e4", "e5", "mx8", "mx8e5"):
             # FP8: |w| from the numerics library's dequantization; outputs
             # that the NaN/infinity codes make non-finite must match exactly.
-            weights = numerics.dequantize(scheme(kind, group), w.view(np.uint8), s)
+            if kind.startswith("mx"):
+                element = "f8E4M3FN" if kind == "mx8" else "f8E5M2"
+                weights = numerics.dequantize(
+                    f"#lowbit.scheme<{element}, per_tensor>", w.view(np.uint8),
+                    np.ones((1, 1), np.float32))
+                weights = weights * np.repeat(np.exp2(s.astype(np.float64) - 127), 32, axis=1)
+            else:
+                weights = numerics.dequantize(scheme(kind, group), w.view(np.uint8), s)
             special = ~np.isfinite(ref)
             same_special = np.array_equal(np.isnan(fast), np.isnan(ref)) and \
                 np.array_equal(fast[np.isinf(ref)], ref[np.isinf(ref)])
