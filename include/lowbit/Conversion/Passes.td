@@ -119,7 +119,10 @@ def ConvertLowBitMatmulToVector
       int-to-float conversion; with `avx512`, 4-bit table formats (NF4 or
       any 16-entry `!lowbit.lut`, FP4 `f4E2M1FN`) with f32 scales, and
       MXFP4 (E2M1 with an f8E8M0FNU scale per 32, decoded through a table),
-      take the same kernels with their code values in the table. FP8
+      take the same kernels with their code values in the table; NVFP4 (E2M1
+      with an f8E4M3FN scale per 16 and an f32 global scale) takes the
+      16-byte one with the two block scales of each 32 codes applied per
+      lane. FP8
       weights (`f8E4M3FN`, `f8E5M2`) with f32 scales, and MXFP8 (the same
       elements with an f8E8M0FNU scale per 32), take the 8-bit kernel,
       each code decoded in registers through f16 (E5M2: the f16's top byte;

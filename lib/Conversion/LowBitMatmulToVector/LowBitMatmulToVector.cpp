@@ -84,6 +84,9 @@ struct WeightOnlyPlan {
   /// FP8 codes (f8E4M3FN or f8E5M2): the mantissa bits of the format, 0 for
   /// integer codes.
   unsigned fp8Mantissa = 0;
+  /// NVFP4: scales per 16 codes, two per 32-code `group` of the loops, each
+  /// applied to its lanes of the decoded weights (times the global scale).
+  bool nvfp4 = false;
 
   /// The value of 4-bit code `c` (0 .. 15), for the lookup tables.
   float codeValue(int c) const { return values[c]; }
@@ -95,13 +98,15 @@ struct WeightOnlyPlan {
 /// is set for the formats only a table lookup can decode.
 static std::optional<std::array<float, 16>> getNibbleValues(SchemeAttr scheme,
                                                             bool &table) {
-  // MXFP4: E2M1 codes with one f8E8M0FNU scale per 32 elements.
-  bool mxfp4 = scheme.getFamily() == Family::MX &&
-               isa<Float4E2M1FNType>(scheme.getStorage());
+  // MXFP4: E2M1 codes with one f8E8M0FNU scale per 32 elements; NVFP4:
+  // E2M1 codes with one f8E4M3FN scale per 16 times a global f32 scale.
+  bool blockScaled = (scheme.getFamily() == Family::MX ||
+                      scheme.getFamily() == Family::NVFP4) &&
+                     isa<Float4E2M1FNType>(scheme.getStorage());
   if (scheme.getBitWidth() != 4 ||
-      (scheme.getFamily() != Family::None && !mxfp4) ||
+      (scheme.getFamily() != Family::None && !blockScaled) ||
       (scheme.getAsymmetric() && !scheme.isInteger()) ||
-      !(scheme.getScaleType().isF32() || mxfp4))
+      !(scheme.getScaleType().isF32() || blockScaled))
     return std::nullopt;
   std::array<float, 16> values;
   table = !scheme.isInteger();
@@ -175,10 +180,16 @@ matchWeightOnly(MatmulOp op, const MatmulToVectorOptions &options) {
   // One load is 16 bytes: 32 4-bit or 16 8-bit codes.
   // (FP8: 32 codes, decoded 32 at a time in i16 lanes.)
   int64_t chunk = bits == 4 || fp8Mantissa ? 2 * kLanes : kLanes;
+  plan.nvfp4 = scheme.getFamily() == Family::NVFP4;
+  if (plan.nvfp4 && (!op.getRhsGlobalScale() || !options.avx512))
+    return failure();
   if (auto group = dyn_cast<PerGroupAttr>(scheme.getGranularity())) {
-    if (group.getAxis() != 1 || group.getSize() % chunk != 0)
+    // NVFP4's blocks of 16 are scaled per lane, 32 codes per loop step.
+    int64_t size = plan.nvfp4 ? 2 * group.getSize() : group.getSize();
+    if (group.getAxis() != 1 || size % chunk != 0 ||
+        (plan.nvfp4 && group.getSize() != 16))
       return failure();
-    plan.group = group.getSize();
+    plan.group = size;
     plan.perGroup = true;
   } else if (!isPerRow(scheme)) {
     return failure();
@@ -281,6 +292,7 @@ struct WeightOnlyKernel {
   Value codesBuffer; // the same as a memref, for prefetches
   Value scales;      // [N, K / group] or [N, 1] f32
   Value zeroPoints;  // the same grid, i32, for asymmetric codes (else null)
+  Value globalScale; // NVFP4's f32 global scale (else null)
 
   /// 4-bit codes with AVX-512 and groups of whole 64-byte blocks: one load
   /// of 64 bytes per row, read as 16 dwords of 8 nibbles each (nibble planes).
@@ -557,6 +569,12 @@ struct WeightOnlyKernel {
         Value wHi = minusZero(
             b, loc, lookUp(arith::ShRUIOp::create(b, loc, word, shift(4))),
             zero, j);
+        if (plan.nvfp4) {
+          Value laneScale =
+              nvfp4LaneScales(b, loc, weightRow(b, loc, s, n0, j), k);
+          wLo = arith::MulFOp::create(b, loc, wLo, laneScale);
+          wHi = arith::MulFOp::create(b, loc, wHi, laneScale);
+        }
         for (int64_t i = 0; i < s.mr; ++i) {
           Value &c = acc[i * s.nr + j];
           c = vector::FMAOp::create(b, loc, a[i].first, wLo, c);
@@ -589,19 +607,22 @@ struct WeightOnlyKernel {
     }
   }
 
-  /// The f32 values of the 256 f8E8M0FNU codes (MX scales), from the
-  /// numerics library as the reference decodes them.
-  static Value e8m0Table(OpBuilder &b, Location loc) {
+  /// The f32 values of the 256 codes of an 8-bit float scale type
+  /// (f8E8M0FNU for MX, f8E4M3FN for NVFP4), from the numerics library as
+  /// the reference decodes them.
+  static Value scaleTable(OpBuilder &b, Location loc, Type scaleType) {
+    auto format = isa<Float8E4M3FNType>(scaleType)
+                      ? ::lowbit::numerics::FloatFormat::E4M3FN
+                      : ::lowbit::numerics::FloatFormat::E8M0FNU;
     SmallVector<float> values;
     for (unsigned c = 0; c < 256; ++c)
-      values.push_back(::lowbit::numerics::decodeFloat(
-          ::lowbit::numerics::FloatFormat::E8M0FNU, c));
+      values.push_back(::lowbit::numerics::decodeFloat(format, c));
     auto type = RankedTensorType::get({256}, b.getF32Type());
     return arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(type, ArrayRef<float>(values)));
   }
 
-  /// An f32 scale, or an f8E8M0FNU one looked up in `table` (e8m0Table).
+  /// An f32 scale, or an 8-bit float one looked up in `table` (scaleTable).
   static Value scaleToF32(OpBuilder &b, Location loc, Value scale,
                           Value table) {
     if (scale.getType().isF32())
@@ -610,6 +631,37 @@ struct WeightOnlyKernel {
         b, loc, b.getIndexType(),
         arith::BitcastOp::create(b, loc, b.getI8Type(), scale));
     return tensor::ExtractOp::create(b, loc, table, code);
+  }
+
+  /// NVFP4: the effective scales (f8E4M3FN block scale times the global
+  /// scale, one f32 product as the reference) of the 32 codes at `k` of
+  /// weight row `row`, laid out as the lanes of the decoded nibbles: lanes
+  /// 0-7 hold codes of block k/16, lanes 8-15 of block k/16 + 1.
+  Value nvfp4LaneScales(OpBuilder &b, Location loc, Value row, Value k) const {
+    auto f32s = VectorType::get({kLanes}, b.getF32Type());
+    auto globalType = cast<RankedTensorType>(globalScale.getType());
+    SmallVector<Value> origin(globalType.getRank(), idx(b, loc, 0));
+    Value global = tensor::ExtractOp::create(b, loc, globalScale, origin);
+    Value table = scaleTable(
+        b, loc, cast<RankedTensorType>(scales.getType()).getElementType());
+    Value block = arith::DivUIOp::create(b, loc, k, idx(b, loc, 16));
+    SmallVector<Value> halves;
+    for (int64_t h = 0; h < 2; ++h) {
+      Value code = tensor::ExtractOp::create(
+          b, loc, scales, ValueRange{row, add(b, loc, block, h)});
+      halves.push_back(vector::BroadcastOp::create(
+          b, loc, f32s,
+          arith::MulFOp::create(b, loc, scaleToF32(b, loc, code, table),
+                                global)));
+    }
+    SmallVector<bool> low(kLanes, false);
+    for (int64_t i = 0; i < kLanes / 2; ++i)
+      low[i] = true;
+    Value mask = arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(VectorType::get({kLanes}, b.getI1Type()),
+                               ArrayRef<bool>(low)));
+    return arith::SelectOp::create(b, loc, mask, halves[0], halves[1]);
   }
 
   /// `w - zero[j]` for asymmetric codes (exact: small integers in f32).
@@ -696,9 +748,18 @@ struct WeightOnlyKernel {
                        false, zero, part);
           SmallVector<Value> next(outer);
           auto scaleType = cast<RankedTensorType>(scales.getType());
-          Value table =
-              scaleType.getElementType().isF32() ? Value() : e8m0Table(b, l);
-          for (int64_t j = 0; j < s.nr; ++j) {
+          Value table = scaleType.getElementType().isF32()
+                            ? Value()
+                            : scaleTable(b, l, scaleType.getElementType());
+          for (int64_t j = 0; j < s.nr && plan.nvfp4; ++j)
+            for (int64_t i = 0; i < s.mr; ++i) {
+              // Scaled per lane in `accumulate`: add the group's sums.
+              Value &c = next[i * s.nr + j];
+              for (int64_t p = 0; p < parts; ++p)
+                c = arith::AddFOp::create(b, l, c,
+                                          part[(i * s.nr + j) * parts + p]);
+            }
+          for (int64_t j = 0; j < s.nr && !plan.nvfp4; ++j) {
             Value scale =
                 scaleToF32(b, l,
                            tensor::ExtractOp::create(
@@ -749,7 +810,8 @@ struct WeightOnlyKernel {
 static Value lowerWeightOnly(OpBuilder &b, Location loc,
                              const WeightOnlyPlan &plan, bool avx512,
                              unsigned chunks, Value lhs, Value codes,
-                             Value scales, Value zeroPoints) {
+                             Value scales, Value zeroPoints,
+                             Value globalScale) {
   auto lhsType = cast<RankedTensorType>(lhs.getType());
   std::optional<int64_t> staticM;
   if (!lhsType.isDynamicDim(0))
@@ -763,8 +825,8 @@ static Value lowerWeightOnly(OpBuilder &b, Location loc,
   Value codesBuffer = bufferization::ToBufferOp::create(
       b, loc, MemRefType::get(codesType.getShape(), codesType.getElementType()),
       codes, b.getUnitAttr());
-  WeightOnlyKernel kernel{plan,        avx512, act,       codes,
-                          codesBuffer, scales, zeroPoints};
+  WeightOnlyKernel kernel{plan,        avx512, act,        codes,
+                          codesBuffer, scales, zeroPoints, globalScale};
   return emitMatmulLoops(b, loc, lhs, plan.n, staticM, /*main=*/{4, 2},
                          /*rowTail=*/{1, 4}, chunks,
                          [&](OpBuilder &b, Location l, TileShape s, Value m0,
@@ -932,10 +994,10 @@ struct MatmulToVector : public OpConversionPattern<MatmulOp> {
     if (FailureOr<WeightOnlyPlan> plan = matchWeightOnly(op, options);
         succeeded(plan)) {
       rewriter.replaceOp(
-          op, lowerWeightOnly(rewriter, loc, *plan, options.avx512,
-                              options.parallelChunks, adaptor.getLhs(),
-                              adaptor.getRhs(), adaptor.getRhsScale(),
-                              adaptor.getRhsZeroPoint()));
+          op, lowerWeightOnly(
+                  rewriter, loc, *plan, options.avx512, options.parallelChunks,
+                  adaptor.getLhs(), adaptor.getRhs(), adaptor.getRhsScale(),
+                  adaptor.getRhsZeroPoint(), adaptor.getRhsGlobalScale()));
       return success();
     }
     if (FailureOr<Int8Plan> plan = matchInt8(op); succeeded(plan)) {

@@ -406,6 +406,35 @@ func.func @fp8_e5m2_weights(%a: tensor<2x128xf32>, %w: !e5, %s: tensor<32x2xf32>
 
 // -----
 
+// NVFP4 (E2M1 codes, an f8E4M3FN scale per 16, an f32 global scale): the
+// 16-byte table kernel, 32 codes per step; each decoded vector (lanes 0-7
+// from block k/16, 8-15 from block k/16 + 1) is multiplied by the two
+// effective scales (table-decoded block scale times the global scale)
+// selected per lane, so no per-group scaling follows.
+// AVX512-LABEL: func.func @nvfp4
+// AVX512-SAME: %[[S:[^:]*]]: tensor<32x8xf8E4M3FN>, %[[G:[^:]*]]: tensor<1x1xf32>
+// AVX512: %[[LO:.*]] = llvm.call_intrinsic "llvm.x86.avx512.permvar.sf.512"
+// AVX512: %[[HI:.*]] = llvm.call_intrinsic "llvm.x86.avx512.permvar.sf.512"
+// AVX512: %[[GLOBAL:.*]] = tensor.extract %[[G]]
+// AVX512: tensor.extract %[[S]]
+// AVX512: %[[S0:.*]] = arith.mulf %{{.*}}, %[[GLOBAL]] : f32
+// AVX512: tensor.extract %[[S]]
+// AVX512: %[[S1:.*]] = arith.mulf %{{.*}}, %[[GLOBAL]] : f32
+// AVX512: %[[HALF:.*]] = arith.constant dense<[true, true, true, true, true, true, true, true, false, false, false, false, false, false, false, false]> : vector<16xi1>
+// AVX512: %[[LANES:.*]] = arith.select %[[HALF]], %{{.*}}, %{{.*}} : vector<16xi1>, vector<16xf32>
+// AVX512: arith.mulf %[[LO]], %[[LANES]] : vector<16xf32>
+// AVX512: arith.mulf %[[HI]], %[[LANES]] : vector<16xf32>
+// AVX512-NOT: lowbit.matmul
+// AVX512: return
+!nv = !lowbit.qtensor<32x128, #lowbit.scheme<nvfp4, axis = 1>>
+func.func @nvfp4(%a: tensor<1x128xf32>, %w: !nv, %s: tensor<32x8xf8E4M3FN>, %g: tensor<1x1xf32>) -> tensor<1x32xf32> {
+  %y = lowbit.matmul %a, %w scale(%s : tensor<32x8xf8E4M3FN>) global_scale(%g : tensor<1x1xf32>) transpose_rhs acc(f32)
+      : tensor<1x128xf32>, !nv -> tensor<1x32xf32>
+  return %y : tensor<1x32xf32>
+}
+
+// -----
+
 // Everything else is left for the reference lowering: groups that are not
 // whole 16-byte loads (16 4-bit codes), weights not stored [N, K], float
 // accumulation of W8A8, NF4 codes without avx512.

@@ -41,7 +41,7 @@ Usage: fast_vs_reference.py QUANT_RUN QUANT_OPT CASE... [--generic]
   CASE = w4:M:N:K:G | u4:M:N:K:G | w8:M:N:K:G | b4:M:N:K:G | bu4:M:N:K:G
        | n4:M:N:K:G | f4:M:N:K:G | bf4:M:N:K:G | bn4:M:N:K:G
        | z4:M:N:K:G | z8:M:N:K:G | e4:M:N:K:G | e5:M:N:K:G
-       | mx4:M:N:K | mx8:M:N:K | mx8e5:M:N:K
+       | mx4:M:N:K | mx8:M:N:K | mx8e5:M:N:K | nv4:M:N:K
        | a8:M:N:K  (G = 0: per-channel)
        | x:M:N:K:LHS:RHS  with LHS/RHS = i4|i8 followed by the granularity:
          t (per row), T (per tensor), gG (groups of G along K), c (RPTQ
@@ -110,6 +110,17 @@ def block_starts(spec, k):
 
 
 def program(kind, m, n, k, group, operands=None):
+    if kind == "nv4":
+        qw = f"!lowbit.qtensor<{n}x{k}, #lowbit.scheme<nvfp4, axis = 1>>"
+        ts = f"tensor<{n}x{k // 16}"
+        return f"""
+func.func @main(%a: tensor<{m}x{k}xf32>, %w: {qw}, %s8: {ts}xi8>, %g: tensor<1x1xf32>) -> tensor<{m}x{n}xf32> {{
+  %s = arith.bitcast %s8 : {ts}xi8> to {ts}xf8E4M3FN>
+  %y = lowbit.matmul %a, %w scale(%s : {ts}xf8E4M3FN>) global_scale(%g : tensor<1x1xf32>) transpose_rhs acc(f32)
+      : tensor<{m}x{k}xf32>, {qw} -> tensor<{m}x{n}xf32>
+  return %y : tensor<{m}x{n}xf32>
+}}
+"""
     if kind in ("mx4", "mx8", "mx8e5"):
         preset = {"mx4": "mxfp4", "mx8": "mxfp8_e4m3", "mx8e5": "mxfp8_e5m2"}[kind]
         qw = f"!lowbit.qtensor<{n}x{k}, #lowbit.scheme<{preset}, axis = 1>>"
@@ -262,7 +273,13 @@ def check(args, spec, rng):
             if kind in ("mx4", "mx8", "mx8e5"):
                 # E8M0 codes of 2^-7 .. 2^7.
                 s = rng.integers(120, 135, (n, k // 32)).astype(np.uint8)
-            inputs = [a, w, s.view(np.int8) if kind.startswith("mx") else s]
+            if kind == "nv4":
+                # Positive normal E4M3 scale codes (2^-4 .. 2^4).
+                s = rng.integers(0x18, 0x58, (n, k // 16)).astype(np.uint8)
+                g = np.full((1, 1), 0.0123, np.float32)
+            inputs = [a, w, s.view(np.int8) if kind.startswith(("mx", "nv")) else s]
+            if kind == "nv4":
+                inputs.append(g)
             if kind in ("z4", "z8"):
                 top = 16 if kind == "z4" else 256
                 zp = rng.integers(0, top, (n, groups)).astype(np.int32)
@@ -296,7 +313,15 @@ def check(args, spec, rng):
             print(f"{spec}: bit-identical {same}, reference equals numpy oracle "
                   f"{exact} ({len(bounds) - 1} segments)")
             return same and exact
-        if kind == "mx4":
+        if kind == "nv4":
+            u = w.view(np.uint8)
+            nibbles = np.stack([u & 15, u >> 4], axis=-1).reshape(n, -1)[:, :k]
+            e2m1 = np.array([0, 0.5, 1, 1.5, 2, 3, 4, 6], np.float64)
+            block = numerics.dequantize("#lowbit.scheme<f8E4M3FN, per_tensor>", s,
+                                        np.ones((1, 1), np.float32)).astype(np.float64)
+            scale = np.repeat(block, 16, axis=1) * float(g[0, 0])
+            magnitude = np.abs(a).astype(np.float64) @ (e2m1[nibbles & 7] * scale).T
+        elif kind == "mx4":
             u = w.view(np.uint8)
             nibbles = np.stack([u & 15, u >> 4], axis=-1).reshape(n, -1)[:, :k]
             e2m1 = np.array([0, 0.5, 1, 1.5, 2, 3, 4, 6], np.float64)
