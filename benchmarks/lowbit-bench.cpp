@@ -93,14 +93,17 @@ static cl::opt<bool> bf16Activations(
     cl::desc("W4A16 GEMV and GEMM with bf16 activations (vdpbf16ps when the "
              "host has AVX512-BF16) instead of f32"),
     cl::cat(category));
-enum class WeightFormat { I4, NF4, FP4, E4M3 };
+enum class WeightFormat { I4, NF4, FP4, E4M3, NVFP4 };
 static cl::opt<WeightFormat> weightFormat(
     "weights", cl::desc("4-bit weight format of the W4A16 GEMV and GEMM"),
     cl::values(clEnumValN(WeightFormat::I4, "i4", "signed 4-bit integers"),
                clEnumValN(WeightFormat::NF4, "nf4", "NF4 lookup table"),
                clEnumValN(WeightFormat::FP4, "fp4", "FP4 E2M1"),
                clEnumValN(WeightFormat::E4M3, "e4m3",
-                          "FP8 E4M3 (8-bit codes: twice the weight bytes)")),
+                          "FP8 E4M3 (8-bit codes: twice the weight bytes)"),
+               clEnumValN(WeightFormat::NVFP4, "nvfp4",
+                          "NVFP4 (E2M1, an E4M3 scale per 16, a global "
+                          "scale)")),
     cl::init(WeightFormat::I4), cl::cat(category));
 static cl::opt<unsigned> reps("reps", cl::desc("Timed calls per kernel"),
                               cl::init(50), cl::cat(category));
@@ -427,8 +430,45 @@ const char *weightStorage() {
     return "f4E2M1FN";
   case WeightFormat::E4M3:
     return "f8E4M3FN";
+  case WeightFormat::NVFP4:
+    return "nvfp4";
   }
   return "i4";
+}
+
+bool nvfp4() { return weightFormat == WeightFormat::NVFP4; }
+
+/// The weight scheme as the table headers describe it.
+std::string weightLabel() {
+  if (nvfp4())
+    return "nvfp4: E2M1, an E4M3 scale per 16, a global f32 scale";
+  return std::string(weightStorage()) + " per_group<128>, f32 scales";
+}
+
+/// NVFP4's global scale in the benchmarks.
+constexpr float kGlobalScale = 0.0123f;
+
+/// Scale columns of a weight row of K codes: groups of 128, or NVFP4's
+/// blocks of 16; and the bytes of one scale (f32, or E4M3 for NVFP4).
+int64_t scaleColumns(int64_t k) { return nvfp4() ? k / 16 : k / 128; }
+size_t scaleBytes() { return nvfp4() ? 1 : 4; }
+
+/// Random scales: f32 in [1e-3, 1e-1), or NVFP4 E4M3 codes of 2^-4 .. 2^4.
+void fillScales(Buffer &buffer, size_t count, uint64_t seed) {
+  if (!nvfp4())
+    return fillUniform(buffer.as<float>(), count, 1e-3f, 1e-1f, seed);
+  std::mt19937_64 rng(seed);
+  for (size_t i = 0; i < count; ++i)
+    buffer.as<uint8_t>()[i] = uint8_t(0x18 + rng() % 0x40);
+}
+
+/// The effective scale `i` (NVFP4: block scale times the global scale).
+float scaleValue(const Buffer &buffer, size_t i) {
+  if (!nvfp4())
+    return buffer.as<float>()[i];
+  return ::lowbit::numerics::decodeFloat(
+             ::lowbit::numerics::FloatFormat::E4M3FN, buffer.as<uint8_t>()[i]) *
+         kGlobalScale;
 }
 
 /// Bytes of one weight row of K codes.
@@ -466,6 +506,9 @@ float codeValue(int c) {
   case WeightFormat::E4M3:
     return ::lowbit::numerics::decodeFloat(
         ::lowbit::numerics::FloatFormat::E4M3FN, c);
+  case WeightFormat::NVFP4:
+    return ::lowbit::numerics::decodeFloat(
+        ::lowbit::numerics::FloatFormat::E2M1FN, c);
   }
   return 0;
 }
@@ -473,6 +516,18 @@ float codeValue(int c) {
 /// W4A16: f32 (or bf16, --bf16-act) activations [M, K] times 4-bit weights
 /// (--weights) [N, K] in groups of 128.
 std::string w4Source(int64_t m, int64_t n, int64_t k) {
+  if (nvfp4())
+    return llvm::formatv(R"(
+!w = !lowbit.qtensor<{0}x{1}, #lowbit.scheme<nvfp4, axis = 1>>
+func.func @main(%a: tensor<{3}x{1}x{4}>, %w: !w, %s8: tensor<{0}x{2}xi8>, %g: tensor<1x1xf32>) -> tensor<{3}x{0}xf32> {{
+  %s = arith.bitcast %s8 : tensor<{0}x{2}xi8> to tensor<{0}x{2}xf8E4M3FN>
+  %y = lowbit.matmul %a, %w scale(%s : tensor<{0}x{2}xf8E4M3FN>) global_scale(%g : tensor<1x1xf32>) transpose_rhs acc(f32)
+      : tensor<{3}x{1}x{4}>, !w -> tensor<{3}x{0}xf32>
+  return %y : tensor<{3}x{0}xf32>
+}
+)",
+                         n, k, k / 16, m, bf16Activations ? "bf16" : "f32")
+        .str();
   return llvm::formatv(R"(
 !w = !lowbit.qtensor<{0}x{1}, #lowbit.scheme<{5}, per_group<axis = 1, size = 128>>>
 func.func @main(%a: tensor<{3}x{1}x{4}>, %w: !w, %s: tensor<{0}x{2}xf32>) -> tensor<{3}x{0}xf32> {{
@@ -484,6 +539,13 @@ func.func @main(%a: tensor<{3}x{1}x{4}>, %w: !w, %s: tensor<{0}x{2}xf32>) -> ten
                        n, k, k / 128, m, bf16Activations ? "bf16" : "f32",
                        weightStorage())
       .str();
+}
+
+/// The NVFP4 global scale operand (1 x 1 f32), appended for NVFP4 weights.
+void addGlobalScale(std::vector<Memref2D> &inputs) {
+  static float global = kGlobalScale;
+  if (nvfp4())
+    inputs.push_back(describe(&global, 1, 1));
 }
 
 /// The kernel's activations: f32, or with --bf16-act `values` rounded to
@@ -509,12 +571,11 @@ std::unique_ptr<Buffer> makeActivations(std::vector<float> &values) {
 
 void benchGemv(ReadTeam &team, double bandwidth) {
   llvm::outs() << llvm::formatv(
-      "\n## W4A16 GEMV (M = 1, {2} per_group<128>, f32 scales, {1} "
-      "activations), {3}\n"
+      "\n## Weight-only GEMV (M = 1, {2}, {1} activations), {3}\n"
       "read bandwidth measured at the start: {0:F1} GB/s; paired read: a "
       "STREAM-like read (codes in 4 streams per thread) of another cold copy "
       "of the same bytes just before each cold call\n\n",
-      bandwidth / 1e9, bf16Activations ? "bf16" : "f32", weightStorage(),
+      bandwidth / 1e9, bf16Activations ? "bf16" : "f32", weightLabel(),
       threadCount());
   llvm::outs() << "| N x K | weight+scale MiB | copies | fast cold us | "
                   "fast hot us | GB/s | % of start bandwidth | paired read "
@@ -528,7 +589,8 @@ void benchGemv(ReadTeam &team, double bandwidth) {
   size_t footprint = size_t(footprintMiB) << 20;
   for (const auto &shape : shapes) {
     int64_t n = shape.first, k = shape.second;
-    size_t codeBytes = n * rowBytes(k), scaleBytes = n * (k / 128) * 4;
+    size_t codeBytes = n * rowBytes(k),
+           scaleBytes = n * scaleColumns(k) * ::scaleBytes();
     size_t bytes = codeBytes + scaleBytes;
     unsigned copies = std::max<size_t>(1, (footprint + bytes - 1) / bytes);
     // One allocation per copy keeps the rows of a copy contiguous.
@@ -538,7 +600,7 @@ void benchGemv(ReadTeam &team, double bandwidth) {
       scales.push_back(std::make_unique<Buffer>(scaleBytes));
       if (c == 0) {
         fillRandomCodes(*codes[0], 1);
-        fillUniform(scales[0]->as<float>(), n * (k / 128), 1e-3f, 1e-1f, 2);
+        fillScales(*scales[0], n * scaleColumns(k), 2);
       } else {
         std::memcpy(codes[c]->ptr, codes[0]->ptr, codeBytes);
         std::memcpy(scales[c]->ptr, scales[0]->ptr, scaleBytes);
@@ -548,9 +610,11 @@ void benchGemv(ReadTeam &team, double bandwidth) {
     fillUniform(actValues.data(), k, -1, 1, 3);
     std::unique_ptr<Buffer> act = makeActivations(actValues);
     auto inputs = [&](unsigned c) {
-      return std::vector<Memref2D>{describe(act->ptr, 1, k),
-                                   describe(codes[c]->ptr, n, rowBytes(k)),
-                                   describe(scales[c]->ptr, n, k / 128)};
+      std::vector<Memref2D> in{describe(act->ptr, 1, k),
+                               describe(codes[c]->ptr, n, rowBytes(k)),
+                               describe(scales[c]->ptr, n, scaleColumns(k))};
+      addGlobalScale(in);
+      return in;
     };
 
     std::string source = w4Source(1, n, k);
@@ -636,23 +700,22 @@ void benchGemv(ReadTeam &team, double bandwidth) {
 /// on the dequantized f32 weights (dequantized once, outside the timing: the
 /// dequantize-then-matmul baseline at its best).
 void benchW4Gemm() {
-  const int64_t n = 4096, k = 4096, groups = k / 128;
+  const int64_t n = 4096, k = 4096, groups = scaleColumns(k);
   llvm::outs() << llvm::formatv(
-      "\n## W4A16 GEMM ({2} per_group<128>, f32 scales, {1} activations), "
-      "K = N = {0}, {3}\n\n",
-      k, bf16Activations ? "bf16" : "f32", weightStorage(), threadCount());
+      "\n## Weight-only GEMM ({2}, {1} activations), K = N = {0}, {3}\n\n", k,
+      bf16Activations ? "bf16" : "f32", weightLabel(), threadCount());
   llvm::outs() << "| M | fast ms | fast GFLOPS | sgemm on dequantized "
                   "weights ms | sgemm GFLOPS | fast vs sgemm | max rel err "
                   "vs sgemm |\n|---|---|---|---|---|---|---|\n";
-  Buffer codes(n * rowBytes(k)), scales(n * groups * 4);
+  Buffer codes(n * rowBytes(k)), scales(n * groups * scaleBytes());
   fillRandomCodes(codes, 11);
-  fillUniform(scales.as<float>(), n * groups, 1e-3f, 1e-1f, 12);
+  fillScales(scales, n * groups, 12);
   std::vector<float> wf(n * k);
   for (int64_t i = 0; i < n; ++i)
     for (int64_t j = 0; j < k; ++j) {
       int code = codeAt(codes.as<uint8_t>() + i * rowBytes(k), j);
       wf[i * k + j] =
-          codeValue(code) * scales.as<float>()[i * groups + j / 128];
+          codeValue(code) * scaleValue(scales, i * groups + j / (k / groups));
     }
   for (int64_t m : {4, 16, 64, 256}) {
     std::vector<float> actValues(m * k);
@@ -661,6 +724,7 @@ void benchW4Gemm() {
     std::vector<Memref2D> inputs{describe(act->ptr, m, k),
                                  describe(codes.ptr, n, rowBytes(k)),
                                  describe(scales.ptr, n, groups)};
+    addGlobalScale(inputs);
     auto fast = Kernel::compile(w4Source(m, n, k), false);
     std::vector<float> yFast(m * n), ySgemm(m * n);
     fast->call(inputs, yFast.data());
