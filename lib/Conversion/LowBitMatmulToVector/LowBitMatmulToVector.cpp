@@ -84,8 +84,9 @@ struct WeightOnlyPlan {
   /// FP8 codes (f8E4M3FN or f8E5M2): the mantissa bits of the format, 0 for
   /// integer codes.
   unsigned fp8Mantissa = 0;
-  /// NVFP4: scales per 16 codes, two per 32-code `group` of the loops, each
-  /// applied to its lanes of the decoded weights (times the global scale).
+  /// NVFP4: scales per 16 codes, 16 or 2 per `group` of the loops (256 or
+  /// 32 codes), each applied to its lanes of the decoded weights (times the
+  /// global scale).
   bool nvfp4 = false;
 
   /// The value of 4-bit code `c` (0 .. 15), for the lookup tables.
@@ -184,8 +185,12 @@ matchWeightOnly(MatmulOp op, const MatmulToVectorOptions &options) {
   if (plan.nvfp4 && (!op.getRhsGlobalScale() || !options.avx512))
     return failure();
   if (auto group = dyn_cast<PerGroupAttr>(scheme.getGranularity())) {
-    // NVFP4's blocks of 16 are scaled per lane, 32 codes per loop step.
-    int64_t size = plan.nvfp4 ? 2 * group.getSize() : group.getSize();
+    // NVFP4's blocks of 16 are scaled per lane: loop groups of 256 codes
+    // (the 16 block scales decoded as one vector, nvfp4BlockScales) when K
+    // allows, else of 32 (two scalar block scales per step).
+    int64_t size = !plan.nvfp4         ? group.getSize()
+                   : plan.k % 256 == 0 ? 256
+                                       : 2 * group.getSize();
     if (group.getAxis() != 1 || size % chunk != 0 ||
         (plan.nvfp4 && group.getSize() != 16))
       return failure();
@@ -253,7 +258,9 @@ static Value deinterleave(OpBuilder &b, Location loc, Value a, int64_t k) {
 }
 
 static bool usePlanes(const WeightOnlyPlan &plan, bool avx512) {
-  return avx512 && plan.bits == 4 && plan.group % kPlaneBlock == 0;
+  // (NVFP4's per-lane block scales follow the 16-byte kernel's lanes.)
+  return avx512 && plan.bits == 4 && plan.group % kPlaneBlock == 0 &&
+         !plan.nvfp4;
 }
 
 /// Activations for the nibble-plane kernels, with `lanes` elements per
@@ -444,17 +451,18 @@ struct WeightOnlyKernel {
   /// without assists for subnormal inputs (a first version that built f32
   /// subnormals and scaled them ran 4x slower). E4M3FN's NaN codes
   /// (S.1111.111, a finite f16) are selected as an f16 NaN.
-  std::array<Value, 2> fp8Decode(OpBuilder &b, Location loc,
-                                 Value bytes) const {
-    auto i16s = VectorType::get({2 * kLanes}, b.getI16Type());
-    auto f16s = VectorType::get({2 * kLanes}, b.getF16Type());
+  static SmallVector<Value> fp8Decode(OpBuilder &b, Location loc, Value bytes,
+                                      unsigned mantissa) {
+    int64_t count = cast<VectorType>(bytes.getType()).getNumElements();
+    auto i16s = VectorType::get({count}, b.getI16Type());
+    auto f16s = VectorType::get({count}, b.getF16Type());
     auto f32s = VectorType::get({kLanes}, b.getF32Type());
     auto c = [&](uint16_t v) {
       return splat(b, loc, i16s, b.getI16IntegerAttr(int16_t(v)));
     };
     Value word = arith::ExtUIOp::create(b, loc, i16s, bytes);
     Value bits;
-    if (plan.fp8Mantissa == 2) {
+    if (mantissa == 2) {
       bits = arith::ShLIOp::create(b, loc, word, c(8));
     } else {
       // (b & 0x7F) << 7 | (b & 0x80) << 8: one ternary logic op.
@@ -469,13 +477,13 @@ struct WeightOnlyKernel {
       bits = arith::SelectOp::create(b, loc, isNaN, c(0x7E00), bits);
     }
     Value halves = arith::BitcastOp::create(b, loc, f16s, bits);
-    std::array<Value, 2> values;
-    for (int64_t h = 0; h < 2; ++h)
-      values[h] = arith::ExtFOp::create(
+    SmallVector<Value> values;
+    for (int64_t h = 0; h < count / kLanes; ++h)
+      values.push_back(arith::ExtFOp::create(
           b, loc, f32s,
           vector::ExtractStridedSliceOp::create(b, loc, halves, {h * kLanes},
                                                 {kLanes}, {1}),
-          arith::FastMathFlagsAttr());
+          arith::FastMathFlagsAttr()));
     return values;
   }
 
@@ -497,10 +505,11 @@ struct WeightOnlyKernel {
            read(b, loc, f32s, act, {row, add(b, loc, k, kLanes)}, inBounds)});
     }
     for (int64_t j = 0; j < s.nr; ++j) {
-      std::array<Value, 2> w =
+      SmallVector<Value> w =
           fp8Decode(b, loc,
                     read(b, loc, bytes, codes, {weightRow(b, loc, s, n0, j), k},
-                         inBounds));
+                         inBounds),
+                    plan.fp8Mantissa);
       for (int64_t i = 0; i < s.mr; ++i)
         for (int64_t h = 0; h < 2; ++h) {
           Value &c = acc[i * s.nr + j];
@@ -512,7 +521,8 @@ struct WeightOnlyKernel {
   /// Accumulates one chunk at element offset `k` into `acc` (MR x NR).
   void accumulate(OpBuilder &b, Location loc, TileShape s, Value m0, Value n0,
                   Value k, bool inBounds, ArrayRef<Value> zero,
-                  SmallVectorImpl<Value> &acc) const {
+                  SmallVectorImpl<Value> &acc,
+                  ArrayRef<Value> blockScales = {}) const {
     if (plan.fp8Mantissa)
       return accumulateFp8(b, loc, s, m0, n0, k, inBounds, acc);
     auto f32s = VectorType::get({kLanes}, b.getF32Type());
@@ -571,7 +581,9 @@ struct WeightOnlyKernel {
             zero, j);
         if (plan.nvfp4) {
           Value laneScale =
-              nvfp4LaneScales(b, loc, weightRow(b, loc, s, n0, j), k);
+              blockScales.empty()
+                  ? nvfp4LaneScales(b, loc, weightRow(b, loc, s, n0, j), k)
+                  : nvfp4GroupLaneScales(b, loc, blockScales[j], k);
           wLo = arith::MulFOp::create(b, loc, wLo, laneScale);
           wHi = arith::MulFOp::create(b, loc, wHi, laneScale);
         }
@@ -664,6 +676,56 @@ struct WeightOnlyKernel {
     return arith::SelectOp::create(b, loc, mask, halves[0], halves[1]);
   }
 
+  /// NVFP4 with loop groups of 256 codes: the effective scales of the 16
+  /// blocks of group `g` of weight row `row`, one vector: the 16 f8E4M3FN
+  /// codes decoded as FP8 weights are (fp8Decode: the value times 2^-8),
+  /// times 256 x the global scale (one f32 product of the scale and the
+  /// global scale, as the reference: the powers of two do not round).
+  Value nvfp4BlockScales(OpBuilder &b, Location loc, Value row, Value g) const {
+    auto f32s = VectorType::get({kLanes}, b.getF32Type());
+    auto scaleType = cast<RankedTensorType>(scales.getType());
+    Value codes = vector::BitCastOp::create(
+        b, loc, VectorType::get({kLanes}, b.getI8Type()),
+        read(b, loc, VectorType::get({kLanes}, scaleType.getElementType()),
+             scales,
+             {row, arith::MulIOp::create(b, loc, g, idx(b, loc, kLanes))},
+             true));
+    auto globalType = cast<RankedTensorType>(globalScale.getType());
+    SmallVector<Value> origin(globalType.getRank(), idx(b, loc, 0));
+    Value global = arith::MulFOp::create(
+        b, loc, tensor::ExtractOp::create(b, loc, globalScale, origin),
+        arith::ConstantFloatOp::create(b, loc, b.getF32Type(),
+                                       APFloat(256.0f)));
+    return arith::MulFOp::create(
+        b, loc, fp8Decode(b, loc, codes, /*mantissa=*/3)[0],
+        vector::BroadcastOp::create(b, loc, f32s, global));
+  }
+
+  /// The lane scales of the 32 codes at `k` out of `blockScales` (the 16
+  /// of their 256-code group): block 2c in lanes 0-7, 2c + 1 in lanes 8-15
+  /// for the c-th 32 codes of the group, one vpermps.
+  Value nvfp4GroupLaneScales(OpBuilder &b, Location loc, Value blockScales,
+                             Value k) const {
+    auto i32s = VectorType::get({kLanes}, b.getI32Type());
+    Value pair = arith::IndexCastOp::create(
+        b, loc, b.getI32Type(),
+        arith::DivUIOp::create(
+            b, loc, arith::RemUIOp::create(b, loc, k, idx(b, loc, 256)),
+            idx(b, loc, 16)));
+    SmallVector<int32_t> halves(kLanes, 0);
+    for (int64_t i = kLanes / 2; i < kLanes; ++i)
+      halves[i] = 1;
+    Value index = arith::AddIOp::create(
+        b, loc, vector::BroadcastOp::create(b, loc, i32s, pair),
+        arith::ConstantOp::create(
+            b, loc, DenseElementsAttr::get(i32s, ArrayRef<int32_t>(halves))));
+    return LLVM::CallIntrinsicOp::create(
+               b, loc, blockScales.getType(),
+               b.getStringAttr("llvm.x86.avx512.permvar.sf.512"),
+               ValueRange{blockScales, index})
+        .getResult(0);
+  }
+
   /// `w - zero[j]` for asymmetric codes (exact: small integers in f32).
   static Value minusZero(OpBuilder &b, Location loc, Value w,
                          ArrayRef<Value> zero, int64_t j) {
@@ -731,6 +793,11 @@ struct WeightOnlyKernel {
                       tensor::ExtractOp::create(
                           b, l, zeroPoints,
                           ValueRange{weightRow(b, l, s, n0, j), column}))));
+          SmallVector<Value> blockScales;
+          if (plan.nvfp4 && plan.group == 256)
+            for (int64_t j = 0; j < s.nr; ++j)
+              blockScales.push_back(
+                  nvfp4BlockScales(b, l, weightRow(b, l, s, n0, j), g));
           SmallVector<Value> part =
               loop(b, l, idx(b, l, 0), idx(b, l, fullChunks * chunk()),
                    idx(b, l, chunk()), partInit,
@@ -740,7 +807,8 @@ struct WeightOnlyKernel {
                      if (planes())
                        accumulatePlanes(b, l, s, m0, n0, k, parts, zero, next);
                      else
-                       accumulate(b, l, s, m0, n0, k, true, zero, next);
+                       accumulate(b, l, s, m0, n0, k, true, zero, next,
+                                  blockScales);
                      return next;
                    });
           if (tail)

@@ -406,8 +406,9 @@ func.func @fp8_e5m2_weights(%a: tensor<2x128xf32>, %w: !e5, %s: tensor<32x2xf32>
 
 // -----
 
-// NVFP4 (E2M1 codes, an f8E4M3FN scale per 16, an f32 global scale): the
-// 16-byte table kernel, 32 codes per step; each decoded vector (lanes 0-7
+// NVFP4 (E2M1 codes, an f8E4M3FN scale per 16, an f32 global scale), K not
+// a multiple of 256: the 16-byte table kernel, 32 codes per step; each
+// decoded vector (lanes 0-7
 // from block k/16, 8-15 from block k/16 + 1) is multiplied by the two
 // effective scales (table-decoded block scale times the global scale)
 // selected per lane, so no per-group scaling follows.
@@ -430,6 +431,32 @@ func.func @fp8_e5m2_weights(%a: tensor<2x128xf32>, %w: !e5, %s: tensor<32x2xf32>
 func.func @nvfp4(%a: tensor<1x128xf32>, %w: !nv, %s: tensor<32x8xf8E4M3FN>, %g: tensor<1x1xf32>) -> tensor<1x32xf32> {
   %y = lowbit.matmul %a, %w scale(%s : tensor<32x8xf8E4M3FN>) global_scale(%g : tensor<1x1xf32>) transpose_rhs acc(f32)
       : tensor<1x128xf32>, !nv -> tensor<1x32xf32>
+  return %y : tensor<1x32xf32>
+}
+
+// -----
+
+// NVFP4 with K a multiple of 256: per 256 codes and weight row, the 16 E4M3
+// block scales are read as one vector and decoded like FP8 weights (times
+// 256 x the global scale); each 32-code step picks its two block scales
+// into lanes 0-7 and 8-15 with one vpermps (index 2c + [0 x 8, 1 x 8]).
+// AVX512-LABEL: func.func @nvfp4_blocks
+// AVX512-SAME: %[[S:[^:]*]]: tensor<32x16xf8E4M3FN>
+// AVX512: %[[CODES:.*]] = vector.transfer_read %[[S]]{{.*}} : tensor<32x16xf8E4M3FN>, vector<16xf8E4M3FN>
+// AVX512: %[[BYTES:.*]] = vector.bitcast %[[CODES]] : vector<16xf8E4M3FN> to vector<16xi8>
+// AVX512: arith.constant 2.560000e+02 : f32
+// AVX512: arith.extui %[[BYTES]] : vector<16xi8> to vector<16xi16>
+// AVX512: %[[BLOCKS:.*]] = arith.mulf %{{.*}}, %{{.*}} : vector<16xf32>
+// AVX512: %[[PAIR:.*]] = arith.constant dense<[0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1]> : vector<16xi32>
+// AVX512: %[[INDEX:.*]] = arith.addi %{{.*}}, %[[PAIR]] : vector<16xi32>
+// AVX512: %[[LANES:.*]] = llvm.call_intrinsic "llvm.x86.avx512.permvar.sf.512"(%[[BLOCKS]], %[[INDEX]])
+// AVX512: arith.mulf %{{.*}}, %[[LANES]] : vector<16xf32>
+// AVX512-NOT: lowbit.matmul
+// AVX512: return
+!nv = !lowbit.qtensor<32x256, #lowbit.scheme<nvfp4, axis = 1>>
+func.func @nvfp4_blocks(%a: tensor<1x256xf32>, %w: !nv, %s: tensor<32x16xf8E4M3FN>, %g: tensor<1x1xf32>) -> tensor<1x32xf32> {
+  %y = lowbit.matmul %a, %w scale(%s : tensor<32x16xf8E4M3FN>) global_scale(%g : tensor<1x1xf32>) transpose_rhs acc(f32)
+      : tensor<1x256xf32>, !nv -> tensor<1x32xf32>
   return %y : tensor<1x32xf32>
 }
 
