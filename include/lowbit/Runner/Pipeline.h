@@ -1,5 +1,4 @@
-//===- Pipeline.h - Lowering tensor programs to the LLVM dialect -*- C++
-//-*-===//
+//===- Pipeline.h - Lowering tensor programs to LLVM ------------*- C++ -*-===//
 //
 // The lowering that `quant-run` applies before JIT compilation, as a reusable
 // pass pipeline: functions on tensors written with linalg, tensor, arith, math,

@@ -1,0 +1,842 @@
+//===- WeightOnlyKernel.cpp - weight-only lowbit.matmul kernels -----------===//
+//
+// See WeightOnlyKernel.h; the loop nests are KernelCommon's.
+//
+//===----------------------------------------------------------------------===//
+
+#include "WeightOnlyKernel.h"
+
+#include "KernelCommon.h"
+
+#include "lowbit/Conversion/LowBitMatmulToVector/LowBitMatmulToVector.h"
+#include "lowbit/Conversion/LowBitToLinalg/ElementCodegen.h"
+#include "lowbit/Numerics/FloatFormats.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::lowbit;
+using namespace mlir::lowbit::tiled;
+
+namespace {
+/// How far ahead (in weight rows) weight-only GEMM tiles prefetch codes.
+constexpr int64_t kPrefetchRows = 8;
+/// How far ahead (in bytes along the stream of consecutive rows) each row
+/// stream of a strided GEMV tile prefetches codes. A fixed byte distance
+/// keeps the lines in flight (4 streams x 2 KiB) well inside L1 for any K;
+/// the earlier 4 rows ahead was 32 KiB at K = 4096 and 88 KiB at K = 11008,
+/// past the 48 KiB L1 (measured: 70% / 64% / 71% -> 84-88% / 76-86% /
+/// 73-88% of the read bandwidth for the three GEMV shapes, bf16
+/// activations; 1, 1.5, 3 and 4 KiB were no better than 2).
+constexpr int64_t kStreamPrefetchBytes = 2048;
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Matching
+//===----------------------------------------------------------------------===//
+
+/// The values of the 16 codes of a 4-bit weight format with f32 scales, no
+/// zero point and no block-scaled family: integers, lookup tables (NF4) and
+/// FP4 E2M1, decoded by the numerics library as the reference does. `table`
+/// is set for the formats only a table lookup can decode.
+static std::optional<std::array<float, 16>> getNibbleValues(SchemeAttr scheme,
+                                                            bool &table) {
+  // MXFP4: E2M1 codes with one f8E8M0FNU scale per 32 elements; NVFP4:
+  // E2M1 codes with one f8E4M3FN scale per 16 times a global f32 scale.
+  bool blockScaled = (scheme.getFamily() == Family::MX ||
+                      scheme.getFamily() == Family::NVFP4) &&
+                     isa<Float4E2M1FNType>(scheme.getStorage());
+  if (scheme.getBitWidth() != 4 ||
+      (scheme.getFamily() != Family::None && !blockScaled) ||
+      (scheme.getAsymmetric() && !scheme.isInteger()) ||
+      !(scheme.getScaleType().isF32() || blockScaled))
+    return std::nullopt;
+  std::array<float, 16> values;
+  table = !scheme.isInteger();
+  if (!table) {
+    for (int c = 0; c < 16; ++c)
+      values[c] = scheme.isSignedInteger() && c >= 8 ? c - 16 : c;
+    return values;
+  }
+  // The reference lowering's decode table (numerics library).
+  codegen::ElementFormat format = codegen::getElementFormat(scheme);
+  if (format.decodeTable.size() != values.size())
+    return std::nullopt;
+  llvm::copy(format.decodeTable, values.begin());
+  return values;
+}
+
+/// Codes per nibble-plane block: 64 bytes of 4-bit codes.
+constexpr int64_t kPlaneBlock = 128;
+
+FailureOr<WeightOnlyPlan>
+tiled::matchWeightOnly(MatmulOp op, const MatmulToVectorOptions &options) {
+  if (!hasBasicShape(op) || !op.getAccType().isF32())
+    return failure();
+  auto lhs = dyn_cast<RankedTensorType>(op.getLhs().getType());
+  if (!lhs ||
+      !(lhs.getElementType().isF32() ||
+        (lhs.getElementType().isBF16() && options.avx512 && options.bf16)))
+    return failure();
+  auto rhs = cast<QTensorType>(op.getRhs().getType());
+  SchemeAttr scheme = rhs.getScheme();
+  unsigned bits = scheme.getBitWidth();
+  bool table = false;
+  std::optional<std::array<float, 16>> values = getNibbleValues(scheme, table);
+  // Zero points of integer codes are subtracted after decoding (exact).
+  bool asymmetric = scheme.getAsymmetric();
+  bool plain8 = bits == 8 && scheme.isInteger() &&
+                scheme.getFamily() == Family::None &&
+                scheme.getScaleType().isF32();
+  // FP8 weights with f32 scales, or MXFP8 (f8E8M0FNU scale per 32), decoded
+  // by bit manipulation (fp8Decode).
+  unsigned fp8Mantissa = 0;
+  if ((scheme.getFamily() == Family::None && scheme.getScaleType().isF32()) ||
+      scheme.getFamily() == Family::MX) {
+    if (isa<Float8E4M3FNType>(scheme.getStorage()))
+      fp8Mantissa = 3;
+    else if (isa<Float8E5M2Type>(scheme.getStorage()))
+      fp8Mantissa = 2;
+  }
+  if (!plain8 && !values && !fp8Mantissa)
+    return failure();
+  if (asymmetric && !op.getRhsZeroPoint())
+    return failure();
+  // Lookup-table formats need the AVX-512 table lookups.
+  if (table && !options.avx512)
+    return failure();
+  WeightOnlyPlan plan{bits,
+                      scheme.isSignedInteger(),
+                      rhs.getShape()[0],
+                      rhs.getShape()[1],
+                      rhs.getShape()[1],
+                      false};
+  if (values)
+    plan.values = *values;
+  plan.asymmetric = asymmetric;
+  plan.fp8Mantissa = fp8Mantissa;
+  // One load is 16 bytes: 32 4-bit or 16 8-bit codes.
+  // (FP8: 32 codes, decoded 32 at a time in i16 lanes.)
+  int64_t chunk = bits == 4 || fp8Mantissa ? 2 * kLanes : kLanes;
+  plan.nvfp4 = scheme.getFamily() == Family::NVFP4;
+  if (plan.nvfp4 && (!op.getRhsGlobalScale() || !options.avx512))
+    return failure();
+  if (auto group = dyn_cast<PerGroupAttr>(scheme.getGranularity())) {
+    // NVFP4's blocks of 16 are scaled per lane: loop groups of 256 codes
+    // (the 16 block scales decoded as one vector, nvfp4BlockScales) when K
+    // allows, else of 32 (two scalar block scales per step).
+    int64_t size = !plan.nvfp4         ? group.getSize()
+                   : plan.k % 256 == 0 ? 256
+                                       : 2 * group.getSize();
+    if (group.getAxis() != 1 || size % chunk != 0 ||
+        (plan.nvfp4 && group.getSize() != 16))
+      return failure();
+    plan.group = size;
+    plan.perGroup = true;
+  } else if (!isPerRow(scheme)) {
+    return failure();
+  }
+  // 4-bit rows are read as even/odd halves of the activations.
+  if (bits == 4 && plan.k % 2 != 0)
+    return failure();
+  // bf16 activations have only the nibble-plane kernel.
+  plan.bf16 = lhs.getElementType().isBF16();
+  if (plan.bf16 && (bits != 4 || plan.group % kPlaneBlock != 0 || asymmetric))
+    return failure();
+  // Its table holds bf16 code values: every value must be exact in bf16
+  // (NF4's are not).
+  if (plan.bf16)
+    for (float v : plan.values) {
+      APFloat value(v);
+      bool lost;
+      value.convert(APFloat::BFloat(), APFloat::rmNearestTiesToEven, &lost);
+      if (lost)
+        return failure();
+    }
+  return plan;
+}
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Weight-only kernel
+//===----------------------------------------------------------------------===//
+
+/// Activations for 4-bit weights: [M, 2, K/2] holding even then odd columns.
+/// Byte j of a packed row holds code 2j (low nibble) and 2j+1 (high nibble),
+/// so a 16-byte load pairs with 16 even and 16 odd activations, no shuffles.
+static Value deinterleave(OpBuilder &b, Location loc, Value a, int64_t k) {
+  auto type = cast<RankedTensorType>(a.getType());
+  int64_t m = type.getShape()[0];
+  auto pairs = RankedTensorType::get({m, k / 2, 2}, type.getElementType());
+  SmallVector<ReassociationIndices> groups{{0}, {1, 2}};
+  SmallVector<OpFoldResult> pairSizes{tensor::getMixedSize(b, loc, a, 0),
+                                      b.getIndexAttr(k / 2), b.getIndexAttr(2)};
+  Value expanded =
+      tensor::ExpandShapeOp::create(b, loc, pairs, a, groups, pairSizes);
+  SmallVector<OpFoldResult> sizes{pairSizes[0], b.getIndexAttr(2),
+                                  b.getIndexAttr(k / 2)};
+  Value init = tensor::EmptyOp::create(b, loc, sizes, type.getElementType());
+  return linalg::TransposeOp::create(b, loc, expanded, init,
+                                     ArrayRef<int64_t>{0, 2, 1})
+      .getResult()[0];
+}
+
+static bool usePlanes(const WeightOnlyPlan &plan, bool avx512) {
+  // (NVFP4's per-lane block scales follow the 16-byte kernel's lanes.)
+  return avx512 && plan.bits == 4 && plan.group % kPlaneBlock == 0 &&
+         !plan.nvfp4;
+}
+
+/// Activations for the nibble-plane kernels, with `lanes` elements per
+/// 512-bit vector (16 f32 or 32 bf16) and P = 128 / lanes codes per lane:
+/// [M, K/128, P, lanes], element (m, b, t, d) = a[m, 128 b + P d + t], the
+/// activation of nibble t of lane d of a 64-byte code block. f32:
+/// [M, K/128, 8, 16]; bf16: [M, K/128, 4, 32].
+static Value deinterleavePlanes(OpBuilder &b, Location loc, Value a, int64_t k,
+                                int64_t lanes) {
+  auto type = cast<RankedTensorType>(a.getType());
+  int64_t m = type.getShape()[0], blocks = k / kPlaneBlock;
+  int64_t planes = kPlaneBlock / lanes;
+  auto split =
+      RankedTensorType::get({m, blocks, lanes, planes}, type.getElementType());
+  SmallVector<ReassociationIndices> groups{{0}, {1, 2, 3}};
+  OpFoldResult rows = tensor::getMixedSize(b, loc, a, 0);
+  SmallVector<OpFoldResult> splitSizes{rows, b.getIndexAttr(blocks),
+                                       b.getIndexAttr(lanes),
+                                       b.getIndexAttr(planes)};
+  Value expanded =
+      tensor::ExpandShapeOp::create(b, loc, split, a, groups, splitSizes);
+  SmallVector<OpFoldResult> sizes{rows, b.getIndexAttr(blocks),
+                                  b.getIndexAttr(planes),
+                                  b.getIndexAttr(lanes)};
+  Value init = tensor::EmptyOp::create(b, loc, sizes, type.getElementType());
+  return linalg::TransposeOp::create(b, loc, expanded, init,
+                                     ArrayRef<int64_t>{0, 1, 3, 2})
+      .getResult()[0];
+}
+
+struct WeightOnlyKernel {
+  const WeightOnlyPlan &plan;
+  bool avx512;
+  Value act;         // [M, K] f32, [M, 2, K/2] (4-bit) or the planes layout
+  Value codes;       // [N, packed K] i8
+  Value codesBuffer; // the same as a memref, for prefetches
+  Value scales;      // [N, K / group] or [N, 1] f32
+  Value zeroPoints;  // the same grid, i32, for asymmetric codes (else null)
+  Value globalScale; // NVFP4's f32 global scale (else null)
+
+  /// 4-bit codes with AVX-512 and groups of whole 64-byte blocks: one load
+  /// of 64 bytes per row, read as 16 dwords of 8 nibbles each (nibble planes).
+  bool planes() const { return usePlanes(plan, avx512); }
+
+  /// Elements of K covered by one load of codes (16 or 64 bytes).
+  int64_t chunk() const {
+    if (planes())
+      return kPlaneBlock;
+    return plan.bits == 4 || plan.fp8Mantissa ? 2 * kLanes : kLanes;
+  }
+
+  /// Independent partial sums per output of a tile: GEMV tiles of the
+  /// nibble-plane kernel have too few outputs to hide the FMA latency with
+  /// one chain each, so even and odd planes get their own.
+  int64_t partsPerOutput(TileShape s) const {
+    return planes() && s.mr * s.nr < 8 ? 2 : 1;
+  }
+
+  /// The 64-byte code blocks at `byteOffset` of the tile's weight rows, read
+  /// as lanes of `lanes` (i32: 8 nibbles per lane, i16: 4); plane t of row j
+  /// is the block shifted right by 4t, so nibble t of every lane sits in its
+  /// low bits (the bits above are left for the lookup to ignore).
+  SmallVector<SmallVector<Value>> nibblePlanes(OpBuilder &b, Location loc,
+                                               TileShape s, Value n0,
+                                               Value byteOffset,
+                                               VectorType lanes) const {
+    auto bytes = VectorType::get({kPlaneBlock / 2}, b.getI8Type());
+    unsigned width = lanes.getElementTypeBitWidth();
+    SmallVector<SmallVector<Value>> planes(s.nr);
+    for (int64_t j = 0; j < s.nr; ++j) {
+      Value word = vector::BitCastOp::create(
+          b, loc, lanes,
+          read(b, loc, bytes, codes, {weightRow(b, loc, s, n0, j), byteOffset},
+               true));
+      planes[j].push_back(word);
+      for (unsigned t = 1; t < width / 4; ++t)
+        planes[j].push_back(arith::ShRUIOp::create(
+            b, loc, word,
+            splat(b, loc, lanes,
+                  b.getIntegerAttr(lanes.getElementType(), 4 * t))));
+    }
+    return planes;
+  }
+
+  /// Plane t of the rearranged activations of the tile's MR rows in block
+  /// `block` (see deinterleavePlanes).
+  SmallVector<Value> activationPlane(OpBuilder &b, Location loc, TileShape s,
+                                     Value m0, Value block, int64_t t,
+                                     VectorType type) const {
+    SmallVector<Value> rows;
+    for (int64_t i = 0; i < s.mr; ++i)
+      rows.push_back(read(
+          b, loc, type, act,
+          {add(b, loc, m0, i), block, idx(b, loc, t), idx(b, loc, 0)}, true));
+    return rows;
+  }
+
+  /// The nibble-plane form of `accumulate` (a chunk is 128 codes, 64 bytes
+  /// per weight row): dword d of the block holds codes 8d .. 8d+7, nibble t
+  /// (bits 4t .. 4t+3) code 8d+t, which pairs with plane t of the activations
+  /// ([M, K/128, 8, 16], see deinterleavePlanes). vpermps reads the low 4
+  /// bits of each index, so plane t needs one shift by 4t and one lookup.
+  /// Plane t goes to part t % parts of each output.
+  void accumulatePlanes(OpBuilder &b, Location loc, TileShape s, Value m0,
+                        Value n0, Value k, int64_t parts, ArrayRef<Value> zero,
+                        SmallVectorImpl<Value> &acc) const {
+    if (plan.bf16)
+      return accumulateBf16Planes(b, loc, s, m0, n0, k, parts, acc);
+    auto f32s = VectorType::get({kLanes}, b.getF32Type());
+    auto i32s = VectorType::get({kLanes}, b.getI32Type());
+    Value block = arith::DivUIOp::create(b, loc, k, idx(b, loc, kPlaneBlock));
+    Value byteOffset = arith::DivUIOp::create(b, loc, k, idx(b, loc, 2));
+    SmallVector<float> values;
+    for (int c = 0; c < 16; ++c)
+      values.push_back(plan.codeValue(c));
+    Value table = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(f32s, ArrayRef<float>(values)));
+    SmallVector<SmallVector<Value>> index =
+        nibblePlanes(b, loc, s, n0, byteOffset, i32s);
+    for (int64_t t = 0; t < 8; ++t) {
+      SmallVector<Value> a = activationPlane(b, loc, s, m0, block, t, f32s);
+      for (int64_t j = 0; j < s.nr; ++j) {
+        Value w =
+            LLVM::CallIntrinsicOp::create(
+                b, loc, f32s, b.getStringAttr("llvm.x86.avx512.permvar.sf.512"),
+                ValueRange{table, index[j][t]})
+                .getResult(0);
+        w = minusZero(b, loc, w, zero, j);
+        for (int64_t i = 0; i < s.mr; ++i) {
+          Value &c = acc[(i * s.nr + j) * parts + t % parts];
+          c = vector::FMAOp::create(b, loc, a[i], w, c);
+        }
+      }
+    }
+  }
+
+  /// The bf16 form of accumulatePlanes: the 64-byte block as 32 words of 4
+  /// nibbles; plane t (bits 4t .. 4t+3 of each word) pairs with plane t of
+  /// the activations ([M, K/128, 4, 32], see deinterleavePlanes). vpermw
+  /// reads the low 5 bits of each index, so a 32-entry table holding each
+  /// nibble's value twice needs one shift per plane and no mask; vdpbf16ps
+  /// then adds two products per f32 lane.
+  void accumulateBf16Planes(OpBuilder &b, Location loc, TileShape s, Value m0,
+                            Value n0, Value k, int64_t parts,
+                            SmallVectorImpl<Value> &acc) const {
+    auto i16s = VectorType::get({2 * kLanes}, b.getI16Type());
+    auto bf16s = VectorType::get({2 * kLanes}, b.getBF16Type());
+    Value block = arith::DivUIOp::create(b, loc, k, idx(b, loc, kPlaneBlock));
+    Value byteOffset = arith::DivUIOp::create(b, loc, k, idx(b, loc, 2));
+    SmallVector<APInt> values;
+    for (int i = 0; i < 2 * kLanes; ++i) {
+      APFloat value(float(plan.codeValue(i % 16)));
+      bool lost;
+      value.convert(APFloat::BFloat(), APFloat::rmNearestTiesToEven, &lost);
+      values.push_back(value.bitcastToAPInt());
+    }
+    Value table =
+        arith::ConstantOp::create(b, loc, DenseElementsAttr::get(i16s, values));
+    SmallVector<SmallVector<Value>> index =
+        nibblePlanes(b, loc, s, n0, byteOffset, i16s);
+    for (int64_t t = 0; t < 4; ++t) {
+      SmallVector<Value> a = activationPlane(b, loc, s, m0, block, t, bf16s);
+      for (int64_t j = 0; j < s.nr; ++j) {
+        Value w = vector::BitCastOp::create(
+            b, loc, bf16s,
+            LLVM::CallIntrinsicOp::create(
+                b, loc, i16s, b.getStringAttr("llvm.x86.avx512.permvar.hi.512"),
+                ValueRange{table, index[j][t]})
+                .getResult(0));
+        for (int64_t i = 0; i < s.mr; ++i) {
+          Value &c = acc[(i * s.nr + j) * parts + t % parts];
+          c = LLVM::CallIntrinsicOp::create(
+                  b, loc, c.getType(),
+                  b.getStringAttr("llvm.x86.avx512bf16.dpbf16ps.512"),
+                  ValueRange{c, a[i], w})
+                  .getResult(0);
+        }
+      }
+    }
+  }
+
+  /// The f32 values of 16 FP8 codes (bytes) through IEEE half precision,
+  /// exactly: an f8E5M2 code is the top byte of the f16 of the same value;
+  /// an f8E4M3FN code s.eeee.mmm put into the f16 fields (s.0eeee.mmm0000000)
+  /// is its value times 2^-8 (the exponent biases differ by 8, and E4M3
+  /// subnormals land on f16 subnormals with the same scaling), which the
+  /// group scale makes up (fp8DecodeFactor). `vcvtph2ps` then widens to f32
+  /// without assists for subnormal inputs (a first version that built f32
+  /// subnormals and scaled them ran 4x slower). E4M3FN's NaN codes
+  /// (S.1111.111, a finite f16) are selected as an f16 NaN.
+  static SmallVector<Value> fp8Decode(OpBuilder &b, Location loc, Value bytes,
+                                      unsigned mantissa) {
+    int64_t count = cast<VectorType>(bytes.getType()).getNumElements();
+    auto i16s = VectorType::get({count}, b.getI16Type());
+    auto f16s = VectorType::get({count}, b.getF16Type());
+    auto f32s = VectorType::get({kLanes}, b.getF32Type());
+    auto c = [&](uint16_t v) {
+      return splat(b, loc, i16s, b.getI16IntegerAttr(int16_t(v)));
+    };
+    Value word = arith::ExtUIOp::create(b, loc, i16s, bytes);
+    Value bits;
+    if (mantissa == 2) {
+      bits = arith::ShLIOp::create(b, loc, word, c(8));
+    } else {
+      // (b & 0x7F) << 7 | (b & 0x80) << 8: one ternary logic op.
+      Value fields = arith::AndIOp::create(
+          b, loc, arith::ShLIOp::create(b, loc, word, c(7)), c(0x3F80));
+      Value sign = arith::AndIOp::create(
+          b, loc, arith::ShLIOp::create(b, loc, word, c(8)), c(0x8000));
+      bits = arith::OrIOp::create(b, loc, fields, sign);
+      Value isNaN = arith::CmpIOp::create(
+          b, loc, arith::CmpIPredicate::eq,
+          arith::AndIOp::create(b, loc, word, c(0x7F)), c(0x7F));
+      bits = arith::SelectOp::create(b, loc, isNaN, c(0x7E00), bits);
+    }
+    Value halves = arith::BitcastOp::create(b, loc, f16s, bits);
+    SmallVector<Value> values;
+    for (int64_t h = 0; h < count / kLanes; ++h)
+      values.push_back(arith::ExtFOp::create(
+          b, loc, f32s,
+          vector::ExtractStridedSliceOp::create(b, loc, halves, {h * kLanes},
+                                                {kLanes}, {1}),
+          arith::FastMathFlagsAttr()));
+    return values;
+  }
+
+  /// What fp8Decode's values of a format with `mantissa` bits must be
+  /// multiplied by (done to the scale).
+  static float fp8DecodeFactor(unsigned mantissa) {
+    return mantissa == 3 ? 256.0f : 1.0f;
+  }
+
+  /// The FP8 form of `accumulate`: 32 codes (one 32-byte load) per weight
+  /// row against two 16-lane vectors of activations.
+  void accumulateFp8(OpBuilder &b, Location loc, TileShape s, Value m0,
+                     Value n0, Value k, bool inBounds,
+                     SmallVectorImpl<Value> &acc) const {
+    auto f32s = VectorType::get({kLanes}, b.getF32Type());
+    auto bytes = VectorType::get({2 * kLanes}, b.getI8Type());
+    SmallVector<std::array<Value, 2>> a;
+    for (int64_t i = 0; i < s.mr; ++i) {
+      Value row = add(b, loc, m0, i);
+      a.push_back(
+          {read(b, loc, f32s, act, {row, k}, inBounds),
+           read(b, loc, f32s, act, {row, add(b, loc, k, kLanes)}, inBounds)});
+    }
+    for (int64_t j = 0; j < s.nr; ++j) {
+      SmallVector<Value> w =
+          fp8Decode(b, loc,
+                    read(b, loc, bytes, codes, {weightRow(b, loc, s, n0, j), k},
+                         inBounds),
+                    plan.fp8Mantissa);
+      for (int64_t i = 0; i < s.mr; ++i)
+        for (int64_t h = 0; h < 2; ++h) {
+          Value &c = acc[i * s.nr + j];
+          c = vector::FMAOp::create(b, loc, a[i][h], w[h], c);
+        }
+    }
+  }
+
+  /// Accumulates one chunk at element offset `k` into `acc` (MR x NR).
+  void accumulate(OpBuilder &b, Location loc, TileShape s, Value m0, Value n0,
+                  Value k, bool inBounds, ArrayRef<Value> zero,
+                  SmallVectorImpl<Value> &acc,
+                  ArrayRef<Value> blockScales = {}) const {
+    if (plan.fp8Mantissa)
+      return accumulateFp8(b, loc, s, m0, n0, k, inBounds, acc);
+    auto f32s = VectorType::get({kLanes}, b.getF32Type());
+    auto i32s = VectorType::get({kLanes}, b.getI32Type());
+    auto bytes = VectorType::get({kLanes}, b.getI8Type());
+    bool four = plan.bits == 4;
+    Value byteOffset =
+        four ? arith::DivUIOp::create(b, loc, k, idx(b, loc, 2)).getResult()
+             : k;
+    // Activations of the MR rows: (even, odd) halves for 4-bit codes.
+    SmallVector<std::pair<Value, Value>> a;
+    for (int64_t i = 0; i < s.mr; ++i) {
+      Value row = add(b, loc, m0, i);
+      if (four)
+        a.push_back({read(b, loc, f32s, act, {row, idx(b, loc, 0), byteOffset},
+                          inBounds),
+                     read(b, loc, f32s, act, {row, idx(b, loc, 1), byteOffset},
+                          inBounds)});
+      else
+        a.push_back({read(b, loc, f32s, act, {row, k}, inBounds), Value()});
+    }
+    auto shift = [&](int64_t v) {
+      return splat(b, loc, i32s, b.getI32IntegerAttr(v));
+    };
+    auto toFloat = [&](Value v) -> Value {
+      if (plan.isSigned)
+        return arith::SIToFPOp::create(b, loc, f32s, v);
+      return arith::UIToFPOp::create(b, loc, f32s, v);
+    };
+    // With AVX-512, vpermps looks the value of each nibble up in a 16-entry
+    // table; it reads only the low 4 bits of each index, so the low nibble
+    // needs no masking and the high one a single shift.
+    Value table;
+    if (four && avx512) {
+      SmallVector<float> values;
+      for (int c = 0; c < 16; ++c)
+        values.push_back(plan.codeValue(c));
+      table = arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(f32s, ArrayRef<float>(values)));
+    }
+    auto lookUp = [&](Value indices) -> Value {
+      return LLVM::CallIntrinsicOp::create(
+                 b, loc, f32s,
+                 b.getStringAttr("llvm.x86.avx512.permvar.sf.512"),
+                 ValueRange{table, indices})
+          .getResult(0);
+    };
+    for (int64_t j = 0; j < s.nr; ++j) {
+      Value raw = read(b, loc, bytes, codes,
+                       {weightRow(b, loc, s, n0, j), byteOffset}, inBounds);
+      if (table) {
+        Value word = arith::ExtUIOp::create(b, loc, i32s, raw);
+        Value wLo = minusZero(b, loc, lookUp(word), zero, j);
+        Value wHi = minusZero(
+            b, loc, lookUp(arith::ShRUIOp::create(b, loc, word, shift(4))),
+            zero, j);
+        if (plan.nvfp4) {
+          Value laneScale =
+              blockScales.empty()
+                  ? nvfp4LaneScales(b, loc, weightRow(b, loc, s, n0, j), k)
+                  : nvfp4GroupLaneScales(b, loc, blockScales[j], k);
+          wLo = arith::MulFOp::create(b, loc, wLo, laneScale);
+          wHi = arith::MulFOp::create(b, loc, wHi, laneScale);
+        }
+        for (int64_t i = 0; i < s.mr; ++i) {
+          Value &c = acc[i * s.nr + j];
+          c = vector::FMAOp::create(b, loc, a[i].first, wLo, c);
+          c = vector::FMAOp::create(b, loc, a[i].second, wHi, c);
+        }
+        continue;
+      }
+      Value word = plan.isSigned
+                       ? arith::ExtSIOp::create(b, loc, i32s, raw).getResult()
+                       : arith::ExtUIOp::create(b, loc, i32s, raw).getResult();
+      Value lo = word, hi;
+      if (four && plan.isSigned) {
+        // Sign-extended byte: an arithmetic shift gives the high nibble,
+        // shifting the low nibble to the top first gives the low one.
+        hi = arith::ShRSIOp::create(b, loc, word, shift(4));
+        lo = arith::ShRSIOp::create(
+            b, loc, arith::ShLIOp::create(b, loc, word, shift(28)), shift(28));
+      } else if (four) {
+        hi = arith::ShRUIOp::create(b, loc, word, shift(4));
+        lo = arith::AndIOp::create(b, loc, word, shift(15));
+      }
+      Value wLo = minusZero(b, loc, toFloat(lo), zero, j);
+      Value wHi = four ? minusZero(b, loc, toFloat(hi), zero, j) : Value();
+      for (int64_t i = 0; i < s.mr; ++i) {
+        Value &c = acc[i * s.nr + j];
+        c = vector::FMAOp::create(b, loc, a[i].first, wLo, c);
+        if (four)
+          c = vector::FMAOp::create(b, loc, a[i].second, wHi, c);
+      }
+    }
+  }
+
+  /// The f32 values of the 256 codes of an 8-bit float scale type
+  /// (f8E8M0FNU for MX, f8E4M3FN for NVFP4), from the numerics library as
+  /// the reference decodes them.
+  static Value scaleTable(OpBuilder &b, Location loc, Type scaleType) {
+    auto format = isa<Float8E4M3FNType>(scaleType)
+                      ? ::lowbit::numerics::FloatFormat::E4M3FN
+                      : ::lowbit::numerics::FloatFormat::E8M0FNU;
+    SmallVector<float> values;
+    for (unsigned c = 0; c < 256; ++c)
+      values.push_back(::lowbit::numerics::decodeFloat(format, c));
+    auto type = RankedTensorType::get({256}, b.getF32Type());
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(type, ArrayRef<float>(values)));
+  }
+
+  /// An f32 scale, or an 8-bit float one looked up in `table` (scaleTable).
+  static Value scaleToF32(OpBuilder &b, Location loc, Value scale,
+                          Value table) {
+    if (scale.getType().isF32())
+      return scale;
+    Value code = arith::IndexCastUIOp::create(
+        b, loc, b.getIndexType(),
+        arith::BitcastOp::create(b, loc, b.getI8Type(), scale));
+    return tensor::ExtractOp::create(b, loc, table, code);
+  }
+
+  /// NVFP4: the effective scales (f8E4M3FN block scale times the global
+  /// scale, one f32 product as the reference) of the 32 codes at `k` of
+  /// weight row `row`, laid out as the lanes of the decoded nibbles: lanes
+  /// 0-7 hold codes of block k/16, lanes 8-15 of block k/16 + 1.
+  Value nvfp4LaneScales(OpBuilder &b, Location loc, Value row, Value k) const {
+    auto f32s = VectorType::get({kLanes}, b.getF32Type());
+    auto globalType = cast<RankedTensorType>(globalScale.getType());
+    SmallVector<Value> origin(globalType.getRank(), idx(b, loc, 0));
+    Value global = tensor::ExtractOp::create(b, loc, globalScale, origin);
+    Value table = scaleTable(
+        b, loc, cast<RankedTensorType>(scales.getType()).getElementType());
+    Value block = arith::DivUIOp::create(b, loc, k, idx(b, loc, 16));
+    SmallVector<Value> halves;
+    for (int64_t h = 0; h < 2; ++h) {
+      Value code = tensor::ExtractOp::create(
+          b, loc, scales, ValueRange{row, add(b, loc, block, h)});
+      halves.push_back(vector::BroadcastOp::create(
+          b, loc, f32s,
+          arith::MulFOp::create(b, loc, scaleToF32(b, loc, code, table),
+                                global)));
+    }
+    SmallVector<bool> low(kLanes, false);
+    for (int64_t i = 0; i < kLanes / 2; ++i)
+      low[i] = true;
+    Value mask = arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(VectorType::get({kLanes}, b.getI1Type()),
+                               ArrayRef<bool>(low)));
+    return arith::SelectOp::create(b, loc, mask, halves[0], halves[1]);
+  }
+
+  /// NVFP4 with loop groups of 256 codes: the effective scales of the 16
+  /// blocks of group `g` of weight row `row`, one vector: the 16 f8E4M3FN
+  /// codes decoded as FP8 weights are (fp8Decode: the value times 2^-8),
+  /// times 256 x the global scale (one f32 product of the scale and the
+  /// global scale, as the reference: the powers of two do not round).
+  Value nvfp4BlockScales(OpBuilder &b, Location loc, Value row, Value g) const {
+    auto f32s = VectorType::get({kLanes}, b.getF32Type());
+    auto scaleType = cast<RankedTensorType>(scales.getType());
+    Value codes = vector::BitCastOp::create(
+        b, loc, VectorType::get({kLanes}, b.getI8Type()),
+        read(b, loc, VectorType::get({kLanes}, scaleType.getElementType()),
+             scales,
+             {row, arith::MulIOp::create(b, loc, g, idx(b, loc, kLanes))},
+             true));
+    auto globalType = cast<RankedTensorType>(globalScale.getType());
+    SmallVector<Value> origin(globalType.getRank(), idx(b, loc, 0));
+    Value global = arith::MulFOp::create(
+        b, loc, tensor::ExtractOp::create(b, loc, globalScale, origin),
+        arith::ConstantFloatOp::create(b, loc, b.getF32Type(),
+                                       APFloat(fp8DecodeFactor(3))));
+    return arith::MulFOp::create(
+        b, loc, fp8Decode(b, loc, codes, /*mantissa=*/3)[0],
+        vector::BroadcastOp::create(b, loc, f32s, global));
+  }
+
+  /// The lane scales of the 32 codes at `k` out of `blockScales` (the 16
+  /// of their 256-code group): block 2c in lanes 0-7, 2c + 1 in lanes 8-15
+  /// for the c-th 32 codes of the group, one vpermps.
+  Value nvfp4GroupLaneScales(OpBuilder &b, Location loc, Value blockScales,
+                             Value k) const {
+    auto i32s = VectorType::get({kLanes}, b.getI32Type());
+    Value pair = arith::IndexCastOp::create(
+        b, loc, b.getI32Type(),
+        arith::DivUIOp::create(
+            b, loc, arith::RemUIOp::create(b, loc, k, idx(b, loc, 256)),
+            idx(b, loc, 16)));
+    SmallVector<int32_t> halves(kLanes, 0);
+    for (int64_t i = kLanes / 2; i < kLanes; ++i)
+      halves[i] = 1;
+    Value index = arith::AddIOp::create(
+        b, loc, vector::BroadcastOp::create(b, loc, i32s, pair),
+        arith::ConstantOp::create(
+            b, loc, DenseElementsAttr::get(i32s, ArrayRef<int32_t>(halves))));
+    return LLVM::CallIntrinsicOp::create(
+               b, loc, blockScales.getType(),
+               b.getStringAttr("llvm.x86.avx512.permvar.sf.512"),
+               ValueRange{blockScales, index})
+        .getResult(0);
+  }
+
+  /// `w - zero[j]` for asymmetric codes (exact: small integers in f32).
+  static Value minusZero(OpBuilder &b, Location loc, Value w,
+                         ArrayRef<Value> zero, int64_t j) {
+    return zero.empty() ? w : arith::SubFOp::create(b, loc, w, zero[j]);
+  }
+
+  /// Touches codes ahead of this group's (kPrefetchRows rows ahead for
+  /// adjacent rows, kStreamPrefetchBytes ahead in each strided row stream):
+  /// the hardware prefetchers alone leave GEMV well short of the bandwidth.
+  void prefetch(OpBuilder &b, Location loc, TileShape s, Value n0,
+                Value start) const {
+    int64_t bytesPerGroup = plan.group * plan.bits / 8;
+    Value byte =
+        plan.bits == 4
+            ? arith::DivUIOp::create(b, loc, start, idx(b, loc, 2)).getResult()
+            : start;
+    // Adjacent rows: the tile kPrefetchRows rows ahead; strided rows:
+    // kStreamPrefetchBytes further along each stream (rows are contiguous).
+    int64_t rowBytes = plan.k * plan.bits / 8;
+    for (int64_t j = 0; j < s.nr; ++j) {
+      Value row = weightRow(b, loc, s, n0, j), col = byte;
+      if (s.nStride == 1) {
+        row = add(b, loc, row, kPrefetchRows);
+      } else {
+        Value at = add(b, loc, byte, kStreamPrefetchBytes);
+        row = arith::AddIOp::create(
+            b, loc, row,
+            arith::DivUIOp::create(b, loc, at, idx(b, loc, rowBytes)));
+        col = arith::RemUIOp::create(b, loc, at, idx(b, loc, rowBytes));
+      }
+      row = arith::MinUIOp::create(b, loc, row, idx(b, loc, plan.n - 1));
+      for (int64_t line = 0; line < bytesPerGroup; line += 64)
+        memref::PrefetchOp::create(
+            b, loc, codesBuffer, ValueRange{row, add(b, loc, col, line)},
+            b.getBoolAttr(false), b.getI32IntegerAttr(3), b.getBoolAttr(true));
+    }
+  }
+
+  Value tile(OpBuilder &b, Location loc, TileShape s, Value m0, Value n0,
+             Value result) const {
+    auto f32s = VectorType::get({kLanes}, b.getF32Type());
+    int64_t count = s.mr * s.nr;
+    int64_t parts = partsPerOutput(s);
+    Value zero = zeros(b, loc, f32s);
+    SmallVector<Value> init(count, zero), partInit(count * parts, zero);
+    int64_t groups = plan.k / plan.group;
+    int64_t fullChunks = plan.group / chunk();
+    bool tail = plan.group % chunk() != 0; // only per-channel scales
+    SmallVector<Value> acc = loop(
+        b, loc, idx(b, loc, 0), idx(b, loc, groups), idx(b, loc, 1), init,
+        [&](OpBuilder &b, Location l, Value g, ValueRange outer) {
+          // Products of one group are summed in lanes, then scaled once.
+          Value start = arith::MulIOp::create(b, l, g, idx(b, l, plan.group));
+          if (plan.perGroup)
+            prefetch(b, l, s, n0, start);
+          Value column = plan.perGroup ? g : idx(b, l, 0);
+          // Zero points of this group, one f32 splat per weight row.
+          SmallVector<Value> zero;
+          if (plan.asymmetric)
+            for (int64_t j = 0; j < s.nr; ++j)
+              zero.push_back(vector::BroadcastOp::create(
+                  b, l, f32s,
+                  arith::SIToFPOp::create(
+                      b, l, b.getF32Type(),
+                      tensor::ExtractOp::create(
+                          b, l, zeroPoints,
+                          ValueRange{weightRow(b, l, s, n0, j), column}))));
+          SmallVector<Value> blockScales;
+          if (plan.nvfp4 && plan.group == 256)
+            for (int64_t j = 0; j < s.nr; ++j)
+              blockScales.push_back(
+                  nvfp4BlockScales(b, l, weightRow(b, l, s, n0, j), g));
+          SmallVector<Value> part = loop(
+              b, l, idx(b, l, 0), idx(b, l, fullChunks * chunk()),
+              idx(b, l, chunk()), partInit,
+              [&](OpBuilder &b, Location l, Value c, ValueRange args) {
+                SmallVector<Value> next(args);
+                Value k = arith::AddIOp::create(b, l, start, c);
+                if (planes())
+                  accumulatePlanes(b, l, s, m0, n0, k, parts, zero, next);
+                else
+                  accumulate(b, l, s, m0, n0, k, true, zero, next, blockScales);
+                return next;
+              });
+          if (tail)
+            accumulate(b, l, s, m0, n0, add(b, l, start, fullChunks * chunk()),
+                       false, zero, part);
+          SmallVector<Value> next(outer);
+          auto scaleType = cast<RankedTensorType>(scales.getType());
+          Value table = scaleType.getElementType().isF32()
+                            ? Value()
+                            : scaleTable(b, l, scaleType.getElementType());
+          for (int64_t j = 0; j < s.nr && plan.nvfp4; ++j)
+            for (int64_t i = 0; i < s.mr; ++i) {
+              // Scaled per lane in `accumulate`: add the group's sums.
+              Value &c = next[i * s.nr + j];
+              for (int64_t p = 0; p < parts; ++p)
+                c = arith::AddFOp::create(b, l, c,
+                                          part[(i * s.nr + j) * parts + p]);
+            }
+          for (int64_t j = 0; j < s.nr && !plan.nvfp4; ++j) {
+            Value scale =
+                scaleToF32(b, l,
+                           tensor::ExtractOp::create(
+                               b, l, scales,
+                               ValueRange{weightRow(b, l, s, n0, j), column}),
+                           table);
+            if (float factor = fp8DecodeFactor(plan.fp8Mantissa); factor != 1)
+              scale = arith::MulFOp::create(
+                  b, l, scale,
+                  arith::ConstantFloatOp::create(b, l, b.getF32Type(),
+                                                 APFloat(factor)));
+            Value wide = vector::BroadcastOp::create(b, l, f32s, scale);
+            for (int64_t i = 0; i < s.mr; ++i) {
+              // Pairwise sum of the partial accumulators of this output.
+              SmallVector<Value> sums(part.begin() + (i * s.nr + j) * parts,
+                                      part.begin() +
+                                          (i * s.nr + j + 1) * parts);
+              while (sums.size() > 1) {
+                SmallVector<Value> half;
+                for (size_t p = 0; p + 1 < sums.size(); p += 2)
+                  half.push_back(
+                      arith::AddFOp::create(b, l, sums[p], sums[p + 1]));
+                if (sums.size() % 2)
+                  half.push_back(sums.back());
+                sums = std::move(half);
+              }
+              next[i * s.nr + j] = vector::FMAOp::create(b, l, sums[0], wide,
+                                                         next[i * s.nr + j]);
+            }
+          }
+          return next;
+        });
+    for (int64_t i = 0; i < s.mr; ++i)
+      for (int64_t j = 0; j < s.nr; ++j) {
+        // Lanes are summed in any order (a tree, not 16 dependent adds):
+        // the lane sums already reassociate the reference's K order.
+        Value sum = vector::ReductionOp::create(
+            b, loc, vector::CombiningKind::ADD, acc[i * s.nr + j],
+            arith::FastMathFlags::reassoc);
+        result = tensor::InsertOp::create(
+            b, loc, sum, result,
+            ValueRange{add(b, loc, m0, i), resultColumn(b, loc, s, n0, j)});
+      }
+    return result;
+  }
+};
+
+} // namespace
+
+Value tiled::lowerWeightOnly(OpBuilder &b, Location loc,
+                             const WeightOnlyPlan &plan, bool avx512,
+                             unsigned chunks, Value lhs, Value codes,
+                             Value scales, Value zeroPoints,
+                             Value globalScale) {
+  auto lhsType = cast<RankedTensorType>(lhs.getType());
+  std::optional<int64_t> staticM;
+  if (!lhsType.isDynamicDim(0))
+    staticM = lhsType.getDimSize(0);
+  Value act = plan.bf16 ? deinterleavePlanes(b, loc, lhs, plan.k, 2 * kLanes)
+              : usePlanes(plan, avx512)
+                  ? deinterleavePlanes(b, loc, lhs, plan.k, kLanes)
+              : plan.bits == 4 ? deinterleave(b, loc, lhs, plan.k)
+                               : lhs;
+  auto codesType = cast<RankedTensorType>(codes.getType());
+  Value codesBuffer = bufferization::ToBufferOp::create(
+      b, loc, MemRefType::get(codesType.getShape(), codesType.getElementType()),
+      codes, b.getUnitAttr());
+  WeightOnlyKernel kernel{plan,        avx512, act,        codes,
+                          codesBuffer, scales, zeroPoints, globalScale};
+  return emitMatmulLoops(b, loc, lhs, plan.n, staticM, /*main=*/{4, 2},
+                         /*rowTail=*/{1, 4}, chunks,
+                         [&](OpBuilder &b, Location l, TileShape s, Value m0,
+                             Value n0, ArrayRef<Value>, Value result) {
+                           return kernel.tile(b, l, s, m0, n0, result);
+                         });
+}

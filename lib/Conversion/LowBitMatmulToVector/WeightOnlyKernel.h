@@ -1,0 +1,67 @@
+//===- WeightOnlyKernel.h - weight-only lowbit.matmul kernels ---*- C++ -*-===//
+//
+// Float activations (f32, or bf16 with AVX512-BF16) times quantized weights
+// decoded in registers: 4-bit integers and tables (NF4, FP4, MXFP4, NVFP4),
+// 8-bit integers and FP8 (E4M3, E5M2, MXFP8), with scales per group along K
+// or per row. Products of one group are summed in vector lanes and scaled
+// once per group (NVFP4: per lane), so results agree with the reference
+// lowering within float reassociation. Layouts: docs/cpu-codegen.md.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef LIB_CONVERSION_LOWBITMATMULTOVECTOR_WEIGHTONLYKERNEL_H
+#define LIB_CONVERSION_LOWBITMATMULTOVECTOR_WEIGHTONLYKERNEL_H
+
+#include "lowbit/Dialect/LowBit/IR/LowBitOps.h"
+
+#include "mlir/IR/Builders.h"
+
+#include <array>
+
+namespace mlir::lowbit {
+struct MatmulToVectorOptions;
+} // namespace mlir::lowbit
+
+namespace mlir::lowbit::tiled {
+
+/// Weight-only matmul: f32 or bf16 activations [M, K] times codes [N, K].
+struct WeightOnlyPlan {
+  unsigned bits;
+  bool isSigned;
+  int64_t n, k;
+  /// Elements sharing one scale along K (K for per-channel scales).
+  int64_t group;
+  bool perGroup;
+  /// bf16 activations (4-bit weights, vdpbf16ps); f32 otherwise.
+  bool bf16 = false;
+  /// 4-bit codes: the value of each code before scaling.
+  std::array<float, 16> values{};
+  /// Integer codes with zero points ([N, K / group] i32): weights are
+  /// scale * (code - zero point).
+  bool asymmetric = false;
+  /// FP8 codes (f8E4M3FN or f8E5M2): the mantissa bits of the format, 0 for
+  /// integer codes.
+  unsigned fp8Mantissa = 0;
+  /// NVFP4: scales per 16 codes, 16 or 2 per `group` of the loops (256 or
+  /// 32 codes), each applied to its lanes of the decoded weights (times the
+  /// global scale).
+  bool nvfp4 = false;
+
+  /// The value of 4-bit code `c` (0 .. 15), for the lookup tables.
+  float codeValue(int c) const { return values[c]; }
+};
+
+/// The plan for `op` if the weight-only kernels handle it with `options`.
+FailureOr<WeightOnlyPlan> matchWeightOnly(MatmulOp op,
+                                          const MatmulToVectorOptions &options);
+
+/// The result [M, N] f32 of the plan on the activations `lhs` and the packed
+/// codes with their scale grid (zero points for asymmetric codes, NVFP4's
+/// global scale), in `chunks` column chunks (emitColumnChunks).
+Value lowerWeightOnly(OpBuilder &b, Location loc, const WeightOnlyPlan &plan,
+                      bool avx512, unsigned chunks, Value lhs, Value codes,
+                      Value scales, Value zeroPoints, Value globalScale);
+
+} // namespace mlir::lowbit::tiled
+
+#endif // LIB_CONVERSION_LOWBITMATMULTOVECTOR_WEIGHTONLYKERNEL_H
