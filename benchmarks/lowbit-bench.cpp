@@ -36,6 +36,8 @@
 #include "lowbit/Runner/JitRunner.h"
 #include "lowbit/Runner/Pipeline.h"
 
+#include "BenchUtil.h"
+
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
@@ -75,6 +77,7 @@ extern "C" int omp_get_max_threads();
 
 using namespace mlir;
 using namespace mlir::lowbit;
+using namespace ::lowbit::bench;
 namespace cl = llvm::cl;
 
 static cl::OptionCategory category("lowbit-bench options");
@@ -122,222 +125,8 @@ static cl::opt<unsigned> maxTokens("max-m",
 
 namespace {
 
-//===----------------------------------------------------------------------===//
-// Utilities
-//===----------------------------------------------------------------------===//
-
-struct Buffer {
-  explicit Buffer(size_t bytes)
-      : ptr(std::aligned_alloc(64,
-                               std::max<size_t>((bytes + 63) / 64 * 64, 64))),
-        bytes(bytes) {
-    if (!ptr) {
-      llvm::errs() << "out of memory\n";
-      std::exit(1);
-    }
-  }
-  ~Buffer() { std::free(ptr); }
-  Buffer(const Buffer &) = delete;
-  template <typename T> T *as() const { return static_cast<T *>(ptr); }
-  void *ptr;
-  size_t bytes;
-};
-
-/// A rank-2 memref descriptor as the C interface passes it.
-struct Memref2D {
-  void *allocated, *aligned;
-  int64_t offset, sizes[2], strides[2];
-};
-
-Memref2D describe(void *data, int64_t rows, int64_t cols) {
-  return {data, data, 0, {rows, cols}, {cols, 1}};
-}
-
-double now() {
-  return std::chrono::duration<double>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-/// Median seconds of `reps` calls of `fn(i)` after `warmup` calls.
-double median(unsigned warmup, unsigned count,
-              const std::function<void(unsigned)> &fn,
-              double *fastest = nullptr) {
-  for (unsigned i = 0; i < warmup; ++i)
-    fn(i);
-  std::vector<double> times;
-  for (unsigned i = 0; i < count; ++i) {
-    double start = now();
-    fn(warmup + i);
-    times.push_back(now() - start);
-  }
-  std::sort(times.begin(), times.end());
-  if (fastest)
-    *fastest = times.front();
-  return times[times.size() / 2];
-}
-
-void fillRandomBytes(Buffer &buffer, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  auto *words = buffer.as<uint64_t>();
-  for (size_t i = 0; i < buffer.bytes / 8; ++i)
-    words[i] = rng();
-  for (size_t i = buffer.bytes / 8 * 8; i < buffer.bytes; ++i)
-    buffer.as<uint8_t>()[i] = uint8_t(rng());
-}
-
-void fillUniform(float *data, size_t count, float lo, float hi, uint64_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(lo, hi);
-  for (size_t i = 0; i < count; ++i)
-    data[i] = dist(rng);
-}
-
-/// Sums `bytes` (a multiple of 512) at `data` with 512-bit loads into 8
-/// independent accumulators, reading `streams` equal parts of it in an
-/// interleaved way (kernels read several weight rows at once; more streams
-/// keep more prefetchers busy).
-long long readOnce(const void *data, size_t bytes, unsigned streams = 1) {
-  const auto *lines = static_cast<const __m512i *>(data);
-  size_t perStream = bytes / 64 / streams / 8 * 8;
-  __m512i s[8];
-  for (__m512i &v : s)
-    v = _mm512_setzero_si512();
-  for (size_t i = 0; i < perStream; i += 8)
-    for (unsigned p = 0; p < streams; ++p)
-      for (int j = 0; j < 8; ++j)
-        s[j] = _mm512_add_epi64(
-            s[j], _mm512_load_si512(lines + p * perStream + i + j));
-  for (int j = 1; j < 8; ++j)
-    s[0] = _mm512_add_epi64(s[0], s[j]);
-  return _mm512_reduce_add_epi64(s[0]);
-}
-
 std::string threadCount() {
   return threads == 1 ? "one thread" : std::to_string(threads) + " threads";
-}
-
-/// Runs a job on `threads` threads (the caller is thread 0) and times it
-/// from a common start: workers sleep between jobs, are woken outside the
-/// timing, and spin until the caller starts the clock, so the reference
-/// reads pay no wake-up latency (the JIT kernels' async runtime does).
-class ReadTeam {
-public:
-  ReadTeam() {
-    for (unsigned t = 1; t < threads; ++t)
-      workers.emplace_back([this, t] { work(t); });
-  }
-  ~ReadTeam() {
-    {
-      std::lock_guard<std::mutex> lock(mutex);
-      stop = true;
-    }
-    wake.notify_all();
-    for (std::thread &worker : workers)
-      worker.join();
-  }
-
-  /// Seconds from the common start until every thread finished `job(t)`.
-  double run(const std::function<void(unsigned)> &job) {
-    {
-      std::lock_guard<std::mutex> lock(mutex);
-      current = &job;
-      ready = done = 0;
-      ++generation;
-    }
-    wake.notify_all();
-    while (ready.load() != workers.size())
-      ;
-    double start = now();
-    go.store(generation);
-    job(0);
-    while (done.load() != workers.size())
-      ;
-    return now() - start;
-  }
-
-private:
-  void work(unsigned t) {
-    unsigned seen = 0;
-    while (true) {
-      {
-        std::unique_lock<std::mutex> lock(mutex);
-        wake.wait(lock, [&] { return stop || generation != seen; });
-        if (stop)
-          return;
-        seen = generation;
-      }
-      ++ready;
-      while (go.load() != seen)
-        ;
-      (*current)(t);
-      ++done;
-    }
-  }
-
-  std::vector<std::thread> workers;
-  std::mutex mutex;
-  std::condition_variable wake;
-  bool stop = false;
-  unsigned generation = 0;
-  const std::function<void(unsigned)> *current = nullptr;
-  std::atomic<unsigned> ready{0}, done{0}, go{0};
-};
-
-/// Reads [data, data + bytes) on the team's threads, each its own contiguous
-/// share (a multiple of 4 KiB) in `streams` streams; returns the seconds
-/// and adds the sum to `sink`. `bytes` read: *read.
-double teamRead(ReadTeam &team, const void *data, size_t bytes,
-                unsigned streams, volatile long long &sink,
-                size_t *read = nullptr) {
-  size_t share = bytes / threads / 4096 * 4096;
-  std::vector<long long> sums(threads);
-  double t = team.run([&](unsigned i) {
-    sums[i] =
-        readOnce(static_cast<const char *>(data) + i * share, share, streams);
-  });
-  for (long long v : sums)
-    sink = sink + v;
-  if (read)
-    *read = share / 64 / streams / 8 * 8 * streams * 64 * threads;
-  return t;
-}
-
-/// Read bandwidth (bytes/s) of a buffer of `bytes` read with `streams`
-/// streams per thread on --threads threads; median of 5 passes.
-double measureReadBandwidth(ReadTeam &team, size_t bytes, unsigned streams) {
-  Buffer buffer(bytes);
-  std::memset(buffer.ptr, 1, bytes);
-  volatile long long sink = 0;
-  size_t read = 0;
-  double t = median(1, 5, [&](unsigned) {
-    teamRead(team, buffer.ptr, bytes, streams, sink, &read);
-  });
-  return double(read) / t;
-}
-
-/// The same single-stream read of a buffer of `bytes`, one `chunk` (a
-/// multiple of 512) at a time in address order, back to back: what reading
-/// a weight-sized piece costs. Median over 5 passes of the summed chunk
-/// times.
-double measureChunkedReadBandwidth(size_t bytes, size_t chunk) {
-  Buffer buffer(bytes);
-  std::memset(buffer.ptr, 1, bytes);
-  size_t chunks = bytes / chunk;
-  volatile long long sink = 0;
-  std::vector<double> passes;
-  for (int pass = 0; pass < 6; ++pass) {
-    double total = 0;
-    for (size_t c = 0; c < chunks; ++c) {
-      double start = now();
-      sink = sink + readOnce(buffer.as<char>() + c * chunk, chunk);
-      total += now() - start;
-    }
-    if (pass > 0)
-      passes.push_back(total);
-  }
-  std::sort(passes.begin(), passes.end());
-  return double(chunks * chunk) / passes[passes.size() / 2];
 }
 
 //===----------------------------------------------------------------------===//
@@ -997,7 +786,7 @@ int main(int argc, char **argv) {
   // The same number of threads everywhere (one by default).
   openblas_set_num_threads(threads);
   omp_set_num_threads(threads);
-  ReadTeam team;
+  ReadTeam team(threads);
   if (!runGemv && !runGemm && !runW4Gemm && !runW4A4)
     runGemv = runGemm = runW4Gemm = runW4A4 = true;
   long l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);
