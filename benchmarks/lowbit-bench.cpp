@@ -119,6 +119,11 @@ static cl::opt<unsigned>
             cl::desc("Threads for the JIT kernels (lowbit-to-llvm threads=N), "
                      "OpenBLAS, oneDNN and the bandwidth reads (default 1)"),
             cl::init(1), cl::cat(category));
+static cl::list<std::string> gemvShapes(
+    "gemv-shape",
+    cl::desc("N x K of a GEMV to run, e.g. 8192x5504 (repeatable; default "
+             "4096x4096, 4096x11008 and 11008x4096)"),
+    cl::value_desc("NxK"), cl::cat(category));
 static cl::opt<unsigned> maxTokens("max-m",
                                    cl::desc("Largest M of the GEMM sweep"),
                                    cl::init(2048), cl::cat(category));
@@ -358,7 +363,26 @@ std::unique_ptr<Buffer> makeActivations(std::vector<float> &values) {
   return buffer;
 }
 
-void benchGemv(ReadTeam &team, double bandwidth) {
+/// The --gemv-shape values as (N, K); exits on a malformed one.
+std::vector<std::pair<int64_t, int64_t>> parseShapes() {
+  std::vector<std::pair<int64_t, int64_t>> shapes;
+  for (llvm::StringRef text : gemvShapes) {
+    auto [nText, kText] = text.split('x');
+    int64_t n = 0, k = 0;
+    // K in whole groups of 128 codes (the scale layout of every format).
+    if (nText.getAsInteger(10, n) || kText.getAsInteger(10, k) || n < 4 ||
+        k < 128 || k % 128 != 0) {
+      llvm::errs() << "lowbit-bench: --gemv-shape '" << text
+                   << "': expected NxK with N >= 4 and K a multiple of 128\n";
+      std::exit(2);
+    }
+    shapes.emplace_back(n, k);
+  }
+  return shapes;
+}
+
+void benchGemv(ReadTeam &team, double bandwidth,
+               const std::vector<std::pair<int64_t, int64_t>> &shapes) {
   llvm::outs() << llvm::formatv(
       "\n## Weight-only GEMV (M = 1, {2}, {1} activations), {3}\n"
       "read bandwidth measured at the start: {0:F1} GB/s; paired read: a "
@@ -373,8 +397,6 @@ void benchGemv(ReadTeam &team, double bandwidth) {
                   "sgemv us | vs sgemv | vs reference | max rel err |\n"
                   "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
                   "---|\n";
-  const std::pair<int64_t, int64_t> shapes[] = {
-      {4096, 4096}, {4096, 11008}, {11008, 4096}};
   size_t footprint = size_t(footprintMiB) << 20;
   for (const auto &shape : shapes) {
     int64_t n = shape.first, k = shape.second;
@@ -776,6 +798,10 @@ int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv, "LowBit matmul benchmarks\n");
+  std::vector<std::pair<int64_t, int64_t>> shapes = {
+      {4096, 4096}, {4096, 11008}, {11008, 4096}};
+  if (!gemvShapes.empty())
+    shapes = parseShapes();
   // Kernels return a freshly allocated result. Results of 32 MiB and more
   // (W8A8 at M = 2048) are past glibc's largest mmap threshold, so every
   // call would map new pages and fault them in (on this VM about 13 us per
@@ -815,7 +841,7 @@ int main(int argc, char **argv) {
         double(chunk) / (1 << 20),
         measureChunkedReadBandwidth(bytes / chunk * chunk, chunk) / 1e9,
         unsigned(footprintMiB));
-    benchGemv(team, best);
+    benchGemv(team, best, shapes);
   }
   if (runW4Gemm)
     benchW4Gemm();

@@ -1,5 +1,4 @@
-//===- KernelCommon.h - shared pieces of the lowbit.matmul kernels -*- C++
-//-*-===//
+//===- KernelCommon.h - shared pieces of lowbit.matmul kernels -*- C++ -*-===//
 //
 // Shared by the vector kernels of convert-lowbit-matmul-to-vector: matching
 // predicates, the loop nests over register tiles (see
