@@ -94,16 +94,15 @@ llvm::Expected<GridMap> GridMap::create(GranularityAttrInterface granularity,
     int64_t axis = group.getAxis(), size = group.getSize();
     if (llvm::Error err = checkAxis(axis))
       return std::move(err);
-    if (size < 1 || shape[axis] % size != 0)
-      return makeError("group size " + llvm::Twine(size) +
-                       " does not divide axis " + llvm::Twine(axis) +
-                       " of data shape " + formatShape(shape));
+    if (size < 1)
+      return makeError("group size must be positive, got " + llvm::Twine(size));
     for (int64_t d = 0; d < rank; ++d) {
       map.rules[d] = {Rule::Same, 1};
       map.gridShape[d] = shape[d];
     }
+    // A shorter last group when size does not divide the axis.
     map.rules[axis] = {Rule::Divide, size};
-    map.gridShape[axis] = shape[axis] / size;
+    map.gridShape[axis] = llvm::divideCeil(shape[axis], size);
   } else if (auto block = dyn_cast<PerBlockAttr>(granularity)) {
     ArrayRef<int64_t> sizes = block.getSizes();
     if (static_cast<int64_t>(sizes.size()) != rank)

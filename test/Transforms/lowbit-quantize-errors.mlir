@@ -2,13 +2,14 @@
 // RUN: not quant-opt %s --lowbit-quantize="w=i4:cluster" 2>&1 | FileCheck %s --check-prefix=NOCLUSTER
 // RUN: not quant-opt %s --lowbit-quantize="a=i8:tensor" 2>&1 | FileCheck %s --check-prefix=NOSTATS
 // RUN: not quant-opt %s --lowbit-quantize="w=i9:channel" 2>&1 | FileCheck %s --check-prefix=FORMAT
-// RUN: not quant-opt %s --lowbit-quantize="w=i4:g3" 2>&1 | FileCheck %s --check-prefix=GROUP
+// RUN: not quant-opt %s --lowbit-quantize="w=i4:g0" 2>&1 | FileCheck %s --check-prefix=GROUP
 // RUN: not quant-opt %s --lowbit-quantize="a=i8:g2" 2>&1 | FileCheck %s --check-prefix=STATICGROUP
 // RUN: not quant-opt %s --lowbit-quantize="w=i4:g2:channel" 2>&1 | FileCheck %s --check-prefix=TWO
 // RUN: not quant-opt %s --lowbit-quantize="w=mxfp4:g32" 2>&1 | FileCheck %s --check-prefix=PRESET
 // RUN: not quant-opt %s --lowbit-quantize="w=i8:token" 2>&1 | FileCheck %s --check-prefix=TOKEN
 // RUN: quant-opt %s --lowbit-quantize="a=i8:cluster:dynamic" -mlir-print-op-on-diagnostic=false 2>&1 -o /dev/null | FileCheck %s --check-prefix=FALLBACK
 
+// GROUP: error: invalid option w=i4:g0: group size must be positive in 'i4:g0'
 // TWO: error: invalid option w=i4:g2:channel: more than one granularity in 'i4:g2:channel'
 // PRESET: error: invalid option w=mxfp4:g32: 'mxfp4' is a block-scaled preset with its own granularity; drop 'g32'
 // TOKEN: error: invalid option w=i8:token: 'token' applies to activations only
@@ -21,7 +22,7 @@ func.func @layers(%x: tensor<3x4xf32>) -> (tensor<3x2xf32>, tensor<3x2xf32>) {
   // A layer whose input has statistics but no clusters.
   // NOCLUSTER: lowbit-quantize-errors.mlir:[[@LINE+6]]:9: error: weight scheme 'i4:cluster' needs the RPTQ clusters of the layer's input: no lowbit.observe with contiguous `cluster_sizes` feeds this matmul (run lowbit-rptq-reorder first)
   // FORMAT: lowbit-quantize-errors.mlir:[[@LINE+5]]:9: error: invalid weight scheme 'i9:channel' (#lowbit.scheme<i9, per_axis<0>>): {{.+}}
-  // GROUP: lowbit-quantize-errors.mlir:[[@LINE+4]]:9: error: weight scheme 'i4:g3': {{.+}}
+  // (w=i4:g3 is valid here: groups of 3 and 1 along K = 4.)
   // STATICGROUP: lowbit-quantize-errors.mlir:[[@LINE+3]]:9: error: activation scheme 'i8:g2': group parameters of an activation differ per token; add ':dynamic' to compute them at run time
   // FALLBACK: lowbit-quantize-errors.mlir:[[@LINE+2]]:9: warning: activation scheme 'i8:cluster:dynamic': observer 'w.in' has no contiguous RPTQ clusters (`cluster_sizes`); quantizing per tensor
   // FALLBACK-NOT: error:

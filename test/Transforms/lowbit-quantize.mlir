@@ -25,10 +25,10 @@
 // CHECK: linalg.matmul {{.*}} ins(%[[A]], %[[W]] : tensor<3x4xf32>, tensor<2x4xf32>)
 
 // GROUP-LABEL: func.func @linear
-// GROUP: %[[Q:.*]] = lowbit.constant {{.*}} -> !lowbit.qtensor<2x4, #lowbit.scheme<i4, per_group<axis = 1, size = 2>>>
-// GROUP: lowbit.dequantize %[[Q]] scale(%{{.*}} : tensor<2x2xf32>)
 // GROUP: %[[S:.*]] = lowbit.choose_params %[[OBS:.*]] {scheme = #lowbit.scheme<i8, per_axis<0>, dynamic>} : tensor<3x4xf32> -> tensor<3x1xf32>
 // GROUP: lowbit.quantize %[[OBS]] scale(%[[S]] : tensor<3x1xf32>)
+// GROUP: %[[Q:.*]] = lowbit.constant {{.*}} -> !lowbit.qtensor<2x4, #lowbit.scheme<i4, per_group<axis = 1, size = 2>>>
+// GROUP: lowbit.dequantize %[[Q]] scale(%{{.*}} : tensor<2x2xf32>)
 
 func.func @linear(%x: tensor<3x4xf32>) -> tensor<3x2xf32> {
   %w = arith.constant dense<[[1.0, 2.0, 3.0, 4.0], [-1.0, -2.0, -3.0, -4.0]]> : tensor<2x4xf32>
@@ -38,6 +38,28 @@ func.func @linear(%x: tensor<3x4xf32>) -> tensor<3x2xf32> {
   %z = linalg.fill ins(%zero : f32) outs(%e : tensor<3x2xf32>) -> tensor<3x2xf32>
   %y = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
       ins(%obs, %w : tensor<3x4xf32>, tensor<2x4xf32>) outs(%z : tensor<3x2xf32>) -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}
+
+// -----
+
+// K = 5 with groups of 2: each row's last group holds one weight and has
+// its own scale (grid [2, 3]). Row 0: [7, 3.5] s = 1 -> 7, 4 (ties to even);
+// [-7, 1] s = 1 -> -7, 1; [14] s = 2 -> 7. Row 1: [0.5, 3.5] s = 0.5 -> 1, 7;
+// [0, 0] s = 1 (all zero) -> 0, 0; [-3.5] s = 0.5 -> -7. Packed low nibble
+// first, the odd last code alone in its byte: 0x47 0x19 0x07, 0x71 0x00 0x09.
+// GROUP-LABEL: func.func @short_last_group
+// GROUP-DAG: %[[Q:.*]] = lowbit.constant dense<{{\[\[}}71, 25, 7], [113, 0, 9]]> : tensor<2x3xi8> -> !lowbit.qtensor<2x5, #lowbit.scheme<i4, per_group<axis = 1, size = 2>>>
+// GROUP-DAG: %[[S:.*]] = arith.constant dense<{{\[\[}}1.000000e+00, 1.000000e+00, 2.000000e+00], [5.000000e-01, 1.000000e+00, 5.000000e-01]]> : tensor<2x3xf32>
+// GROUP-DAG: lowbit.dequantize %[[Q]] scale(%[[S]] : tensor<2x3xf32>)
+func.func @short_last_group(%x: tensor<3x5xf32>) -> tensor<3x2xf32> {
+  %w = arith.constant dense<[[7.0, 3.5, -7.0, 1.0, 14.0], [0.5, 3.5, 0.0, 0.0, -3.5]]> : tensor<2x5xf32>
+  %obs = lowbit.observe "w.in" %x {cluster_sizes = array<i64: 2, 3>, min = array<f32: -2.0, -1.0, 0.0, 0.5, -1.0>, max = array<f32: 1.0, 4.0, 2.0, 3.0, 1.0>} : tensor<3x5xf32>
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<3x2xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<3x2xf32>) -> tensor<3x2xf32>
+  %y = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
+      ins(%obs, %w : tensor<3x5xf32>, tensor<2x5xf32>) outs(%z : tensor<3x2xf32>) -> tensor<3x2xf32>
   return %y : tensor<3x2xf32>
 }
 

@@ -63,6 +63,18 @@ show("i4 codes", ref.quantize(I4_GROUPS, x, s))
 show("i4 values", ref.dequantize(I4_GROUPS, np.array([[15, 8, 7, 1], [0, 0, 0, 0]]), np.ones((2, 2), np.float32)))
 # CHECK-NEXT: i4 values float32[2, 4] [-1.0, -8.0, 7.0, 1.0, 0.0, 0.0, 0.0, 0.0]
 
+# A group size that does not divide the axis: groups of 2, 2 and a last
+# one of 1, each with its own scale (absmax / 7).
+I4_RAGGED = "#lowbit.scheme<i4, per_group<axis = 1, size = 2>>"
+print("ragged grid", ref.grid_shape(I4_RAGGED, (2, 5)), ref.grid_index(I4_RAGGED, (2, 5), (1, 4)))
+# CHECK-NEXT: ragged grid (2, 3) (1, 2)
+x = np.array([[1, -7, 0, 0, 3.5], [7, 3.5, -0.5, 0.2, -14]], np.float32)
+(s,) = ref.choose_params(I4_RAGGED, x)
+print("ragged scales", s.tolist() == [[1, 1, 0.5], [1, np.float32(0.5 / 7), 2]])
+# CHECK-NEXT: ragged scales True
+show("ragged codes", ref.quantize(I4_RAGGED, x, s))
+# CHECK-NEXT: ragged codes uint8[2, 5] [1, 9, 0, 0, 7, 7, 4, 9, 3, 9]
+
 # Clusters [1, 2] along axis 1, shared by all rows (grid [1, 2]).
 CLUSTERS = "#lowbit.scheme<i8, per_cluster<axis = 1, sizes = [1, 2]>>"
 show("clusters", ref.quantize(CLUSTERS, np.array([[3, 10, 20], [4, 30, -40]], np.float32),
@@ -158,8 +170,8 @@ error(ref.quantize, I8_ROWS, np.zeros((4, 3), np.int32), np.ones((4, 1)))
 # CHECK-NEXT: error: x must hold floating-point values, got dtype int32
 error(ref.dequantize, "#lowbit.scheme<i4, per_tensor>", np.array([3, 16]), 1.0)
 # CHECK-NEXT: error: code 16 of element 1 does not fit in 4 bits
-error(ref.quantize, "#lowbit.scheme<i8, per_group<axis = 1, size = 2>>", np.zeros((2, 3), np.float32), 1.0)
-# CHECK-NEXT: error: group size 2 does not divide axis 1 of data shape [2, 3]
+error(ref.quantize, "#lowbit.scheme<i8, per_group<axis = 1, size = 2>>", np.zeros((2, 3), np.float32), np.ones((2, 1), np.float32))
+# CHECK-NEXT: error: scale has shape (2, 1) but the parameter grid is (2, 2)
 error(ref.choose_params, "#lowbit.scheme<i8, per_tensor, clip = percentile(99.9)>", np.zeros(4, np.float32))
 # CHECK-NEXT: error: clip = percentile needs calibration data; run-time parameter choice supports none and ratio
 error(ref.choose_params, "#lowbit.scheme<i8, per_axs<0>>", np.zeros(4, np.float32))

@@ -147,9 +147,14 @@ TEST_F(ReferenceTest, ShapeErrors) {
   SmallVector<int64_t> shape = {4, 6};
   EXPECT_EQ(error(getGridShape(granularity("#lowbit.per_axis<2>"), shape)),
             "granularity axis 2 is out of range for data of rank 2");
-  EXPECT_EQ(error(getGridShape(
-                granularity("#lowbit.per_group<axis = 1, size = 4>"), shape)),
-            "group size 4 does not divide axis 1 of data shape [4, 6]");
+  // Groups of 4 along 6 elements: 4 and a shorter 2, two grid columns.
+  llvm::Expected<SmallVector<int64_t>> ragged =
+      getGridShape(granularity("#lowbit.per_group<axis = 1, size = 4>"), shape);
+  ASSERT_TRUE(bool(ragged));
+  EXPECT_EQ(*ragged, SmallVector<int64_t>({4, 2}));
+  EXPECT_EQ(getGridIndex(granularity("#lowbit.per_group<axis = 1, size = 4>"),
+                         shape, {3, 5}),
+            SmallVector<int64_t>({3, 1}));
   EXPECT_EQ(error(getGridShape(granularity("#lowbit.per_block<[2]>"), shape)),
             "block sizes [2] do not match data of rank 2");
   EXPECT_EQ(

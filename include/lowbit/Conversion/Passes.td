@@ -27,10 +27,10 @@ def ConvertLowBitToQuant : Pass<"convert-lowbit-to-quant", "::mlir::ModuleOp"> {
     the expressed type.
 
     Anything upstream cannot express (float, lookup-table or binary
-    formats, cluster granularity, dynamic schemes, non-constant parameters,
-    non-default rounding, a quantized value used by any other op) is
-    reported as an error at the op's location, with the reason, and the
-    pass fails.
+    formats, cluster granularity, groups with a shorter last group, dynamic
+    schemes, non-constant parameters, non-default rounding, a quantized
+    value used by any other op) is reported as an error at the op's
+    location, with the reason, and the pass fails.
   }];
   let dependentDialects = ["::mlir::quant::QuantDialect"];
 }

@@ -137,7 +137,8 @@ tiled::matchWeightOnly(MatmulOp op, const MatmulToVectorOptions &options) {
     int64_t size = !plan.nvfp4         ? group.getSize()
                    : plan.k % 256 == 0 ? 256
                                        : 2 * group.getSize();
-    if (group.getAxis() != 1 || size % chunk != 0 ||
+    // (A shorter last group, K % size != 0, takes the reference lowering.)
+    if (group.getAxis() != 1 || size % chunk != 0 || plan.k % size != 0 ||
         (plan.nvfp4 && group.getSize() != 16))
       return failure();
     plan.group = size;

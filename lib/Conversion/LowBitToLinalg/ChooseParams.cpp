@@ -130,8 +130,36 @@ static BlockStats emitBlockStats(OpBuilder &b, Location loc, Value x,
           generic.getResult(3)};
 }
 
+/// The statistics of `parts` (consecutive slices along `axis`) as one grid.
+static BlockStats concatStats(OpBuilder &b, Location loc, int64_t axis,
+                              ArrayRef<BlockStats> parts) {
+  if (parts.size() == 1)
+    return parts.front();
+  auto concat = [&](Value BlockStats::*field) {
+    SmallVector<Value> values;
+    for (const BlockStats &part : parts)
+      values.push_back(part.*field);
+    return tensor::ConcatOp::create(b, loc, axis, values).getResult();
+  };
+  return {concat(&BlockStats::min), concat(&BlockStats::max),
+          concat(&BlockStats::hasNaN), concat(&BlockStats::hasInf)};
+}
+
+/// The slice [offset, offset + size) of `x` along `axis`.
+static Value sliceAlong(OpBuilder &b, Location loc, Value x, int64_t axis,
+                        int64_t offset, int64_t size) {
+  unsigned rank = cast<RankedTensorType>(x.getType()).getRank();
+  SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0));
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, x);
+  SmallVector<OpFoldResult> strides(rank, b.getIndexAttr(1));
+  offsets[axis] = b.getIndexAttr(offset);
+  sizes[axis] = b.getIndexAttr(size);
+  return tensor::ExtractSliceOp::create(b, loc, x, offsets, sizes, strides);
+}
+
 /// Block statistics for every granularity; clusters (blocks of varying size)
-/// reduce one static slice per cluster.
+/// reduce one static slice per cluster, and groups that do not divide their
+/// axis the whole groups and the shorter last one apart.
 static BlockStats emitGranularityStats(OpBuilder &b, Location loc, Value x,
                                        GranularityAttrInterface granularity) {
   auto type = cast<RankedTensorType>(x.getType());
@@ -141,7 +169,20 @@ static BlockStats emitGranularityStats(OpBuilder &b, Location loc, Value x,
     spec[axis.getAxis()] = {BlockSpec::Unit};
   } else if (auto group = dyn_cast<PerGroupAttr>(granularity)) {
     spec.assign(rank, {BlockSpec::Unit});
-    spec[group.getAxis()] = {BlockSpec::Uniform, group.getSize()};
+    int64_t axis = group.getAxis(), size = group.getSize();
+    spec[axis] = {BlockSpec::Uniform, size};
+    int64_t dim = type.getDimSize(axis);
+    if (!ShapedType::isDynamic(dim) && dim % size != 0) {
+      SmallVector<BlockStats> parts;
+      int64_t whole = dim - dim % size;
+      if (whole > 0)
+        parts.push_back(emitBlockStats(
+            b, loc, sliceAlong(b, loc, x, axis, 0, whole), spec));
+      spec[axis] = {BlockSpec::Full};
+      parts.push_back(emitBlockStats(
+          b, loc, sliceAlong(b, loc, x, axis, whole, dim - whole), spec));
+      return concatStats(b, loc, axis, parts);
+    }
   } else if (auto block = dyn_cast<PerBlockAttr>(granularity)) {
     for (unsigned d = 0; d < rank; ++d)
       spec[d] = block.getSizes()[d] == 1
@@ -155,25 +196,11 @@ static BlockStats emitGranularityStats(OpBuilder &b, Location loc, Value x,
     SmallVector<BlockStats> parts;
     int64_t offset = 0;
     for (int64_t size : cluster.getSizes()) {
-      SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0));
-      SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, x);
-      SmallVector<OpFoldResult> strides(rank, b.getIndexAttr(1));
-      offsets[axis] = b.getIndexAttr(offset);
-      sizes[axis] = b.getIndexAttr(size);
-      Value slice =
-          tensor::ExtractSliceOp::create(b, loc, x, offsets, sizes, strides);
-      parts.push_back(emitBlockStats(b, loc, slice, spec));
+      parts.push_back(emitBlockStats(
+          b, loc, sliceAlong(b, loc, x, axis, offset, size), spec));
       offset += size;
     }
-    // Concatenate the per-cluster grids along the cluster axis.
-    auto concat = [&](Value BlockStats::*field) {
-      SmallVector<Value> values;
-      for (BlockStats &part : parts)
-        values.push_back(part.*field);
-      return tensor::ConcatOp::create(b, loc, axis, values).getResult();
-    };
-    return {concat(&BlockStats::min), concat(&BlockStats::max),
-            concat(&BlockStats::hasNaN), concat(&BlockStats::hasInf)};
+    return concatStats(b, loc, axis, parts);
   }
   return emitBlockStats(b, loc, x, spec);
 }

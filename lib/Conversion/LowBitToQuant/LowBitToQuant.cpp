@@ -74,6 +74,15 @@ verifySchemeExpressible(QTensorType type,
   if (isa<PerClusterAttr>(scheme.getGranularity()))
     return emitError() << "per_cluster granularity (clusters of varying size) "
                           "has no !quant.uniform equivalent";
+  if (auto group = dyn_cast<PerGroupAttr>(scheme.getGranularity())) {
+    int64_t dim = type.getShape()[group.getAxis()];
+    if (!ShapedType::isDynamic(dim) && dim % group.getSize() != 0)
+      return emitError() << "per_group size " << group.getSize()
+                         << " does not divide axis " << group.getAxis()
+                         << " of size " << dim
+                         << ": upstream sub-channel types have no shorter "
+                            "last block";
+  }
   if (scheme.getDynamic())
     return emitError() << "the scheme is dynamic: its parameters are computed "
                           "at run time, but !quant.uniform fixes them in the "

@@ -33,7 +33,7 @@ CONFIGS = [
     ("FP32", None, False),
     ("W4A16 (g{group})", "w=i4:g{group} a=none kv=none", False),
     ("W8A8 (per-channel x per-token)", "w=i8:channel a=i8:token kv=none", False),
-    ("W4A8 (g{group} x per-token)", "w=i4:g{group} a=i8:token kv=none", False),
+    ("W4A8 (per-token x g{group})", "w=i4:g{group} a=i8:token kv=none", False),
     ("W4A4 per-tensor", "w=i4:channel a=i4:tensor kv=none", False),
     ("W4A4 per-channel (unfused ceiling)", "w=i4:channel a=i4:channel kv=none", False),
     ("W4A4 RPTQ clusters", "w=i4:cluster a=i4:cluster kv=none", True),
@@ -85,7 +85,8 @@ def main(argv=None):
     ap.add_argument("--clusters", type=int, default=8)
     ap.add_argument("--head-clusters", type=int, default=2)
     ap.add_argument("--group", type=int, default=128,
-                    help="weight group size of W4A16/W4A8 (must divide every K)")
+                    help="weight group size of W4A16/W4A8 (where it does not "
+                    "divide K, the last group of a row is shorter)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default="-")
     args = ap.parse_args(argv)
@@ -127,11 +128,11 @@ def main(argv=None):
 
     rows = []
     reference = None
-    # Groups must divide every reduction dimension; else per output channel.
-    dividing = all(k % args.group == 0 for k in (cfg["dim"], cfg["hidden_dim"]))
-    group = "g%d" % args.group if dividing else "channel"
-    group_name = group if dividing else "per-channel: g%d does not divide K = %d, %d" % (
-        args.group, cfg["dim"], cfg["hidden_dim"])
+    group = "g%d" % args.group
+    # Where the group does not divide K, each row's last group is shorter.
+    short = ["last group %d of K = %d" % (k % args.group, k)
+             for k in sorted({cfg["dim"], cfg["hidden_dim"]}) if k % args.group]
+    group_name = ", ".join([group] + short)
     for name, options, reorder in CONFIGS:
         name = name.replace("g{group}", group_name)
         options = options and options.replace("g{group}", group)

@@ -182,3 +182,14 @@ func.func @sub_channel_wide_zero_point(%x: tensor<2x64xf32>) -> tensor<2x64xf32>
   %d = lowbit.dequantize %q scale(%s : tensor<2x1xf32>) zero_point(%z : tensor<2x1xi32>) : !lowbit.qtensor<2x64, #lowbit.scheme<ui8, per_group<axis = 1, size = 64>, asymmetric>> -> tensor<2x64xf32>
   return %d : tensor<2x64xf32>
 }
+
+// -----
+
+func.func @ragged_group(%x: tensor<4x40xf32>) -> tensor<4x40xf32> {
+  %s = arith.constant dense<1.0> : tensor<4x3xf32>
+  // expected-error @below {{per_group size 16 does not divide axis 1 of size 40: upstream sub-channel types have no shorter last block}}
+  %q = lowbit.quantize %x scale(%s : tensor<4x3xf32>) : tensor<4x40xf32> -> !lowbit.qtensor<4x40, #lowbit.scheme<i8, per_group<axis = 1, size = 16>>>
+  // expected-error @below {{per_group size 16 does not divide axis 1 of size 40}}
+  %d = lowbit.dequantize %q scale(%s : tensor<4x3xf32>) : !lowbit.qtensor<4x40, #lowbit.scheme<i8, per_group<axis = 1, size = 16>>> -> tensor<4x40xf32>
+  return %d : tensor<4x40xf32>
+}

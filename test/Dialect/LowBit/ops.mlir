@@ -201,3 +201,14 @@ func.func @standalone(%a: !lowbit.lut<nf4>, %b: !lowbit.lut<[-1.0, 1.0]>, %c: !l
     }
   }
 #-}
+
+// A group size that does not divide its axis: the last group is shorter
+// (200 = 128 + 72) and has its own scales, so the grid is [8, 2].
+// CHECK-LABEL: func.func @ragged_group
+// CHECK-SAME: (%[[X:.*]]: tensor<8x200xf32>, %[[S:.*]]: tensor<8x2xf32>)
+func.func @ragged_group(%x: tensor<8x200xf32>, %s: tensor<8x2xf32>)
+    -> !lowbit.qtensor<8x200, #lowbit.scheme<i4, per_group<axis = 1, size = 128>>> {
+  // CHECK: lowbit.quantize %[[X]] scale(%[[S]] : tensor<8x2xf32>)
+  %q = lowbit.quantize %x scale(%s : tensor<8x2xf32>) : tensor<8x200xf32> -> !lowbit.qtensor<8x200, #lowbit.scheme<i4, per_group<axis = 1, size = 128>>>
+  return %q : !lowbit.qtensor<8x200, #lowbit.scheme<i4, per_group<axis = 1, size = 128>>>
+}

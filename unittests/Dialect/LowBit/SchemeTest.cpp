@@ -169,10 +169,21 @@ TEST_F(SchemeTest, QTensorShapeChecks) {
     return success();
   });
   EXPECT_TRUE(QTensorType::getChecked(emit, &context, {4, 256}, scheme));
-  EXPECT_FALSE(QTensorType::getChecked(emit, &context, {4, 200}, scheme));
-  EXPECT_EQ(message, "group size 128 does not divide axis 1 of size 200");
   QTensorType type = QTensorType::get(&context, {4, 256}, scheme);
   EXPECT_EQ(type.getParamShape(), SmallVector<int64_t>({4, 2}));
+  // A group size that does not divide the axis: a shorter last group.
+  QTensorType ragged =
+      QTensorType::getChecked(emit, &context, {4, 200}, scheme);
+  ASSERT_TRUE(ragged);
+  EXPECT_EQ(ragged.getParamShape(), SmallVector<int64_t>({4, 2}));
+  EXPECT_EQ(ragged.getScheme().getGranularity().getBlockStarts(1, 200),
+            SmallVector<int64_t>({0, 128}));
+  EXPECT_FALSE(QTensorType::getChecked(
+      emit, &context, {4, 200},
+      SchemeAttr::get(builder.getIntegerType(4),
+                      PerGroupAttr::get(&context, 2, 128))));
+  EXPECT_EQ(message,
+            "granularity axis 2 is out of range for a tensor of rank 2");
 }
 
 } // namespace

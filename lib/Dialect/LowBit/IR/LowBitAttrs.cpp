@@ -110,19 +110,15 @@ LogicalResult PerGroupAttr::verify(function_ref<InFlightDiagnostic()> emitError,
 LogicalResult
 PerGroupAttr::verifyShape(ArrayRef<int64_t> shape,
                           function_ref<InFlightDiagnostic()> emitError) const {
-  if (failed(verifyAxisInRank(getAxis(), shape.size(), emitError)))
-    return failure();
-  int64_t dim = shape[getAxis()];
-  if (!ShapedType::isDynamic(dim) && dim % getSize() != 0)
-    return emitError() << "group size " << getSize() << " does not divide axis "
-                       << getAxis() << " of size " << dim;
-  return success();
+  // Any extent: the last group may be shorter.
+  return verifyAxisInRank(getAxis(), shape.size(), emitError);
 }
 
 SmallVector<int64_t> PerGroupAttr::getParamShape(ArrayRef<int64_t> shape) const {
   SmallVector<int64_t> grid(shape);
   int64_t dim = shape[getAxis()];
-  grid[getAxis()] = ShapedType::isDynamic(dim) ? dim : dim / getSize();
+  grid[getAxis()] =
+      ShapedType::isDynamic(dim) ? dim : llvm::divideCeil(dim, getSize());
   return grid;
 }
 

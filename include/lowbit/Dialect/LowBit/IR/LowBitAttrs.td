@@ -99,6 +99,9 @@ def LowBit_PerGroupAttr : LowBit_GranularityAttr<"PerGroup", "per_group"> {
     Every index of the other dimensions has its own groups: a weight
     `[N, K]` with `per_group<axis = 1, size = 128>` has a `[N, K/128]`
     parameter grid (the usual group-wise weight quantization; MX blocks).
+    When `size` does not divide the axis, the last group is shorter and has
+    its own parameters, chosen from its own elements: `K = 172` gives groups
+    of 128 and 44 and a `[N, 2]` grid.
   }];
   let parameters = (ins "int64_t":$axis, "int64_t":$size);
   let assemblyFormat = "`<` struct(params) `>`";

@@ -103,7 +103,8 @@ def Quantize : Pass<"lowbit-quantize", "::mlir::ModuleOp"> {
     * A granularity `PART`: `tensor`; `channel` (weights: per output row;
       activations: per input channel, static); `token` (activations, one
       scale per row computed at run time); `gN` (groups of N along the
-      reduction axis); `cluster` (the RPTQ clusters that
+      reduction axis; where N does not divide it, each row's last group is
+      shorter); `cluster` (the RPTQ clusters that
       `lowbit-fold-reorders` left on the activation's observer as
       `cluster_sizes`: activations get one parameter set per cluster,
       weights one per output row and input cluster).
