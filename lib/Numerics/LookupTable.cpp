@@ -71,9 +71,16 @@ uint8_t LookupTable::encode(float x, float scale) const {
   if (std::isnan(quotient))
     return nanCode;
   // The code is the number of midpoints strictly below the quotient, so a
-  // quotient equal to a midpoint takes the lower code.
-  auto it = std::lower_bound(midpoints.begin(), midpoints.end(),
-                             static_cast<double>(quotient));
+  // quotient equal to a midpoint takes the lower code. Small tables (NF4)
+  // count without branches: a binary search mispredicts on random data.
+  double q = quotient;
+  if (midpoints.size() < 16) {
+    unsigned below = 0;
+    for (double m : midpoints)
+      below += m < q;
+    return static_cast<uint8_t>(below);
+  }
+  auto it = std::lower_bound(midpoints.begin(), midpoints.end(), q);
   return static_cast<uint8_t>(it - midpoints.begin());
 }
 

@@ -16,10 +16,12 @@
 #include "lowbit/Numerics/LookupTable.h"
 #include "lowbit/Numerics/Params.h"
 
+#include "mlir/IR/Threading.h"
 #include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -148,6 +150,16 @@ llvm::Expected<GridMap> GridMap::create(GranularityAttrInterface granularity,
 
   for (int64_t g : map.gridShape)
     map.numCells *= g;
+  // The innermost dimension's grid offsets (a scalar is one row of one).
+  if (rank == 0) {
+    map.innerCell.push_back(0);
+    return map;
+  }
+  SmallVector<int64_t> index(rank, 0);
+  for (int64_t i = 0; i < shape.back(); ++i) {
+    index.back() = i;
+    map.innerCell.push_back(map.getGridIndex(index).back());
+  }
   return map;
 }
 
@@ -198,13 +210,6 @@ int64_t GridMap::getCell(int64_t element) const {
     gridStride *= gridShape[d];
   }
   return cell;
-}
-
-std::vector<int64_t> GridMap::getAllCells() const {
-  std::vector<int64_t> cells(numElements);
-  for (int64_t e = 0; e < numElements; ++e)
-    cells[e] = getCell(e);
-  return cells;
 }
 
 /// The grid index of row-major cell `cell` of a grid of `gridShape`.
@@ -504,11 +509,22 @@ reference::quantize(SchemeAttr scheme, ArrayRef<int64_t> shape,
   if (!eval)
     return eval.takeError();
   std::vector<uint8_t> codes(data.size());
-  for (size_t e = 0; e < data.size(); ++e) {
-    int64_t c = eval->map.getCell(e);
-    int32_t zp = eval->cellZeroPoint.empty() ? 0 : eval->cellZeroPoint[c];
-    codes[e] = quantizeElement(eval->kind, data[e], eval->cellScale[c], zp);
-  }
+  // Rows in chunks of about 64K elements on the context's threads (every
+  // code depends on its element and cell only, so the result is the same).
+  const GridMap &map = eval->map;
+  int64_t rowsPerChunk = std::max<int64_t>(
+      1, (int64_t(1) << 16) / std::max<int64_t>(1, map.getRowLength()));
+  int64_t chunks = llvm::divideCeil(map.getNumRows(), rowsPerChunk);
+  mlir::parallelFor(scheme.getContext(), 0, chunks, [&](size_t chunk) {
+    int64_t begin = chunk * rowsPerChunk;
+    map.forEachCellInRows(
+        begin, std::min(begin + rowsPerChunk, map.getNumRows()),
+        [&](int64_t e, int64_t c) {
+          int32_t zp = eval->cellZeroPoint.empty() ? 0 : eval->cellZeroPoint[c];
+          codes[e] =
+              quantizeElement(eval->kind, data[e], eval->cellScale[c], zp);
+        });
+  });
   return codes;
 }
 
@@ -520,16 +536,16 @@ reference::dequantize(SchemeAttr scheme, ArrayRef<int64_t> shape,
   if (!eval)
     return eval.takeError();
   uint8_t mask = eval->kind.getMask();
-  std::vector<float> values(codes.size());
-  for (size_t e = 0; e < codes.size(); ++e) {
+  for (size_t e = 0; e < codes.size(); ++e)
     if (codes[e] & ~mask)
       return makeError("code " + llvm::Twine(unsigned(codes[e])) +
                        " of element " + llvm::Twine(e) + " does not fit in " +
                        llvm::Twine(eval->kind.bits) + " bits");
-    int64_t c = eval->map.getCell(e);
+  std::vector<float> values(codes.size());
+  eval->map.forEachCell([&](int64_t e, int64_t c) {
     int32_t zp = eval->cellZeroPoint.empty() ? 0 : eval->cellZeroPoint[c];
     values[e] = dequantizeElement(eval->kind, codes[e], eval->cellScale[c], zp);
-  }
+  });
   return values;
 }
 
@@ -592,14 +608,13 @@ llvm::Expected<Params> reference::chooseParams(SchemeAttr scheme,
   if (!scaleKind)
     return scaleKind.takeError();
   size_t cells = map->getNumCells();
-  std::vector<int64_t> cellOf = map->getAllCells();
   Params params;
 
   // MX: the library's scale rule on each block's elements.
   if (scheme.getFamily() == Family::MX) {
     std::vector<std::vector<float>> blocks(cells);
-    for (size_t e = 0; e < data.size(); ++e)
-      blocks[cellOf[e]].push_back(data[e]);
+    map->forEachCell(
+        [&](int64_t e, int64_t cell) { blocks[cell].push_back(data[e]); });
     num::MXElementType type = getKindMXElementType(*kind);
     for (const std::vector<float> &block : blocks)
       params.scaleCodes.push_back(
@@ -608,8 +623,8 @@ llvm::Expected<Params> reference::chooseParams(SchemeAttr scheme,
   }
 
   std::vector<BlockStats> stats(cells);
-  for (size_t e = 0; e < data.size(); ++e) {
-    BlockStats &s = stats[cellOf[e]];
+  map->forEachCell([&](int64_t e, int64_t cell) {
+    BlockStats &s = stats[cell];
     float v = data[e];
     if (std::isnan(v)) {
       s.hasNaN = true;
@@ -619,7 +634,7 @@ llvm::Expected<Params> reference::chooseParams(SchemeAttr scheme,
       s.min = std::min(s.min, v);
       s.max = std::max(s.max, v);
     }
-  }
+  });
 
   // NVFP4: a global scale from the finite elements of the whole tensor,
   // then one E4M3 code per block.

@@ -123,9 +123,13 @@ TEST_F(ReferenceTest, GridIndices) {
 TEST_F(ReferenceTest, GridMapCellsAreRowMajorGridOffsets) {
   SmallVector<int64_t> shape = {4, 3, 6};
   const char *granularities[] = {
-      "#lowbit.per_tensor", "#lowbit.per_axis<1>",
-      "#lowbit.per_group<axis = 2, size = 2>", "#lowbit.per_block<[2, 3, 3]>",
-      "#lowbit.per_cluster<axis = 2, sizes = [4, 2], per_slice>"};
+      "#lowbit.per_tensor",
+      "#lowbit.per_axis<1>",
+      "#lowbit.per_group<axis = 2, size = 2>",
+      "#lowbit.per_block<[2, 3, 3]>",
+      "#lowbit.per_cluster<axis = 2, sizes = [4, 2], per_slice>",
+      "#lowbit.per_group<axis = 2, size = 4>",
+      "#lowbit.per_cluster<axis = 2, sizes = [1, 5]>"};
   for (const char *text : granularities) {
     GranularityAttrInterface g = granularity(text);
     llvm::Expected<GridMap> map = GridMap::create(g, shape);
@@ -140,6 +144,13 @@ TEST_F(ReferenceTest, GridMapCellsAreRowMajorGridOffsets) {
           int64_t cell = (gi[0] * grid[1] + gi[1]) * grid[2] + gi[2];
           EXPECT_EQ(map->getCell(element), cell) << text;
         }
+    // The row-wise walk visits every element in order with the same cells.
+    int64_t visited = 0;
+    map->forEachCell([&](int64_t e, int64_t cell) {
+      EXPECT_EQ(e, visited++) << text;
+      EXPECT_EQ(cell, map->getCell(e)) << text;
+    });
+    EXPECT_EQ(visited, 72) << text;
   }
 }
 

@@ -84,8 +84,27 @@ public:
   /// `element` of the data.
   int64_t getCell(int64_t element) const;
 
-  /// Row-major grid offset of every element, in element order.
-  std::vector<int64_t> getAllCells() const;
+  /// Elements per row (the innermost dimension; 1 for rank 0) and rows.
+  int64_t getRowLength() const { return innerCell.size(); }
+  int64_t getNumRows() const {
+    return innerCell.empty() ? 0 : numElements / getRowLength();
+  }
+
+  /// Calls fn(element, cell) for each element of rows [rowBegin, rowEnd) in
+  /// order: one getCell per row, then the row's cells by table lookup
+  /// (getCell divides per dimension and element).
+  template <typename Fn>
+  void forEachCellInRows(int64_t rowBegin, int64_t rowEnd, Fn &&fn) const {
+    int64_t length = getRowLength();
+    for (int64_t row = rowBegin; row < rowEnd; ++row) {
+      int64_t begin = row * length, base = getCell(begin);
+      for (int64_t i = 0; i < length; ++i)
+        fn(begin + i, base + innerCell[i]);
+    }
+  }
+  template <typename Fn> void forEachCell(Fn &&fn) const {
+    forEachCellInRows(0, getNumRows(), fn);
+  }
 
 private:
   GridMap() = default;
@@ -100,6 +119,9 @@ private:
   llvm::SmallVector<DimRule> rules;
   /// Cluster number of every index of the cluster axis.
   std::vector<int64_t> clusterOf;
+  /// Grid offset of each index of the innermost dimension (the grid's
+  /// innermost stride is 1; index 0 is always offset 0).
+  std::vector<int64_t> innerCell;
   int64_t numElements = 1, numCells = 1;
 };
 
