@@ -83,9 +83,7 @@ tiled::matchWeightOnly(MatmulOp op, const MatmulToVectorOptions &options) {
   if (!hasBasicShape(op) || !op.getAccType().isF32())
     return failure();
   auto lhs = dyn_cast<RankedTensorType>(op.getLhs().getType());
-  if (!lhs ||
-      !(lhs.getElementType().isF32() ||
-        (lhs.getElementType().isBF16() && options.avx512 && options.bf16)))
+  if (!lhs || !(lhs.getElementType().isF32() || lhs.getElementType().isBF16()))
     return failure();
   auto rhs = cast<QTensorType>(op.getRhs().getType());
   SchemeAttr scheme = rhs.getScheme();
@@ -149,20 +147,21 @@ tiled::matchWeightOnly(MatmulOp op, const MatmulToVectorOptions &options) {
   // 4-bit rows are read as even/odd halves of the activations.
   if (bits == 4 && plan.k % 2 != 0)
     return failure();
-  // bf16 activations have only the nibble-plane kernel.
-  plan.bf16 = lhs.getElementType().isBF16();
-  if (plan.bf16 && (bits != 4 || plan.group % kPlaneBlock != 0 || asymmetric))
-    return failure();
-  // Its table holds bf16 code values: every value must be exact in bf16
-  // (NF4's are not).
-  if (plan.bf16)
+  // bf16 activations take the vdpbf16ps nibble-plane kernel where it
+  // applies (its table holds bf16 code values, so every value must be
+  // exact in bf16: NF4's are not), else the f32 kernels on activations
+  // widened to f32 once per call (exact).
+  if (lhs.getElementType().isBF16()) {
+    plan.bf16 = options.avx512 && options.bf16 && bits == 4 && values &&
+                !plan.nvfp4 && plan.group % kPlaneBlock == 0 && !asymmetric;
     for (float v : plan.values) {
       APFloat value(v);
       bool lost;
       value.convert(APFloat::BFloat(), APFloat::rmNearestTiesToEven, &lost);
-      if (lost)
-        return failure();
+      plan.bf16 &= !lost;
     }
+    plan.widenActivations = !plan.bf16;
+  }
   return plan;
 }
 
@@ -224,6 +223,25 @@ static Value deinterleavePlanes(OpBuilder &b, Location loc, Value a, int64_t k,
   return linalg::TransposeOp::create(b, loc, expanded, init,
                                      ArrayRef<int64_t>{0, 1, 3, 2})
       .getResult()[0];
+}
+
+/// `a` (bf16 [M, K]) as f32, exactly.
+static Value widenToF32(OpBuilder &b, Location loc, Value a) {
+  auto type = cast<RankedTensorType>(a.getType());
+  Value init = tensor::EmptyOp::create(b, loc, tensor::getMixedSizes(b, loc, a),
+                                       b.getF32Type());
+  AffineMap identity = b.getMultiDimIdentityMap(type.getRank());
+  SmallVector<utils::IteratorType> parallel(type.getRank(),
+                                            utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, init.getType(), ValueRange{a}, ValueRange{init},
+             ArrayRef<AffineMap>{identity, identity}, parallel,
+             [](OpBuilder &b, Location loc, ValueRange args) {
+               linalg::YieldOp::create(b, loc,
+                                       ValueRange{arith::ExtFOp::create(
+                                           b, loc, b.getF32Type(), args[0])});
+             })
+      .getResult(0);
 }
 
 struct WeightOnlyKernel {
@@ -823,6 +841,8 @@ Value tiled::lowerWeightOnly(OpBuilder &b, Location loc,
   std::optional<int64_t> staticM;
   if (!lhsType.isDynamicDim(0))
     staticM = lhsType.getDimSize(0);
+  if (plan.widenActivations)
+    lhs = widenToF32(b, loc, lhs);
   Value act = plan.bf16 ? deinterleavePlanes(b, loc, lhs, plan.k, 2 * kLanes)
               : usePlanes(plan, avx512)
                   ? deinterleavePlanes(b, loc, lhs, plan.k, kLanes)

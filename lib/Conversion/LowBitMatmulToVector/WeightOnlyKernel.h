@@ -34,6 +34,10 @@ struct WeightOnlyPlan {
   bool perGroup;
   /// bf16 activations (4-bit weights, vdpbf16ps); f32 otherwise.
   bool bf16 = false;
+  /// bf16 activations that the bf16 kernel does not take (NF4, FP8,
+  /// NVFP4, zero points, ...): widened to f32 once per call, then the f32
+  /// kernels.
+  bool widenActivations = false;
   /// 4-bit codes: the value of each code before scaling.
   std::array<float, 16> values{};
   /// Integer codes with zero points ([N, K / group] i32): weights are

@@ -176,9 +176,19 @@ func.func @w8a8(%a: !qa, %sa: tensor<?x1xf32>, %w: !qw, %sw: tensor<32x1xf32>) -
 // bits, so the table holds each code value twice), and vdpbf16ps adds the
 // products of two codes per f32 lane, against plane t of the activations
 // [M, K/128, 4, 32]. Without the bf16 option, or with groups that are not
-// whole 64-byte blocks, bf16 activations take the reference lowering.
+// whole 64-byte blocks, bf16 activations are widened to f32 once (exact)
+// for the f32 kernels.
 // CHECK-LABEL: func.func @w4_bf16_gemv
-// CHECK-COUNT-2: lowbit.matmul
+// CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<1x256xbf16>) outs(%{{.*}} : tensor<1x256xf32>)
+// CHECK-NEXT: ^bb0(%[[IN:.*]]: bf16, %{{.*}}: f32):
+// CHECK-NEXT: %[[WIDE:.*]] = arith.extf %[[IN]] : bf16 to f32
+// CHECK-NEXT: linalg.yield %[[WIDE]] : f32
+// CHECK-NOT: lowbit.matmul
+// CHECK: return
+// CHECK-LABEL: func.func @w4_bf16_g64
+// CHECK: arith.extf {{.*}} : bf16 to f32
+// CHECK-NOT: lowbit.matmul
+// CHECK: return
 // BF16-LABEL: func.func @w4_bf16_gemv
 // BF16: tensor.expand_shape %{{.*}} {{\[\[}}0], [1, 2, 3]] {{.*}} into tensor<1x2x32x4xbf16>
 // BF16: %[[P:.*]] = linalg.transpose {{.*}} outs({{.*}} : tensor<1x2x4x32xbf16>) permutation = [0, 1, 3, 2]
@@ -197,7 +207,9 @@ func.func @w8a8(%a: !qa, %sa: tensor<?x1xf32>, %w: !qw, %sw: tensor<32x1xf32>) -
 // BF16: vector.fma
 // BF16: vector.reduction <add>
 // BF16-LABEL: func.func @w4_bf16_g64
-// BF16: lowbit.matmul
+// BF16: arith.extf {{.*}} : bf16 to f32
+// BF16-NOT: lowbit.matmul
+// BF16: return
 !w4 = !lowbit.qtensor<64x256, #lowbit.scheme<i4, per_group<axis = 1, size = 128>>>
 !w4g64 = !lowbit.qtensor<64x256, #lowbit.scheme<i4, per_group<axis = 1, size = 64>>>
 func.func @w4_bf16_gemv(%a: tensor<1x256xbf16>, %w: !w4, %s: tensor<64x2xf32>,
@@ -273,18 +285,20 @@ func.func @w4a4_clusters(%a: !qa, %sa: tensor<1x3xf32>, %w: !qw, %sw: tensor<32x
 
 // 4-bit table formats (NF4, FP4 E2M1) with f32 scales take the same
 // kernels with their decode tables (from the numerics library) in vpermps;
-// they need avx512. NF4 with bf16 activations stays with the reference:
-// its levels are not exact in bf16.
+// they need avx512. NF4 with bf16 activations takes them too, on
+// activations widened to f32 (its levels are not exact in bf16, so the
+// vdpbf16ps kernel cannot hold them).
 // AVX512-LABEL: func.func @table_formats
 // AVX512: arith.constant dense<[-1.000000e+00, -0.6961928, {{.*}}, 1.000000e+00]> : vector<16xf32>
 // AVX512: llvm.call_intrinsic "llvm.x86.avx512.permvar.sf.512"
 // AVX512: arith.constant dense<[0.000000e+00, 5.000000e-01, 1.000000e+00, 1.500000e+00, 2.000000e+00, 3.000000e+00, 4.000000e+00, 6.000000e+00, -0.000000e+00, {{.*}}, -6.000000e+00]> : vector<16xf32>
 // AVX512: llvm.call_intrinsic "llvm.x86.avx512.permvar.sf.512"
-// AVX512-COUNT-1: lowbit.matmul {{.*}} : tensor<2x256xbf16>
+// AVX512: arith.extf {{.*}} : bf16 to f32
+// AVX512: llvm.call_intrinsic "llvm.x86.avx512.permvar.sf.512"
 // AVX512-NOT: lowbit.matmul
 // AVX512: return
 // BF16-LABEL: func.func @table_formats
-// BF16-COUNT-1: lowbit.matmul {{.*}} : tensor<2x256xbf16>, !lowbit.qtensor<8x256, #scheme{{[0-9]*}}> -> tensor<2x8xf32>
+// BF16: arith.extf {{.*}} : bf16 to f32
 // BF16-NOT: lowbit.matmul
 // BF16: return
 // CHECK-LABEL: func.func @table_formats

@@ -43,6 +43,7 @@ Usage: fast_vs_reference.py QUANT_RUN QUANT_OPT CASE... [--generic]
        | z4:M:N:K:G | z8:M:N:K:G | e4:M:N:K:G | e5:M:N:K:G
        | mx4:M:N:K | mx8:M:N:K | mx8e5:M:N:K | nv4:M:N:K
        | a8:M:N:K  (G = 0: per-channel; G need not divide K)
+       | b.KIND:...  a weight-only KIND above with bf16 activations
        | x:M:N:K:LHS:RHS  with LHS/RHS = i4|i8 followed by the granularity:
          t (per row), T (per tensor), gG (groups of G along K), c (RPTQ
          clusters along K, shared by both operands), cs (clusters per row)
@@ -223,12 +224,27 @@ def run(quant_run, path, inputs, tmp, extra):
     return np.load(os.path.join(tmp, "result0.npy"))
 
 
+def with_bf16_activations(text, m, k):
+    """The weight-only program `text` with its f32 activations rounded to
+    bf16 before the matmul (the reference widens them back exactly)."""
+    f32, bf16 = f"tensor<{m}x{k}xf32>", f"tensor<{m}x{k}xbf16>"
+    head, body = text.split("{\n", 1)
+    body = body.replace("lowbit.matmul %a,", "lowbit.matmul %ab,")
+    body = body.replace(f": {f32}, ", f": {bf16}, ")
+    return (f"{head}{{\n  %ab = arith.truncf %a : {f32} to {bf16}\n" + body)
+
+
 def check(args, spec, rng):
     fields = spec.split(":")
     kind, (m, n, k) = fields[0], map(int, fields[1:4])
+    # "b.KIND": the weight-only case KIND with bf16 activations.
+    bf16 = kind.startswith("b.")
+    kind = kind[2:] if bf16 else kind
     operands = fields[4:6] if kind == "x" else None
     group = int(fields[4]) if len(fields) > 4 and kind != "x" else 0
     text = program(kind, m, n, k, group, operands)
+    if bf16:
+        text = with_bf16_activations(text, m, k)
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "mm.mlir")
         with open(path, "w") as f:
