@@ -92,9 +92,13 @@ tiled::matchWeightOnly(MatmulOp op, const MatmulToVectorOptions &options) {
   std::optional<std::array<float, 16>> values = getNibbleValues(scheme, table);
   // Zero points of integer codes are subtracted after decoding (exact).
   bool asymmetric = scheme.getAsymmetric();
-  bool plain8 = bits == 8 && scheme.isInteger() &&
-                scheme.getFamily() == Family::None &&
-                scheme.getScaleType().isF32();
+  // MXINT8: i8 codes standing for code * 2^-6, an f8E8M0FNU scale per 32.
+  bool mxInt8 = bits == 8 && scheme.isSignedInteger() &&
+                scheme.getFamily() == Family::MX;
+  bool plain8 = (bits == 8 && scheme.isInteger() &&
+                 scheme.getFamily() == Family::None &&
+                 scheme.getScaleType().isF32()) ||
+                mxInt8;
   // FP8 weights with f32 scales, or MXFP8 (f8E8M0FNU scale per 32), decoded
   // by bit manipulation (fp8Decode).
   unsigned fp8Mantissa = 0;
@@ -122,6 +126,7 @@ tiled::matchWeightOnly(MatmulOp op, const MatmulToVectorOptions &options) {
     plan.values = *values;
   plan.asymmetric = asymmetric;
   plan.fp8Mantissa = fp8Mantissa;
+  plan.mxInt8 = mxInt8;
   // One load is 16 bytes: 32 4-bit or 16 8-bit codes.
   // (FP8: 32 codes, decoded 32 at a time in i16 lanes.)
   int64_t chunk = bits == 4 || fp8Mantissa ? 2 * kLanes : kLanes;
@@ -789,7 +794,10 @@ struct WeightOnlyKernel {
                                b, l, scales,
                                ValueRange{weightRow(b, l, s, n0, j), column}),
                            table);
-            if (float factor = fp8DecodeFactor(plan.fp8Mantissa); factor != 1)
+            // (MXINT8's code step 2^-6 goes to the scale too: exact.)
+            if (float factor = plan.mxInt8 ? 1.0f / 64
+                                           : fp8DecodeFactor(plan.fp8Mantissa);
+                factor != 1)
               scale = arith::MulFOp::create(
                   b, l, scale,
                   arith::ConstantFloatOp::create(b, l, b.getF32Type(),

@@ -2,7 +2,7 @@
 //
 // Float activations (f32, or bf16 with AVX512-BF16) times quantized weights
 // decoded in registers: 4-bit integers and tables (NF4, FP4, MXFP4, NVFP4),
-// 8-bit integers and FP8 (E4M3, E5M2, MXFP8), with scales per group along K
+// 8-bit integers (MXINT8 too) and FP8 (E4M3, E5M2, MXFP8), with scales per group along K
 // or per row. Products of one group are summed in vector lanes and scaled
 // once per group (NVFP4: per lane), so results agree with the reference
 // lowering within float reassociation. Layouts: docs/cpu-codegen.md.
@@ -46,6 +46,8 @@ struct WeightOnlyPlan {
   /// FP8 codes (f8E4M3FN or f8E5M2): the mantissa bits of the format, 0 for
   /// integer codes.
   unsigned fp8Mantissa = 0;
+  /// MXINT8: 8-bit integer codes of step 2^-6 with f8E8M0FNU block scales.
+  bool mxInt8 = false;
   /// NVFP4: scales per 16 codes, 16 or 2 per `group` of the loops (256 or
   /// 32 codes), each applied to its lanes of the decoded weights (times the
   /// global scale).

@@ -339,6 +339,30 @@ func.func @mxfp4(%a: tensor<2x64xf32>, %w: !mx, %s: tensor<8x2xf8E8M0FNU>) -> te
 
 // -----
 
+// MXINT8 weights take the 8-bit integer kernel (sign-extended codes); the
+// code step 2^-6 multiplies each block's decoded f8E8M0FNU scale (exact: a
+// power of two times a power of two).
+// CHECK-LABEL: func.func @mxint8
+// CHECK: %[[CODES:.*]] = arith.extsi %{{.*}} : vector<16xi8> to vector<16xi32>
+// CHECK: arith.sitofp %[[CODES]] : vector<16xi32> to vector<16xf32>
+// CHECK: %[[E8M0:.*]] = arith.constant dense<"0x{{[0-9A-F]+}}"> : tensor<256xf32>
+// CHECK: %[[S:.*]] = tensor.extract %{{.*}} : tensor<8x2xf8E8M0FNU>
+// CHECK: %[[BITS:.*]] = arith.bitcast %[[S]] : f8E8M0FNU to i8
+// CHECK: %[[CODE:.*]] = arith.index_castui %[[BITS]] : i8 to index
+// CHECK: %[[SCALE:.*]] = tensor.extract %[[E8M0]][%[[CODE]]] : tensor<256xf32>
+// CHECK: %[[STEP:.*]] = arith.constant 1.562500e-02 : f32
+// CHECK: arith.mulf %[[SCALE]], %[[STEP]] : f32
+// CHECK-NOT: lowbit.matmul
+// CHECK: return
+!mxi = !lowbit.qtensor<8x64, #lowbit.scheme<mxint8, axis = 1>>
+func.func @mxint8(%a: tensor<2x64xf32>, %w: !mxi, %s: tensor<8x2xf8E8M0FNU>) -> tensor<2x8xf32> {
+  %y = lowbit.matmul %a, %w scale(%s : tensor<8x2xf8E8M0FNU>) transpose_rhs acc(f32)
+      : tensor<2x64xf32>, !mxi -> tensor<2x8xf32>
+  return %y : tensor<2x8xf32>
+}
+
+// -----
+
 // Asymmetric integer weights: the zero point of the group (i32 grid like the
 // scales) is converted once per group and subtracted from every decoded
 // weight vector (exact for small integers), before the products.
@@ -478,19 +502,22 @@ func.func @nvfp4_blocks(%a: tensor<1x256xf32>, %w: !nv, %s: tensor<32x16xf8E4M3F
 
 // Everything else is left for the reference lowering: groups that are not
 // whole 16-byte loads (16 4-bit codes), weights not stored [N, K], float
-// accumulation of W8A8, NF4 codes without avx512.
+// accumulation of W8A8, NF4 codes without avx512, a shorter last group
+// (K = 72 in groups of 32).
 // CHECK-LABEL: func.func @fallbacks
-// CHECK-COUNT-4: lowbit.matmul
+// CHECK-COUNT-5: lowbit.matmul
 // CHECK-NOT: vector.
 !g16 = !lowbit.qtensor<8x64, #lowbit.scheme<i4, per_group<axis = 1, size = 16>>>
 !kn = !lowbit.qtensor<64x8, #lowbit.scheme<i4, per_group<axis = 0, size = 32>>>
 !a8 = !lowbit.qtensor<2x64, #lowbit.scheme<i8, per_axis<0>, dynamic>>
 !w8 = !lowbit.qtensor<8x64, #lowbit.scheme<i8, per_axis<0>>>
 !nf4 = !lowbit.qtensor<8x64, #lowbit.scheme<!lowbit.lut<nf4>, per_group<axis = 1, size = 32>>>
+!short = !lowbit.qtensor<8x72, #lowbit.scheme<i4, per_group<axis = 1, size = 32>>>
 func.func @fallbacks(%a: tensor<2x64xf32>, %w0: !g16, %s0: tensor<8x2xf32>, %g0: tensor<8x4xf32>,
                      %w1: !kn, %s1: tensor<2x8xf32>, %qa: !a8, %sa: tensor<2x1xf32>,
-                     %w2: !w8, %s2: tensor<8x1xf32>, %w3: !nf4)
-    -> (tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>) {
+                     %w2: !w8, %s2: tensor<8x1xf32>, %w3: !nf4,
+                     %b: tensor<2x72xf32>, %w4: !short, %s4: tensor<8x3xf32>)
+    -> (tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>) {
   %0 = lowbit.matmul %a, %w0 scale(%g0 : tensor<8x4xf32>) transpose_rhs acc(f32)
       : tensor<2x64xf32>, !g16 -> tensor<2x8xf32>
   %1 = lowbit.matmul %a, %w1 scale(%s1 : tensor<2x8xf32>) acc(f32)
@@ -499,7 +526,9 @@ func.func @fallbacks(%a: tensor<2x64xf32>, %w0: !g16, %s0: tensor<8x2xf32>, %g0:
       : !a8, !w8 -> tensor<2x8xf32>
   %3 = lowbit.matmul %a, %w3 scale(%s0 : tensor<8x2xf32>) transpose_rhs acc(f32)
       : tensor<2x64xf32>, !nf4 -> tensor<2x8xf32>
-  return %0, %1, %2, %3 : tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>
+  %4 = lowbit.matmul %b, %w4 scale(%s4 : tensor<8x3xf32>) transpose_rhs acc(f32)
+      : tensor<2x72xf32>, !short -> tensor<2x8xf32>
+  return %0, %1, %2, %3, %4 : tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>, tensor<2x8xf32>
 }
 
 // -----

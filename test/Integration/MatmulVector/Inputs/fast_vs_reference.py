@@ -41,7 +41,7 @@ Usage: fast_vs_reference.py QUANT_RUN QUANT_OPT CASE... [--generic]
   CASE = w4:M:N:K:G | u4:M:N:K:G | w8:M:N:K:G | b4:M:N:K:G | bu4:M:N:K:G
        | n4:M:N:K:G | f4:M:N:K:G | bf4:M:N:K:G | bn4:M:N:K:G
        | z4:M:N:K:G | z8:M:N:K:G | e4:M:N:K:G | e5:M:N:K:G
-       | mx4:M:N:K | mx8:M:N:K | mx8e5:M:N:K | nv4:M:N:K
+       | mx4:M:N:K | mx8:M:N:K | mx8e5:M:N:K | mxi8:M:N:K | nv4:M:N:K
        | a8:M:N:K  (G = 0: per-channel; G need not divide K)
        | b.KIND:...  a weight-only KIND above with bf16 activations
        | x:M:N:K:LHS:RHS  with LHS/RHS = i4|i8 followed by the granularity:
@@ -122,8 +122,9 @@ func.func @main(%a: tensor<{m}x{k}xf32>, %w: {qw}, %s8: {ts}xi8>, %g: tensor<1x1
   return %y : tensor<{m}x{n}xf32>
 }}
 """
-    if kind in ("mx4", "mx8", "mx8e5"):
-        preset = {"mx4": "mxfp4", "mx8": "mxfp8_e4m3", "mx8e5": "mxfp8_e5m2"}[kind]
+    if kind in ("mx4", "mx8", "mx8e5", "mxi8"):
+        preset = {"mx4": "mxfp4", "mx8": "mxfp8_e4m3", "mx8e5": "mxfp8_e5m2",
+                  "mxi8": "mxint8"}[kind]
         qw = f"!lowbit.qtensor<{n}x{k}, #lowbit.scheme<{preset}, axis = 1>>"
         ts = f"tensor<{n}x{k // 32}"
         return f"""
@@ -271,7 +272,7 @@ def check(args, spec, rng):
             inputs = [a, sa, w, sw]
         else:
             a = rng.standard_normal((m, k)).astype(np.float32)
-            row_bytes = (k if kind in ("w8", "z8", "e4", "e5", "mx8", "mx8e5")
+            row_bytes = (k if kind in ("w8", "z8", "e4", "e5", "mx8", "mx8e5", "mxi8")
                          else k // 2)
             w = rng.integers(-128, 128, (n, row_bytes), dtype=np.int8)
             if kind in ("e4", "e5", "mx8", "mx8e5"):
@@ -286,7 +287,7 @@ def check(args, spec, rng):
                     u[n - 2, 1] = 0x7F if e4m3 else 0xFC
             groups = -(-k // group) if group else 1  # a shorter last group
             s = rng.uniform(1e-3, 1e-1, (n, groups)).astype(np.float32)
-            if kind in ("mx4", "mx8", "mx8e5"):
+            if kind in ("mx4", "mx8", "mx8e5", "mxi8"):
                 # E8M0 codes of 2^-7 .. 2^7.
                 s = rng.integers(120, 135, (n, k // 32)).astype(np.uint8)
             if kind == "nv4":
@@ -307,6 +308,12 @@ def check(args, spec, rng):
             runs.append((f"{spec} on {args.threads} threads",
                          run(args.quant_run, fast_path, inputs, tmp,
                              ["--matmul-threads", str(args.threads)])))
+    if bf16:
+        # The program multiplies the activations rounded to bf16 (nearest
+        # even; the inputs are finite): so do the oracles and bounds.
+        u = a.view(np.uint32).astype(np.uint64)
+        u = (u + 0x7FFF + ((u >> 16) & 1)) & 0xFFFF0000
+        a = u.astype(np.uint32).view(np.float32)
 
     def judge(spec, fast):
         """Checks one fast result against the reference (the rules above)."""
@@ -343,6 +350,17 @@ def check(args, spec, rng):
             e2m1 = np.array([0, 0.5, 1, 1.5, 2, 3, 4, 6], np.float64)
             scale = np.repeat(np.exp2(s.astype(np.float64) - 127), 32, axis=1)
             magnitude = np.abs(a).astype(np.float64) @ (e2m1[nibbles & 7] * scale).T
+        elif kind == "mxi8":
+            # MXINT8: code / 64 times the block's power of two.
+            scale = np.repeat(np.exp2(s.astype(np.float64) - 127), 32, axis=1)
+            weights = w.astype(np.float64) / 64 * scale
+            magnitude = np.abs(a).astype(np.float64) @ np.abs(weights).T
+            oracle = a.astype(np.float64) @ weights.T
+            near = float(np.max(np.abs(ref - oracle) /
+                                np.maximum(magnitude, 1e-30))) < 1e-5
+            print(f"{spec}: reference within tolerance of numpy oracle {near}")
+            if not near:
+                return False
         elif kind in ("e4", "e5", "mx8", "mx8e5"):
             # FP8: |w| from the numerics library's dequantization; outputs
             # that the NaN/infinity codes make non-finite must match exactly.
