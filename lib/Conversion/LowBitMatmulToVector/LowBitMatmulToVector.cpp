@@ -254,7 +254,8 @@ struct MatmulToVector : public OpConversionPattern<MatmulOp> {
           op, lowerSegmentedInteger(rewriter, loc, *plan, options.vnni,
                                     options.parallelChunks, staticM,
                                     adaptor.getLhs(), adaptor.getLhsScale(),
-                                    adaptor.getRhs(), adaptor.getRhsScale()));
+                                    adaptor.getLhsZeroPoint(), adaptor.getRhs(),
+                                    adaptor.getRhsScale()));
       return success();
     }
     return rewriter.notifyMatchFailure(op, "not a vectorizable matmul");

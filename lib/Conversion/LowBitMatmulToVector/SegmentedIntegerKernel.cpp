@@ -12,7 +12,10 @@
 // VNNI, vpdpbusd multiplies unsigned by signed bytes: weights are read
 // biased (w + 8 for 4-bit, w + 128 for 8-bit) and the bias times each
 // row's activation sum over the segment (a table computed once) is
-// subtracted from the sum.
+// subtracted from the sum. Activation zero points za (4-bit codes) are
+// handled the same way: sum (a - za) w = sum a w - za * sum w, with the
+// weight rows' segment sums in a table computed once (exact mod 2^32, as
+// the reference's wrapping i32).
 //
 //===----------------------------------------------------------------------===//
 
@@ -37,14 +40,23 @@ constexpr int64_t kChunk = 64;
 
 /// Where `type`'s scale for each segment of `bounds` is, if its granularity
 /// is one the kernel reads.
-static FailureOr<SegmentScales> matchScales(QTensorType type,
-                                            ArrayRef<int64_t> bounds) {
+static FailureOr<SegmentScales>
+matchScales(QTensorType type, ArrayRef<int64_t> bounds, bool activations) {
   SchemeAttr scheme = type.getScheme();
   unsigned bits = scheme.getBitWidth();
-  if (!isPlainIntegerScheme(scheme) || !scheme.isSignedInteger() ||
-      (bits != 4 && bits != 8))
+  // Unsigned or asymmetric 4-bit activations: their codes (0..15 or
+  // -8..7) are the bytes the kernel multiplies; zero points are corrected
+  // per segment.
+  bool shifted = activations && bits == 4 && scheme.isInteger() &&
+                 scheme.getFamily() == Family::None &&
+                 scheme.getScaleType().isF32();
+  if (!(isPlainIntegerScheme(scheme) && scheme.isSignedInteger()) && !shifted)
+    return failure();
+  if (bits != 4 && bits != 8)
     return failure();
   SegmentScales scales{bits, false, {}};
+  scales.isSigned = scheme.isSignedInteger();
+  scales.zeroPoint = scheme.getAsymmetric();
   // The grid column of the block along K that contains k.
   std::function<int64_t(int64_t)> column;
   Attribute granularity = scheme.getGranularity();
@@ -82,9 +94,10 @@ FailureOr<SegmentedIntegerPlan> tiled::matchSegmentedInteger(MatmulOp op) {
                             getIntegerMatmulSegments(op),
                             {},
                             {}};
-  FailureOr<SegmentScales> lhsScales = matchScales(lhs, plan.bounds);
-  FailureOr<SegmentScales> rhsScales = matchScales(rhs, plan.bounds);
-  if (failed(lhsScales) || failed(rhsScales))
+  FailureOr<SegmentScales> lhsScales = matchScales(lhs, plan.bounds, true);
+  FailureOr<SegmentScales> rhsScales = matchScales(rhs, plan.bounds, false);
+  if (failed(lhsScales) || failed(rhsScales) ||
+      (lhsScales->zeroPoint && !op.getLhsZeroPoint()))
     return failure();
   plan.lhs = std::move(*lhsScales);
   plan.rhs = std::move(*rhsScales);
@@ -99,11 +112,15 @@ struct SegmentedIntegerKernel {
   Value a;              // signed values [M, padded K] i8 (unpackActivations)
   Value w;              // packed codes [N, K or K/2] i8
   Value aScale, wScale; // scale grids
+  Value aZero;          // activation zero points (scale grid, i32) or null
   Value bounds;         // i32 [S + 1]: plan.bounds
   Value lhsColumns, rhsColumns; // i32 [S]
   /// With VNNI: i32 [M, S], the weight bias times the sum of the
   /// activations of each row over each segment (activationBiases).
   Value activationBias;
+  /// With activation zero points: i32 [N, S], the sum of each weight row's
+  /// values over each segment (weightSums).
+  Value weightSum;
 
   VectorType bytes(OpBuilder &b, int64_t n) const {
     return VectorType::get({n}, b.getI8Type());
@@ -193,7 +210,7 @@ struct SegmentedIntegerKernel {
               padded,
               [&](OpBuilder &b, Location loc, Value c, ValueRange args) {
                 Value v = loadCodes(b, loc, packed, plan.lhs.bits, row, c);
-                if (plan.lhs.bits == 4)
+                if (plan.lhs.bits == 4 && plan.lhs.isSigned)
                   v = signedNibbles(b, loc, v);
                 // An odd K leaves a padding nibble in the last byte.
                 if (plan.k % kChunk != 0) {
@@ -247,6 +264,56 @@ struct SegmentedIntegerKernel {
                       return SmallVector<Value>{
                           dpbusd(b, loc, acc[0],
                                  byteSplat(b, loc, 64, weightBias()), v)};
+                    })[0];
+                Value total = vector::ReductionOp::create(
+                    b, loc, vector::CombiningKind::ADD, sum);
+                return SmallVector<Value>{tensor::InsertOp::create(
+                    b, loc, total, args[0], ValueRange{row, seg})};
+              });
+        })[0];
+  }
+
+  /// For activation zero points: the i32 [N, S] table of the sum of the
+  /// signed weight values of each row over each segment (wrapping, as the
+  /// tiles' sums). Once per call.
+  Value weightSums(OpBuilder &b, Location loc) const {
+    int64_t segments = plan.bounds.size() - 1;
+    Value init = tensor::EmptyOp::create(
+        b, loc, ArrayRef<int64_t>{plan.n, segments}, b.getI32Type());
+    auto i32s = VectorType::get({kChunk}, b.getI32Type());
+    return loop(
+        b, loc, idx(b, loc, 0), idx(b, loc, plan.n), idx(b, loc, 1), init,
+        [&](OpBuilder &b, Location loc, Value row, ValueRange args) {
+          return loop(
+              b, loc, idx(b, loc, 0), idx(b, loc, segments), idx(b, loc, 1),
+              args,
+              [&](OpBuilder &b, Location loc, Value seg, ValueRange args) {
+                Value k0 = tableAt(b, loc, bounds, seg);
+                Value k1 = tableAt(b, loc, bounds, add(b, loc, seg, 1));
+                // Packed nibbles pair codes (2j, 2j+1): start on an even code.
+                Value start =
+                    plan.rhs.bits == 4
+                        ? arith::AndIOp::create(b, loc, k0, idx(b, loc, -2))
+                        : k0;
+                Value sum = loop(
+                    b, loc, start, k1, idx(b, loc, kChunk),
+                    ValueRange{zeros(b, loc, i32s)},
+                    [&](OpBuilder &b, Location loc, Value c, ValueRange acc) {
+                      Value lo = arith::MaxSIOp::create(
+                          b, loc, arith::SubIOp::create(b, loc, k0, c),
+                          idx(b, loc, 0));
+                      Value hi = arith::MinSIOp::create(
+                          b, loc, arith::SubIOp::create(b, loc, k1, c),
+                          idx(b, loc, kChunk));
+                      Value codes = loadCodes(b, loc, w, plan.rhs.bits, row, c);
+                      if (plan.rhs.bits == 4)
+                        codes = signedNibbles(b, loc, codes);
+                      Value v = arith::SelectOp::create(
+                          b, loc, laneRange(b, loc, lo, hi),
+                          arith::ExtSIOp::create(b, loc, i32s, codes),
+                          zeros(b, loc, i32s));
+                      return SmallVector<Value>{
+                          arith::AddIOp::create(b, loc, acc[0], v)};
                     })[0];
                 Value total = vector::ReductionOp::create(
                     b, loc, vector::CombiningKind::ADD, sum);
@@ -396,6 +463,19 @@ struct SegmentedIntegerKernel {
             for (int64_t i = 0; i < s.mr; ++i)
               rowBias.push_back(tensor::ExtractOp::create(
                   b, loc, activationBias, ValueRange{add(b, loc, m0, i), seg}));
+          // With activation zero points, zero point x weight sum per output.
+          SmallVector<Value> za, ws;
+          if (plan.lhs.zeroPoint) {
+            for (int64_t i = 0; i < s.mr; ++i)
+              za.push_back(tensor::ExtractOp::create(
+                  b, loc, aZero,
+                  ValueRange{plan.lhs.rowScale ? add(b, loc, m0, i) : c0,
+                             lhsColumn}));
+            for (int64_t j = 0; j < s.nr; ++j)
+              ws.push_back(tensor::ExtractOp::create(
+                  b, loc, weightSum,
+                  ValueRange{weightRow(b, loc, s, n0, j), seg}));
+          }
           if (packed(s)) {
             // The same arithmetic on all 16 outputs at once, lane o being
             // output (o / NR, o % NR).
@@ -413,6 +493,11 @@ struct SegmentedIntegerKernel {
             };
             Value sums = arith::SubIOp::create(
                 b, loc, transposeReduce(b, loc, acc), spread(rowBias, true));
+            if (plan.lhs.zeroPoint)
+              sums = arith::SubIOp::create(
+                  b, loc, sums,
+                  arith::MulIOp::create(b, loc, spread(za, true),
+                                        spread(ws, false)));
             Value scale = arith::MulFOp::create(b, loc, spread(sa, true),
                                                 spread(sw, false));
             Value term = arith::MulFOp::create(
@@ -427,6 +512,9 @@ struct SegmentedIntegerKernel {
                   b, loc, vector::CombiningKind::ADD, acc[i * s.nr + j]);
               if (vnni)
                 sum = arith::SubIOp::create(b, loc, sum, rowBias[i]);
+              if (plan.lhs.zeroPoint)
+                sum = arith::SubIOp::create(
+                    b, loc, sum, arith::MulIOp::create(b, loc, za[i], ws[j]));
               Value term = arith::MulFOp::create(
                   b, loc, arith::SIToFPOp::create(b, loc, b.getF32Type(), sum),
                   arith::MulFOp::create(b, loc, sa[i], sw[j]));
@@ -461,20 +549,25 @@ Value tiled::lowerSegmentedInteger(OpBuilder &b, Location loc,
                                    const SegmentedIntegerPlan &plan, bool vnni,
                                    unsigned chunks,
                                    std::optional<int64_t> staticM, Value a,
-                                   Value aScale, Value w, Value wScale) {
+                                   Value aScale, Value aZero, Value w,
+                                   Value wScale) {
   SegmentedIntegerKernel kernel{plan,
                                 vnni,
                                 a,
                                 w,
                                 aScale,
                                 wScale,
+                                aZero,
                                 i32Table(b, loc, plan.bounds),
                                 i32Table(b, loc, plan.lhs.columns),
                                 i32Table(b, loc, plan.rhs.columns),
+                                Value(),
                                 Value()};
   kernel.a = kernel.unpackActivations(b, loc, a);
   if (vnni)
     kernel.activationBias = kernel.activationBiases(b, loc);
+  if (plan.lhs.zeroPoint)
+    kernel.weightSum = kernel.weightSums(b, loc);
   auto tile = [&](OpBuilder &b, Location l, TileShape s, Value m0, Value n0,
                   ArrayRef<Value>, Value result) {
     return kernel.tile(b, l, s, m0, n0, result);

@@ -24,11 +24,18 @@ struct SegmentScales {
   unsigned bits; // 4 or 8
   bool rowScale;
   SmallVector<int64_t> columns;
+  /// Activations only: unsigned 4-bit codes, and i32 zero points on the
+  /// scale grid (asymmetric).
+  bool isSigned = true;
+  bool zeroPoint = false;
 };
 
-/// acc(i32) matmul of signed, symmetric 4- or 8-bit activations [M, K] and
-/// weights [N, K] (transposed) whose scales are per tensor, per row, per
-/// group along K or per cluster along K.
+/// acc(i32) matmul of 4- or 8-bit activations [M, K] and signed, symmetric
+/// 4- or 8-bit weights [N, K] (transposed) whose scales are per tensor, per
+/// row, per group along K or per cluster along K. 4-bit activations may be
+/// unsigned and asymmetric: each segment's dot product then loses
+/// zero point x the segment's weight sum (exact in wrapping i32, as the
+/// reference's sum of (code - zero point) x weight).
 struct SegmentedIntegerPlan {
   int64_t n, k;
   /// Segment starts followed by K (getIntegerMatmulSegments).
@@ -44,7 +51,8 @@ FailureOr<SegmentedIntegerPlan> matchSegmentedInteger(MatmulOp op);
 Value lowerSegmentedInteger(OpBuilder &b, Location loc,
                             const SegmentedIntegerPlan &plan, bool vnni,
                             unsigned chunks, std::optional<int64_t> staticM,
-                            Value a, Value aScale, Value w, Value wScale);
+                            Value a, Value aScale, Value aZero, Value w,
+                            Value wScale);
 
 } // namespace mlir::lowbit::tiled
 

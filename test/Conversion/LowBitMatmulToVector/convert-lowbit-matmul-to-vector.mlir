@@ -283,6 +283,32 @@ func.func @w4a4_clusters(%a: !qa, %sa: tensor<1x3xf32>, %w: !qw, %sw: tensor<32x
 
 // -----
 
+// Asymmetric ui4 activations: the unsigned codes are the activation bytes;
+// once per call, the [N, S] table of each weight row's sum over each
+// segment; each 4 x 4 tile subtracts zero point x weight sum from its
+// segment sums (wrapping i32, as the reference's sum of (code - zero point)
+// x weight), before scaling.
+// CHECK-LABEL: func.func @w4a4_zero_points
+// CHECK-SAME: %[[ZA:[a-z0-9]+]]: tensor<?x1xi32>
+// CHECK: %[[WS:.*]] = scf.for {{.*}} -> (tensor<16x2xi32>)
+// CHECK: vector.reduction <add>, %{{.*}} : vector<64xi32> into i32
+// CHECK: tensor.extract %[[ZA]][%{{.*}}, %{{.*}}] : tensor<?x1xi32>
+// CHECK: tensor.extract %[[WS]][%{{.*}}, %{{.*}}] : tensor<16x2xi32>
+// CHECK: %[[BIASED:.*]] = arith.subi %{{.*}}, %{{.*}} : vector<16xi32>
+// CHECK: %[[CORR:.*]] = arith.muli %{{.*}}, %{{.*}} : vector<16xi32>
+// CHECK: arith.subi %[[BIASED]], %[[CORR]] : vector<16xi32>
+// CHECK-NOT: lowbit.matmul
+// CHECK: return
+!qz = !lowbit.qtensor<?x128, #lowbit.scheme<ui4, per_axis<0>, asymmetric>>
+!qw16 = !lowbit.qtensor<16x128, #lowbit.scheme<i4, per_group<axis = 1, size = 64>>>
+func.func @w4a4_zero_points(%a: !qz, %sa: tensor<?x1xf32>, %za: tensor<?x1xi32>, %w: !qw16, %sw: tensor<16x2xf32>) -> tensor<?x16xf32> {
+  %y = lowbit.matmul %a scale(%sa : tensor<?x1xf32>) zero_point(%za : tensor<?x1xi32>), %w scale(%sw : tensor<16x2xf32>) transpose_rhs acc(i32)
+      : !qz, !qw16 -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
 // 4-bit table formats (NF4, FP4 E2M1) with f32 scales take the same
 // kernels with their decode tables (from the numerics library) in vpermps;
 // they need avx512. NF4 with bf16 activations takes them too, on

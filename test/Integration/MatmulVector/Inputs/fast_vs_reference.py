@@ -46,7 +46,8 @@ Usage: fast_vs_reference.py QUANT_RUN QUANT_OPT CASE... [--generic]
        | b.KIND:...  a weight-only KIND above with bf16 activations
        | x:M:N:K:LHS:RHS  with LHS/RHS = i4|i8 followed by the granularity:
          t (per row), T (per tensor), gG (groups of G along K), c (RPTQ
-         clusters along K, shared by both operands), cs (clusters per row)
+         clusters along K, shared by both operands), cs (clusters per row);
+         u4 instead of i4 for the LHS: ui4 codes with zero points
 """
 
 import argparse
@@ -98,6 +99,8 @@ def operand_scheme(spec, k):
         text = (f"per_cluster<axis = 1, sizes = [{', '.join(map(str, sizes))}]"
                 + (", per_slice>" if per_slice else ">"))
         grid = lambda rows: (rows if per_slice else 1, len(sizes))
+    if spec[0] == "u":
+        return f"#lowbit.scheme<ui{bits}, {text}, asymmetric>", bits, grid
     return f"#lowbit.scheme<i{bits}, {text}>", bits, grid
 
 
@@ -140,6 +143,15 @@ func.func @main(%a: tensor<{m}x{k}xf32>, %w: {qw}, %s8: {ts}xi8>) -> tensor<{m}x
         qa, qw = f"!lowbit.qtensor<{m}x{k}, {sa_s}>", f"!lowbit.qtensor<{n}x{k}, {sw_s}>"
         ta = "tensor<{}x{}xf32>".format(*ga(m))
         tw = "tensor<{}x{}xf32>".format(*gw(n))
+        if operands[0][0] == "u":
+            tz = "tensor<{}x{}xi32>".format(*ga(m))
+            return f"""
+func.func @main(%a: {qa}, %sa: {ta}, %za: {tz}, %w: {qw}, %sw: {tw}) -> tensor<{m}x{n}xf32> {{
+  %y = lowbit.matmul %a scale(%sa : {ta}) zero_point(%za : {tz}), %w scale(%sw : {tw}) transpose_rhs acc(i32)
+      : {qa}, {qw} -> tensor<{m}x{n}xf32>
+  return %y : tensor<{m}x{n}xf32>
+}}
+"""
         return f"""
 func.func @main(%a: {qa}, %sa: {ta}, %w: {qw}, %sw: {tw}) -> tensor<{m}x{n}xf32> {{
   %y = lowbit.matmul %a scale(%sa : {ta}), %w scale(%sw : {tw}) transpose_rhs acc(i32)
@@ -264,6 +276,13 @@ def check(args, spec, rng):
             sa = rng.uniform(1e-3, 1e-1, ga(m)).astype(np.float32)
             sw = rng.uniform(1e-3, 1e-1, gw(n)).astype(np.float32)
             inputs = [a, sa, w, sw]
+            za = None
+            if operands[0][0] == "u":
+                # Zero points in the code range, and one far outside it
+                # (allowed: the arithmetic wraps in i32 like the reference).
+                za = rng.integers(0, 16, ga(m)).astype(np.int32)
+                za.flat[-1] = 100000
+                inputs = [a, sa, za, w, sw]
         elif kind == "a8":
             a = rng.integers(-128, 128, (m, k), dtype=np.int8)
             w = rng.integers(-127, 128, (n, k), dtype=np.int8)
@@ -329,7 +348,14 @@ def check(args, spec, rng):
             bounds = sorted(set(starts[0]) | set(starts[1])) + [k]
             column = lambda st: [int(np.searchsorted(st, b0, side="right") - 1)
                                  if len(st) > 1 else 0 for b0 in bounds[:-1]]
-            oracle = segment_oracle(values(a, abits), sa, values(w, wbits), sw,
+            a_values = values(a, abits)
+            if za is not None:
+                # Unsigned codes minus each element's zero point.
+                a_values = decode("u4", a, k)
+                cols = np.searchsorted(starts[0], np.arange(k), side="right") - 1
+                rows = np.arange(m) if za.shape[0] > 1 else np.zeros(m, np.int64)
+                a_values = a_values - za.astype(np.int64)[rows][:, cols]
+            oracle = segment_oracle(a_values, sa, values(w, wbits), sw,
                                     bounds, column(starts[0]), column(starts[1]))
             same = np.array_equal(fast.view(np.uint32), ref.view(np.uint32))
             exact = np.array_equal(ref.view(np.uint32), oracle.view(np.uint32))
