@@ -119,6 +119,11 @@ static cl::opt<unsigned>
             cl::desc("Threads for the JIT kernels (lowbit-to-llvm threads=N), "
                      "OpenBLAS, oneDNN and the bandwidth reads (default 1)"),
             cl::init(1), cl::cat(category));
+static cl::opt<bool> asymmetricActivations(
+    "asym-act",
+    cl::desc("W4A4 with asymmetric ui4 activations (an i32 zero point per "
+             "cluster) instead of symmetric i4"),
+    cl::cat(category));
 static cl::list<std::string> gemvShapes(
     "gemv-shape",
     cl::desc("N x K of a GEMV to run, e.g. 8192x5504 (repeatable; default "
@@ -710,6 +715,18 @@ std::string w4a4Source(int64_t m, int64_t n, int64_t k,
   std::string list;
   for (int64_t size : sizes)
     list += (list.empty() ? "" : ", ") + std::to_string(size);
+  if (asymmetricActivations)
+    return llvm::formatv(R"(
+!a = !lowbit.qtensor<{0}x{2}, #lowbit.scheme<ui4, per_cluster<axis = 1, sizes = [{3}]>, asymmetric>>
+!w = !lowbit.qtensor<{1}x{2}, #lowbit.scheme<i4, per_cluster<axis = 1, sizes = [{3}], per_slice>>>
+func.func @main(%a: !a, %sa: tensor<1x{4}xf32>, %za: tensor<1x{4}xi32>, %w: !w, %sw: tensor<{1}x{4}xf32>) -> tensor<{0}x{1}xf32> {{
+  %y = lowbit.matmul %a scale(%sa : tensor<1x{4}xf32>) zero_point(%za : tensor<1x{4}xi32>), %w scale(%sw : tensor<{1}x{4}xf32>) transpose_rhs acc(i32)
+      : !a, !w -> tensor<{0}x{1}xf32>
+  return %y : tensor<{0}x{1}xf32>
+}
+)",
+                         m, n, k, list, sizes.size())
+        .str();
   return llvm::formatv(R"(
 !a = !lowbit.qtensor<{0}x{2}, #lowbit.scheme<i4, per_cluster<axis = 1, sizes = [{3}]>>>
 !w = !lowbit.qtensor<{1}x{2}, #lowbit.scheme<i4, per_cluster<axis = 1, sizes = [{3}], per_slice>>>
@@ -733,12 +750,13 @@ void benchW4A4() {
   std::vector<int64_t> sizes = clusterSizes(k, 32);
   int64_t clusters = sizes.size();
   llvm::outs() << llvm::formatv(
-      "\n## W4A4 RPTQ clusters (i4 per_cluster x i4 per_cluster per_slice, "
+      "\n## W4A4 RPTQ clusters ({6} per_cluster x i4 per_cluster per_slice, "
       "{1} clusters of {2}..{3} channels), K = N = {0}, {5}, VNNI "
       "{4}\n\n",
       k, clusters, *std::min_element(sizes.begin(), sizes.end()),
       *std::max_element(sizes.begin(), sizes.end()),
-      runner::hostHasVNNI() ? "on" : "off", threadCount());
+      runner::hostHasVNNI() ? "on" : "off", threadCount(),
+      asymmetricActivations ? "ui4 asymmetric" : "i4");
   llvm::outs() << "| M | W4A4 ms | W4A4 GOPS | W8A8 kernel ms | "
                   "W4A4 / W8A8 time | oneDNN s8 ms | W4A4 / oneDNN time | "
                   "reference ms | reference / W4A4 time | W4A4 == "
@@ -749,14 +767,19 @@ void benchW4A4() {
   fillUniform(sw.as<float>(), n * clusters, 1e-3f, 1e-2f, 33);
   fillUniform(sw8.as<float>(), n, 1e-3f, 1e-2f, 34);
   for (int64_t m : {1, 16, 128, 512}) {
-    Buffer a4(m * k / 2), sa(clusters * 4), a8(m * k), sa8(m * 4);
+    Buffer a4(m * k / 2), sa(clusters * 4), za(clusters * 4), a8(m * k),
+        sa8(m * 4);
     fillRandomBytes(a4, 35);
     fillRandomBytes(a8, 36);
     fillUniform(sa.as<float>(), clusters, 1e-3f, 1e-2f, 37);
     fillUniform(sa8.as<float>(), m, 1e-3f, 1e-2f, 38);
+    for (int64_t c = 0; c < clusters; ++c)
+      za.as<int32_t>()[c] = int32_t(c % 16);
     std::vector<Memref2D> inputs{
         describe(a4.ptr, m, k / 2), describe(sa.ptr, 1, clusters),
         describe(w4.ptr, n, k / 2), describe(sw.ptr, n, clusters)};
+    if (asymmetricActivations)
+      inputs.insert(inputs.begin() + 2, describe(za.ptr, 1, clusters));
     std::vector<Memref2D> inputs8{
         describe(a8.ptr, m, k), describe(sa8.ptr, m, 1), describe(w8.ptr, n, k),
         describe(sw8.ptr, n, 1)};

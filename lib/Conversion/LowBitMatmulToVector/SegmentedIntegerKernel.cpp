@@ -295,28 +295,55 @@ struct SegmentedIntegerKernel {
                     plan.rhs.bits == 4
                         ? arith::AndIOp::create(b, loc, k0, idx(b, loc, -2))
                         : k0;
-                Value sum = loop(
-                    b, loc, start, k1, idx(b, loc, kChunk),
-                    ValueRange{zeros(b, loc, i32s)},
+                auto step = [&](OpBuilder &b, Location loc, Value c,
+                                ValueRange acc,
+                                bool inBounds) -> SmallVector<Value> {
+                  Value lo = arith::MaxSIOp::create(
+                      b, loc, arith::SubIOp::create(b, loc, k0, c),
+                      idx(b, loc, 0));
+                  Value hi = arith::MinSIOp::create(
+                      b, loc, arith::SubIOp::create(b, loc, k1, c),
+                      idx(b, loc, kChunk));
+                  Value codes =
+                      loadCodes(b, loc, w, plan.rhs.bits, row, c, inBounds);
+                  if (plan.rhs.bits == 4)
+                    codes = signedNibbles(b, loc, codes);
+                  Value v = arith::SelectOp::create(
+                      b, loc, laneRange(b, loc, lo, hi),
+                      arith::ExtSIOp::create(b, loc, i32s, codes),
+                      zeros(b, loc, i32s));
+                  return SmallVector<Value>{
+                      arith::AddIOp::create(b, loc, acc[0], v)};
+                };
+                // Steps that end inside the row read without bounds checks.
+                int64_t rowCodes =
+                    plan.rhs.bits == 4 ? llvm::alignTo(plan.k, 2) : plan.k;
+                Value limit = arith::MaxSIOp::create(
+                    b, loc, start,
+                    arith::MinSIOp::create(
+                        b, loc, k1,
+                        idx(b, loc, std::max<int64_t>(rowCodes - 63, 0))));
+                Value safe = arith::AddIOp::create(
+                    b, loc, start,
+                    arith::MulIOp::create(
+                        b, loc,
+                        arith::CeilDivSIOp::create(
+                            b, loc, arith::SubIOp::create(b, loc, limit, start),
+                            idx(b, loc, kChunk)),
+                        idx(b, loc, kChunk)));
+                SmallVector<Value> sum{zeros(b, loc, i32s)};
+                sum = loop(
+                    b, loc, start, safe, idx(b, loc, kChunk), sum,
                     [&](OpBuilder &b, Location loc, Value c, ValueRange acc) {
-                      Value lo = arith::MaxSIOp::create(
-                          b, loc, arith::SubIOp::create(b, loc, k0, c),
-                          idx(b, loc, 0));
-                      Value hi = arith::MinSIOp::create(
-                          b, loc, arith::SubIOp::create(b, loc, k1, c),
-                          idx(b, loc, kChunk));
-                      Value codes = loadCodes(b, loc, w, plan.rhs.bits, row, c);
-                      if (plan.rhs.bits == 4)
-                        codes = signedNibbles(b, loc, codes);
-                      Value v = arith::SelectOp::create(
-                          b, loc, laneRange(b, loc, lo, hi),
-                          arith::ExtSIOp::create(b, loc, i32s, codes),
-                          zeros(b, loc, i32s));
-                      return SmallVector<Value>{
-                          arith::AddIOp::create(b, loc, acc[0], v)};
-                    })[0];
+                      return step(b, loc, c, acc, true);
+                    });
+                sum = loop(
+                    b, loc, safe, k1, idx(b, loc, kChunk), sum,
+                    [&](OpBuilder &b, Location loc, Value c, ValueRange acc) {
+                      return step(b, loc, c, acc, false);
+                    });
                 Value total = vector::ReductionOp::create(
-                    b, loc, vector::CombiningKind::ADD, sum);
+                    b, loc, vector::CombiningKind::ADD, sum[0]);
                 return SmallVector<Value>{tensor::InsertOp::create(
                     b, loc, total, args[0], ValueRange{row, seg})};
               });
