@@ -12,10 +12,12 @@
 // VNNI, vpdpbusd multiplies unsigned by signed bytes: weights are read
 // biased (w + 8 for 4-bit, w + 128 for 8-bit) and the bias times each
 // row's activation sum over the segment (a table computed once) is
-// subtracted from the sum. Activation zero points za (4-bit codes) are
-// handled the same way: sum (a - za) w = sum a w - za * sum w, with the
-// weight rows' segment sums in a table computed once (exact mod 2^32, as
-// the reference's wrapping i32).
+// subtracted from the sum. Activation zero points za (4-bit codes): the
+// part zin = clamp(za, -112, 120) is subtracted while unpacking (exact in a
+// byte); a remainder zout = za - zin != 0 (never for a zero point that a
+// quantizer chooses) costs sum (a - zout) w = sum a w - zout * sum w, with
+// the weight rows' segment sums in a table computed once (exact mod 2^32,
+// as the reference's wrapping i32).
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,6 +30,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
@@ -37,6 +40,11 @@ using namespace mlir::lowbit::tiled;
 
 /// Codes per step of the K loop: one 64-byte vpdpbusd operand.
 constexpr int64_t kChunk = 64;
+/// Activation zero points za split as zin + zout, zin = clamp(za, kZinMin,
+/// kZinMax): 4-bit codes (-8..15) minus zin always fit a signed byte, so
+/// zin is subtracted while unpacking; only zout (0 for any zero point a
+/// quantizer chooses) needs the weight segment sums.
+constexpr int64_t kZinMin = -112, kZinMax = 120;
 
 /// Where `type`'s scale for each segment of `bounds` is, if its granularity
 /// is one the kernel reads.
@@ -121,6 +129,9 @@ struct SegmentedIntegerKernel {
   /// With activation zero points: i32 [N, S], the sum of each weight row's
   /// values over each segment (weightSums).
   Value weightSum;
+  /// With zero points: i8 [1 or M, padded K + 64], the clamped zero point zin
+  /// of every activation (expandZeroPoints).
+  Value zinTable;
 
   VectorType bytes(OpBuilder &b, int64_t n) const {
     return VectorType::get({n}, b.getI8Type());
@@ -212,6 +223,12 @@ struct SegmentedIntegerKernel {
                 Value v = loadCodes(b, loc, packed, plan.lhs.bits, row, c);
                 if (plan.lhs.bits == 4 && plan.lhs.isSigned)
                   v = signedNibbles(b, loc, v);
+                if (zinTable)
+                  v = arith::SubIOp::create(
+                      b, loc, v,
+                      read(b, loc, bytes(b, kChunk), zinTable,
+                           {plan.lhs.rowScale ? row : idx(b, loc, 0), c},
+                           true));
                 // An odd K leaves a padding nibble in the last byte.
                 if (plan.k % kChunk != 0) {
                   Value valid = laneRange(
@@ -271,6 +288,98 @@ struct SegmentedIntegerKernel {
                     b, loc, total, args[0], ValueRange{row, seg})};
               });
         })[0];
+  }
+
+  /// clamp(za, kZinMin, kZinMax) of i32 `za`.
+  static Value clampZin(OpBuilder &b, Location loc, Value za) {
+    auto i32 = [&](int64_t v) {
+      return arith::ConstantIntOp::create(b, loc, b.getI32Type(), v);
+    };
+    return arith::MinSIOp::create(
+        b, loc, arith::MaxSIOp::create(b, loc, za, i32(kZinMin)), i32(kZinMax));
+  }
+
+  /// The i8 [1 or M, padded K + 64] table of each activation's zin (0 past
+  /// K), rows as the zero point grid's. Once per call.
+  Value expandZeroPoints(OpBuilder &b, Location loc, Value packed) const {
+    int64_t end = llvm::alignTo(plan.k, kChunk) + kChunk;
+    SmallVector<int32_t> column(end, 0);
+    for (size_t s = 0; s + 1 < plan.bounds.size(); ++s)
+      for (int64_t k = plan.bounds[s]; k < plan.bounds[s + 1]; ++k)
+        column[k] = plan.lhs.columns[s];
+    Value columns = codegen::emitI32Table(b, loc, column);
+    SmallVector<OpFoldResult> sizes{
+        plan.lhs.rowScale ? tensor::getMixedSize(b, loc, packed, 0)
+                          : OpFoldResult(b.getIndexAttr(1)),
+        b.getIndexAttr(end)};
+    Value init = tensor::EmptyOp::create(b, loc, sizes, b.getI8Type());
+    AffineMap identity = b.getMultiDimIdentityMap(2);
+    SmallVector<utils::IteratorType> parallel(2, utils::IteratorType::parallel);
+    return linalg::GenericOp::create(
+               b, loc, init.getType(), ValueRange{}, ValueRange{init},
+               ArrayRef<AffineMap>{identity}, parallel,
+               [&](OpBuilder &b, Location loc, ValueRange) {
+                 Value m = linalg::IndexOp::create(b, loc, 0);
+                 Value k = linalg::IndexOp::create(b, loc, 1);
+                 Value col = arith::IndexCastOp::create(
+                     b, loc, b.getIndexType(),
+                     tensor::ExtractOp::create(b, loc, columns, k));
+                 Value zin = arith::TruncIOp::create(
+                     b, loc, b.getI8Type(),
+                     clampZin(b, loc,
+                              tensor::ExtractOp::create(b, loc, aZero,
+                                                        ValueRange{m, col})));
+                 Value inside = arith::CmpIOp::create(
+                     b, loc, arith::CmpIPredicate::ult, k, idx(b, loc, plan.k));
+                 linalg::YieldOp::create(b, loc,
+                                         ValueRange{arith::SelectOp::create(
+                                             b, loc, inside, zin,
+                                             arith::ConstantIntOp::create(
+                                                 b, loc, b.getI8Type(), 0))});
+               })
+        .getResult(0);
+  }
+
+  /// Whether any activation zero point lies outside [kZinMin, kZinMax].
+  Value anyZout(OpBuilder &b, Location loc) const {
+    Value rows = tensor::DimOp::create(b, loc, aZero, 0);
+    Value cols = tensor::DimOp::create(b, loc, aZero, 1);
+    Value none = arith::ConstantIntOp::create(b, loc, b.getI1Type(), 0);
+    return loop(
+        b, loc, idx(b, loc, 0), rows, idx(b, loc, 1), ValueRange{none},
+        [&](OpBuilder &b, Location loc, Value r, ValueRange acc) {
+          return loop(
+              b, loc, idx(b, loc, 0), cols, idx(b, loc, 1), acc,
+              [&](OpBuilder &b, Location loc, Value c, ValueRange acc) {
+                Value za =
+                    tensor::ExtractOp::create(b, loc, aZero, ValueRange{r, c});
+                Value out = arith::CmpIOp::create(
+                    b, loc, arith::CmpIPredicate::ne, za, clampZin(b, loc, za));
+                return SmallVector<Value>{
+                    arith::OrIOp::create(b, loc, acc[0], out)};
+              });
+        })[0];
+  }
+
+  /// The weight segment sums (weightSums) when some zero point has a zout,
+  /// else zeros: in-range zero points were subtracted while unpacking.
+  Value weightSumsIfNeeded(OpBuilder &b, Location loc) const {
+    auto type = RankedTensorType::get({plan.n, int64_t(plan.bounds.size() - 1)},
+                                      b.getI32Type());
+    // (Result types come from the yields.)
+    auto ifOp = scf::IfOp::create(
+        b, loc, anyZout(b, loc),
+        [&](OpBuilder &b, Location loc) {
+          scf::YieldOp::create(b, loc, weightSums(b, loc));
+        },
+        [&](OpBuilder &b, Location loc) {
+          Value empty =
+              tensor::EmptyOp::create(b, loc, type.getShape(), b.getI32Type());
+          Value zero = arith::ConstantIntOp::create(b, loc, b.getI32Type(), 0);
+          scf::YieldOp::create(
+              b, loc, linalg::FillOp::create(b, loc, zero, empty).getResult(0));
+        });
+    return ifOp.getResult(0);
   }
 
   /// For activation zero points: the i32 [N, S] table of the sum of the
@@ -493,11 +602,15 @@ struct SegmentedIntegerKernel {
           // With activation zero points, zero point x weight sum per output.
           SmallVector<Value> za, ws;
           if (plan.lhs.zeroPoint) {
-            for (int64_t i = 0; i < s.mr; ++i)
-              za.push_back(tensor::ExtractOp::create(
+            for (int64_t i = 0; i < s.mr; ++i) {
+              // zout = za - zin: zin was subtracted while unpacking.
+              Value whole = tensor::ExtractOp::create(
                   b, loc, aZero,
                   ValueRange{plan.lhs.rowScale ? add(b, loc, m0, i) : c0,
-                             lhsColumn}));
+                             lhsColumn});
+              za.push_back(arith::SubIOp::create(b, loc, whole,
+                                                 clampZin(b, loc, whole)));
+            }
             for (int64_t j = 0; j < s.nr; ++j)
               ws.push_back(tensor::ExtractOp::create(
                   b, loc, weightSum,
@@ -589,12 +702,15 @@ Value tiled::lowerSegmentedInteger(OpBuilder &b, Location loc,
                                 i32Table(b, loc, plan.lhs.columns),
                                 i32Table(b, loc, plan.rhs.columns),
                                 Value(),
+                                Value(),
                                 Value()};
+  if (plan.lhs.zeroPoint)
+    kernel.zinTable = kernel.expandZeroPoints(b, loc, a);
   kernel.a = kernel.unpackActivations(b, loc, a);
   if (vnni)
     kernel.activationBias = kernel.activationBiases(b, loc);
   if (plan.lhs.zeroPoint)
-    kernel.weightSum = kernel.weightSums(b, loc);
+    kernel.weightSum = kernel.weightSumsIfNeeded(b, loc);
   auto tile = [&](OpBuilder &b, Location l, TileShape s, Value m0, Value n0,
                   ArrayRef<Value>, Value result) {
     return kernel.tile(b, l, s, m0, n0, result);

@@ -33,9 +33,10 @@ struct SegmentScales {
 /// acc(i32) matmul of 4- or 8-bit activations [M, K] and signed, symmetric
 /// 4- or 8-bit weights [N, K] (transposed) whose scales are per tensor, per
 /// row, per group along K or per cluster along K. 4-bit activations may be
-/// unsigned and asymmetric: each segment's dot product then loses
-/// zero point x the segment's weight sum (exact in wrapping i32, as the
-/// reference's sum of (code - zero point) x weight).
+/// unsigned and asymmetric: zero points in [-112, 120] are subtracted from
+/// the codes while unpacking; for the rest of a zero point, each segment's
+/// dot product loses it x the segment's weight sum (exact in wrapping i32,
+/// as the reference's sum of (code - zero point) x weight).
 struct SegmentedIntegerPlan {
   int64_t n, k;
   /// Segment starts followed by K (getIntegerMatmulSegments).

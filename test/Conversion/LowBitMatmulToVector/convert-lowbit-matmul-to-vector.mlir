@@ -283,15 +283,26 @@ func.func @w4a4_clusters(%a: !qa, %sa: tensor<1x3xf32>, %w: !qw, %sw: tensor<32x
 
 // -----
 
-// Asymmetric ui4 activations: the unsigned codes are the activation bytes;
-// once per call, the [N, S] table of each weight row's sum over each
-// segment; each 4 x 4 tile subtracts zero point x weight sum from its
-// segment sums (wrapping i32, as the reference's sum of (code - zero point)
-// x weight), before scaling.
+// Asymmetric ui4 activations: zin = clamp(za, -112, 120) is subtracted
+// from every code while unpacking (an i8 table of each activation's zin,
+// built once), which is exact in a byte. Only zero points outside that
+// range (zout = za - zin != 0) need each weight row's sum over each segment
+// ([N, S], computed only then, under scf.if); every 4 x 4 tile subtracts
+// zout x weight sum from its segment sums (wrapping i32, as the reference's
+// sum of (code - zero point) x weight) before scaling.
 // CHECK-LABEL: func.func @w4a4_zero_points
 // CHECK-SAME: %[[ZA:[a-z0-9]+]]: tensor<?x1xi32>
-// CHECK: %[[WS:.*]] = scf.for {{.*}} -> (tensor<16x2xi32>)
+// CHECK: %[[ZIN:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<?x192xi8>)
+// CHECK: %[[Z:.*]] = tensor.extract %[[ZA]]
+// CHECK: %[[LO:.*]] = arith.maxsi %[[Z]], %{{.*}} : i32
+// CHECK: arith.minsi %[[LO]], %{{.*}} : i32
+// CHECK: %[[CODES:.*]] = vector.shuffle
+// CHECK: %[[ROWZIN:.*]] = vector.transfer_read %[[ZIN]]
+// CHECK: arith.subi %[[CODES]], %[[ROWZIN]] : vector<64xi8>
+// CHECK: %[[WS:.*]] = scf.if %{{.*}} -> (tensor<16x2xi32>)
 // CHECK: vector.reduction <add>, %{{.*}} : vector<64xi32> into i32
+// CHECK: } else {
+// CHECK: linalg.fill ins(%{{.*}} : i32) outs(%{{.*}} : tensor<16x2xi32>)
 // CHECK: tensor.extract %[[ZA]][%{{.*}}, %{{.*}}] : tensor<?x1xi32>
 // CHECK: tensor.extract %[[WS]][%{{.*}}, %{{.*}}] : tensor<16x2xi32>
 // CHECK: %[[BIASED:.*]] = arith.subi %{{.*}}, %{{.*}} : vector<16xi32>

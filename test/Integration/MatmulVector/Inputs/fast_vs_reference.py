@@ -47,7 +47,8 @@ Usage: fast_vs_reference.py QUANT_RUN QUANT_OPT CASE... [--generic]
        | x:M:N:K:LHS:RHS  with LHS/RHS = i4|i8 followed by the granularity:
          t (per row), T (per tensor), gG (groups of G along K), c (RPTQ
          clusters along K, shared by both operands), cs (clusters per row);
-         u4 instead of i4 for the LHS: ui4 codes with zero points
+         u4 instead of i4 for the LHS: ui4 codes with zero points (U4:
+         one of them far outside the code range)
 """
 
 import argparse
@@ -99,7 +100,7 @@ def operand_scheme(spec, k):
         text = (f"per_cluster<axis = 1, sizes = [{', '.join(map(str, sizes))}]"
                 + (", per_slice>" if per_slice else ">"))
         grid = lambda rows: (rows if per_slice else 1, len(sizes))
-    if spec[0] == "u":
+    if spec[0] in "uU":
         return f"#lowbit.scheme<ui{bits}, {text}, asymmetric>", bits, grid
     return f"#lowbit.scheme<i{bits}, {text}>", bits, grid
 
@@ -143,7 +144,7 @@ func.func @main(%a: tensor<{m}x{k}xf32>, %w: {qw}, %s8: {ts}xi8>) -> tensor<{m}x
         qa, qw = f"!lowbit.qtensor<{m}x{k}, {sa_s}>", f"!lowbit.qtensor<{n}x{k}, {sw_s}>"
         ta = "tensor<{}x{}xf32>".format(*ga(m))
         tw = "tensor<{}x{}xf32>".format(*gw(n))
-        if operands[0][0] == "u":
+        if operands[0][0] in "uU":
             tz = "tensor<{}x{}xi32>".format(*ga(m))
             return f"""
 func.func @main(%a: {qa}, %sa: {ta}, %za: {tz}, %w: {qw}, %sw: {tw}) -> tensor<{m}x{n}xf32> {{
@@ -277,11 +278,12 @@ def check(args, spec, rng):
             sw = rng.uniform(1e-3, 1e-1, gw(n)).astype(np.float32)
             inputs = [a, sa, w, sw]
             za = None
-            if operands[0][0] == "u":
-                # Zero points in the code range, and one far outside it
+            if operands[0][0] in "uU":
+                # Zero points in the code range; with U, one far outside it
                 # (allowed: the arithmetic wraps in i32 like the reference).
                 za = rng.integers(0, 16, ga(m)).astype(np.int32)
-                za.flat[-1] = 100000
+                if operands[0][0] == "U":
+                    za.flat[-1] = 100000
                 inputs = [a, sa, za, w, sw]
         elif kind == "a8":
             a = rng.integers(-128, 128, (m, k), dtype=np.int8)
