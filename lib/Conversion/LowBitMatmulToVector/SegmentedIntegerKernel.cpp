@@ -29,6 +29,7 @@
 #include "lowbit/Conversion/LowBitToLinalg/LowBitToLinalg.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -253,13 +254,40 @@ struct SegmentedIntegerKernel {
   /// unpacked activations of each row over each segment, which the tiles
   /// subtract from their biased dot products. Exact in i32.
   Value activationBiases(OpBuilder &b, Location loc) const {
+    return segmentTable(
+        b, loc, tensor::getMixedSize(b, loc, a, 0),
+        [&](OpBuilder &b, Location loc, Value row, Value k0, Value k1) {
+          Value sum = loop(
+              b, loc, k0, k1, idx(b, loc, kChunk),
+              ValueRange{zeros(b, loc, accType(b))},
+              [&](OpBuilder &b, Location loc, Value c, ValueRange acc) {
+                Value hi = arith::MinSIOp::create(
+                    b, loc, arith::SubIOp::create(b, loc, k1, c),
+                    idx(b, loc, kChunk));
+                Value v = arith::SelectOp::create(
+                    b, loc, laneRange(b, loc, idx(b, loc, 0), hi),
+                    read(b, loc, bytes(b, kChunk), a, {row, c}, true),
+                    byteSplat(b, loc, 64, 0));
+                return SmallVector<Value>{dpbusd(
+                    b, loc, acc[0], byteSplat(b, loc, 64, weightBias()), v)};
+              })[0];
+          return vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD,
+                                             sum);
+        });
+  }
+
+  /// The i32 [rows, S] table of `segmentValue(row, k0, k1)` for every row
+  /// and K segment [k0, k1).
+  Value segmentTable(
+      OpBuilder &b, Location loc, OpFoldResult rows,
+      function_ref<Value(OpBuilder &, Location, Value row, Value k0, Value k1)>
+          segmentValue) const {
     int64_t segments = plan.bounds.size() - 1;
-    SmallVector<OpFoldResult> sizes{tensor::getMixedSize(b, loc, a, 0),
-                                    b.getIndexAttr(segments)};
+    SmallVector<OpFoldResult> sizes{rows, b.getIndexAttr(segments)};
     Value init = tensor::EmptyOp::create(b, loc, sizes, b.getI32Type());
-    Value m = tensor::DimOp::create(b, loc, a, 0);
     return loop(
-        b, loc, idx(b, loc, 0), m, idx(b, loc, 1), init,
+        b, loc, idx(b, loc, 0), getValueOrCreateConstantIndexOp(b, loc, rows),
+        idx(b, loc, 1), init,
         [&](OpBuilder &b, Location loc, Value row, ValueRange args) {
           return loop(
               b, loc, idx(b, loc, 0), idx(b, loc, segments), idx(b, loc, 1),
@@ -267,25 +295,9 @@ struct SegmentedIntegerKernel {
               [&](OpBuilder &b, Location loc, Value seg, ValueRange args) {
                 Value k0 = tableAt(b, loc, bounds, seg);
                 Value k1 = tableAt(b, loc, bounds, add(b, loc, seg, 1));
-                Value sum = loop(
-                    b, loc, k0, k1, idx(b, loc, kChunk),
-                    ValueRange{zeros(b, loc, accType(b))},
-                    [&](OpBuilder &b, Location loc, Value c, ValueRange acc) {
-                      Value hi = arith::MinSIOp::create(
-                          b, loc, arith::SubIOp::create(b, loc, k1, c),
-                          idx(b, loc, kChunk));
-                      Value v = arith::SelectOp::create(
-                          b, loc, laneRange(b, loc, idx(b, loc, 0), hi),
-                          read(b, loc, bytes(b, kChunk), a, {row, c}, true),
-                          byteSplat(b, loc, 64, 0));
-                      return SmallVector<Value>{
-                          dpbusd(b, loc, acc[0],
-                                 byteSplat(b, loc, 64, weightBias()), v)};
-                    })[0];
-                Value total = vector::ReductionOp::create(
-                    b, loc, vector::CombiningKind::ADD, sum);
                 return SmallVector<Value>{tensor::InsertOp::create(
-                    b, loc, total, args[0], ValueRange{row, seg})};
+                    b, loc, segmentValue(b, loc, row, k0, k1), args[0],
+                    ValueRange{row, seg})};
               });
         })[0];
   }
@@ -386,77 +398,35 @@ struct SegmentedIntegerKernel {
   /// signed weight values of each row over each segment (wrapping, as the
   /// tiles' sums). Once per call.
   Value weightSums(OpBuilder &b, Location loc) const {
-    int64_t segments = plan.bounds.size() - 1;
-    Value init = tensor::EmptyOp::create(
-        b, loc, ArrayRef<int64_t>{plan.n, segments}, b.getI32Type());
     auto i32s = VectorType::get({kChunk}, b.getI32Type());
-    return loop(
-        b, loc, idx(b, loc, 0), idx(b, loc, plan.n), idx(b, loc, 1), init,
-        [&](OpBuilder &b, Location loc, Value row, ValueRange args) {
-          return loop(
-              b, loc, idx(b, loc, 0), idx(b, loc, segments), idx(b, loc, 1),
-              args,
-              [&](OpBuilder &b, Location loc, Value seg, ValueRange args) {
-                Value k0 = tableAt(b, loc, bounds, seg);
-                Value k1 = tableAt(b, loc, bounds, add(b, loc, seg, 1));
-                // Packed nibbles pair codes (2j, 2j+1): start on an even code.
-                Value start =
-                    plan.rhs.bits == 4
-                        ? arith::AndIOp::create(b, loc, k0, idx(b, loc, -2))
-                        : k0;
-                auto step = [&](OpBuilder &b, Location loc, Value c,
-                                ValueRange acc,
-                                bool inBounds) -> SmallVector<Value> {
-                  Value lo = arith::MaxSIOp::create(
-                      b, loc, arith::SubIOp::create(b, loc, k0, c),
-                      idx(b, loc, 0));
-                  Value hi = arith::MinSIOp::create(
-                      b, loc, arith::SubIOp::create(b, loc, k1, c),
-                      idx(b, loc, kChunk));
-                  Value codes =
-                      loadCodes(b, loc, w, plan.rhs.bits, row, c, inBounds);
-                  if (plan.rhs.bits == 4)
-                    codes = signedNibbles(b, loc, codes);
-                  Value v = arith::SelectOp::create(
-                      b, loc, laneRange(b, loc, lo, hi),
-                      arith::ExtSIOp::create(b, loc, i32s, codes),
-                      zeros(b, loc, i32s));
-                  return SmallVector<Value>{
-                      arith::AddIOp::create(b, loc, acc[0], v)};
-                };
-                // Steps that end inside the row read without bounds checks.
-                int64_t rowCodes =
-                    plan.rhs.bits == 4 ? llvm::alignTo(plan.k, 2) : plan.k;
-                Value limit = arith::MaxSIOp::create(
-                    b, loc, start,
-                    arith::MinSIOp::create(
-                        b, loc, k1,
-                        idx(b, loc, std::max<int64_t>(rowCodes - 63, 0))));
-                Value safe = arith::AddIOp::create(
-                    b, loc, start,
-                    arith::MulIOp::create(
-                        b, loc,
-                        arith::CeilDivSIOp::create(
-                            b, loc, arith::SubIOp::create(b, loc, limit, start),
-                            idx(b, loc, kChunk)),
-                        idx(b, loc, kChunk)));
-                SmallVector<Value> sum{zeros(b, loc, i32s)};
-                sum = loop(
-                    b, loc, start, safe, idx(b, loc, kChunk), sum,
-                    [&](OpBuilder &b, Location loc, Value c, ValueRange acc) {
-                      return step(b, loc, c, acc, true);
-                    });
-                sum = loop(
-                    b, loc, safe, k1, idx(b, loc, kChunk), sum,
-                    [&](OpBuilder &b, Location loc, Value c, ValueRange acc) {
-                      return step(b, loc, c, acc, false);
-                    });
-                Value total = vector::ReductionOp::create(
-                    b, loc, vector::CombiningKind::ADD, sum[0]);
-                return SmallVector<Value>{tensor::InsertOp::create(
-                    b, loc, total, args[0], ValueRange{row, seg})};
-              });
-        })[0];
+    return segmentTable(
+        b, loc, b.getIndexAttr(plan.n),
+        [&](OpBuilder &b, Location loc, Value row, Value k0, Value k1) {
+          // Packed nibbles pair codes (2j, 2j+1): start on an even code.
+          Value start = plan.rhs.bits == 4
+                            ? arith::AndIOp::create(b, loc, k0, idx(b, loc, -2))
+                            : k0;
+          auto step = [&](OpBuilder &b, Location loc, Value c, ValueRange acc,
+                          bool inBounds) -> SmallVector<Value> {
+            Value lo = arith::MaxSIOp::create(
+                b, loc, arith::SubIOp::create(b, loc, k0, c), idx(b, loc, 0));
+            Value hi = arith::MinSIOp::create(
+                b, loc, arith::SubIOp::create(b, loc, k1, c),
+                idx(b, loc, kChunk));
+            Value codes = loadCodes(b, loc, w, plan.rhs.bits, row, c, inBounds);
+            if (plan.rhs.bits == 4)
+              codes = signedNibbles(b, loc, codes);
+            Value v = arith::SelectOp::create(
+                b, loc, laneRange(b, loc, lo, hi),
+                arith::ExtSIOp::create(b, loc, i32s, codes),
+                zeros(b, loc, i32s));
+            return SmallVector<Value>{arith::AddIOp::create(b, loc, acc[0], v)};
+          };
+          SmallVector<Value> sum =
+              weightSteps(b, loc, start, k1, {zeros(b, loc, i32s)}, step);
+          return vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD,
+                                             sum[0]);
+        });
   }
 
   /// Tiles of 16 outputs (4 x 4, or 1 x 16 for a GEMV) with VNNI keep their
@@ -496,6 +466,37 @@ struct SegmentedIntegerKernel {
         b, loc, b.getIndexType(), tensor::ExtractOp::create(b, loc, table, i));
   }
 
+  using StepFn = function_ref<SmallVector<Value>(
+      OpBuilder &, Location, Value c, ValueRange acc, bool inBounds)>;
+
+  /// Runs `step` at c = start, start + 64, ... below k1, threading `init`:
+  /// the steps whose 64 weight codes end inside the row without bounds
+  /// checks, then the rest (at most one) with them.
+  SmallVector<Value> weightSteps(OpBuilder &b, Location loc, Value start,
+                                 Value k1, ValueRange init, StepFn step) const {
+    int64_t rowCodes = plan.rhs.bits == 4 ? llvm::alignTo(plan.k, 2) : plan.k;
+    Value limit = arith::MinSIOp::create(
+        b, loc, k1, idx(b, loc, std::max<int64_t>(rowCodes - 63, 0)));
+    Value steps = arith::CeilDivSIOp::create(
+        b, loc,
+        arith::MaxSIOp::create(b, loc,
+                               arith::SubIOp::create(b, loc, limit, start),
+                               idx(b, loc, 0)),
+        idx(b, loc, kChunk));
+    Value safe = arith::AddIOp::create(
+        b, loc, start,
+        arith::MulIOp::create(b, loc, steps, idx(b, loc, kChunk)));
+    SmallVector<Value> acc =
+        loop(b, loc, start, safe, idx(b, loc, kChunk), init,
+             [&](OpBuilder &b, Location loc, Value c, ValueRange args) {
+               return step(b, loc, c, args, true);
+             });
+    return loop(b, loc, safe, k1, idx(b, loc, kChunk), acc,
+                [&](OpBuilder &b, Location loc, Value c, ValueRange args) {
+                  return step(b, loc, c, args, false);
+                });
+  }
+
   Value tile(OpBuilder &b, Location loc, TileShape s, Value m0, Value n0,
              Value result) const {
     int64_t outputs = s.mr * s.nr;
@@ -516,9 +517,7 @@ struct SegmentedIntegerKernel {
                             ? arith::AndIOp::create(b, loc, k0, idx(b, loc, -2))
                             : k0;
           SmallVector<Value> acc(outputs, zeros(b, loc, accType(b)));
-          // A step reads 64 codes of a weight row; steps that end inside the
-          // row need no bounds check: those before `safe` (at most one is
-          // left for the checked loop).
+          // A step reads 64 codes of each weight row (weightSteps).
           auto step = [&](OpBuilder &b, Location loc, Value c,
                           ValueRange accArgs,
                           bool inBounds) -> SmallVector<Value> {
@@ -558,27 +557,7 @@ struct SegmentedIntegerKernel {
             }
             return next;
           };
-          int64_t rowCodes =
-              plan.rhs.bits == 4 ? llvm::alignTo(plan.k, 2) : plan.k;
-          Value limit = arith::MinSIOp::create(
-              b, loc, k1, idx(b, loc, std::max<int64_t>(rowCodes - 63, 0)));
-          Value steps = arith::CeilDivSIOp::create(
-              b, loc,
-              arith::MaxSIOp::create(
-                  b, loc, arith::SubIOp::create(b, loc, limit, start),
-                  idx(b, loc, 0)),
-              idx(b, loc, kChunk));
-          Value safe = arith::AddIOp::create(
-              b, loc, start,
-              arith::MulIOp::create(b, loc, steps, idx(b, loc, kChunk)));
-          acc = loop(b, loc, start, safe, idx(b, loc, kChunk), acc,
-                     [&](OpBuilder &b, Location loc, Value c, ValueRange args) {
-                       return step(b, loc, c, args, true);
-                     });
-          acc = loop(b, loc, safe, k1, idx(b, loc, kChunk), acc,
-                     [&](OpBuilder &b, Location loc, Value c, ValueRange args) {
-                       return step(b, loc, c, args, false);
-                     });
+          acc = weightSteps(b, loc, start, k1, acc, step);
           // out += float(sum) * (sa * sw), as the reference scales a segment.
           Value lhsColumn = tableAt(b, loc, lhsColumns, seg);
           Value rhsColumn = tableAt(b, loc, rhsColumns, seg);
