@@ -715,28 +715,22 @@ std::string w4a4Source(int64_t m, int64_t n, int64_t k,
   std::string list;
   for (int64_t size : sizes)
     list += (list.empty() ? "" : ", ") + std::to_string(size);
-  if (asymmetricActivations)
-    return llvm::formatv(R"(
-!a = !lowbit.qtensor<{0}x{2}, #lowbit.scheme<ui4, per_cluster<axis = 1, sizes = [{3}]>, asymmetric>>
-!w = !lowbit.qtensor<{1}x{2}, #lowbit.scheme<i4, per_cluster<axis = 1, sizes = [{3}], per_slice>>>
-func.func @main(%a: !a, %sa: tensor<1x{4}xf32>, %za: tensor<1x{4}xi32>, %w: !w, %sw: tensor<{1}x{4}xf32>) -> tensor<{0}x{1}xf32> {{
-  %y = lowbit.matmul %a scale(%sa : tensor<1x{4}xf32>) zero_point(%za : tensor<1x{4}xi32>), %w scale(%sw : tensor<{1}x{4}xf32>) transpose_rhs acc(i32)
-      : !a, !w -> tensor<{0}x{1}xf32>
-  return %y : tensor<{0}x{1}xf32>
-}
-)",
-                         m, n, k, list, sizes.size())
-        .str();
+  // --asym-act: ui4 activations with an i32 zero point per cluster.
+  std::string zeros = llvm::formatv("tensor<1x{0}xi32>", sizes.size()).str();
+  bool asym = asymmetricActivations;
   return llvm::formatv(R"(
-!a = !lowbit.qtensor<{0}x{2}, #lowbit.scheme<i4, per_cluster<axis = 1, sizes = [{3}]>>>
+!a = !lowbit.qtensor<{0}x{2}, #lowbit.scheme<{5}, per_cluster<axis = 1, sizes = [{3}]>{6}>>
 !w = !lowbit.qtensor<{1}x{2}, #lowbit.scheme<i4, per_cluster<axis = 1, sizes = [{3}], per_slice>>>
-func.func @main(%a: !a, %sa: tensor<1x{4}xf32>, %w: !w, %sw: tensor<{1}x{4}xf32>) -> tensor<{0}x{1}xf32> {{
-  %y = lowbit.matmul %a scale(%sa : tensor<1x{4}xf32>), %w scale(%sw : tensor<{1}x{4}xf32>) transpose_rhs acc(i32)
+func.func @main(%a: !a, %sa: tensor<1x{4}xf32>{7}, %w: !w, %sw: tensor<{1}x{4}xf32>) -> tensor<{0}x{1}xf32> {{
+  %y = lowbit.matmul %a scale(%sa : tensor<1x{4}xf32>){8}, %w scale(%sw : tensor<{1}x{4}xf32>) transpose_rhs acc(i32)
       : !a, !w -> tensor<{0}x{1}xf32>
   return %y : tensor<{0}x{1}xf32>
 }
 )",
-                       m, n, k, list, sizes.size())
+                       m, n, k, list, sizes.size(), asym ? "ui4" : "i4",
+                       asym ? ", asymmetric" : "",
+                       asym ? ", %za: " + zeros : "",
+                       asym ? " zero_point(%za : " + zeros + ")" : "")
       .str();
 }
 

@@ -324,32 +324,23 @@ struct SegmentedIntegerKernel {
         plan.lhs.rowScale ? tensor::getMixedSize(b, loc, packed, 0)
                           : OpFoldResult(b.getIndexAttr(1)),
         b.getIndexAttr(end)};
-    Value init = tensor::EmptyOp::create(b, loc, sizes, b.getI8Type());
-    AffineMap identity = b.getMultiDimIdentityMap(2);
-    SmallVector<utils::IteratorType> parallel(2, utils::IteratorType::parallel);
-    return linalg::GenericOp::create(
-               b, loc, init.getType(), ValueRange{}, ValueRange{init},
-               ArrayRef<AffineMap>{identity}, parallel,
-               [&](OpBuilder &b, Location loc, ValueRange) {
-                 Value m = linalg::IndexOp::create(b, loc, 0);
-                 Value k = linalg::IndexOp::create(b, loc, 1);
-                 Value col = arith::IndexCastOp::create(
-                     b, loc, b.getIndexType(),
-                     tensor::ExtractOp::create(b, loc, columns, k));
-                 Value zin = arith::TruncIOp::create(
-                     b, loc, b.getI8Type(),
-                     clampZin(b, loc,
-                              tensor::ExtractOp::create(b, loc, aZero,
-                                                        ValueRange{m, col})));
-                 Value inside = arith::CmpIOp::create(
-                     b, loc, arith::CmpIPredicate::ult, k, idx(b, loc, plan.k));
-                 linalg::YieldOp::create(b, loc,
-                                         ValueRange{arith::SelectOp::create(
-                                             b, loc, inside, zin,
-                                             arith::ConstantIntOp::create(
-                                                 b, loc, b.getI8Type(), 0))});
-               })
-        .getResult(0);
+    return codegen::buildTensor(
+        b, loc, sizes, b.getI8Type(),
+        [&](OpBuilder &b, Location loc, ArrayRef<Value> index) -> Value {
+          Value col = arith::IndexCastOp::create(
+              b, loc, b.getIndexType(),
+              tensor::ExtractOp::create(b, loc, columns, index[1]));
+          Value zin = arith::TruncIOp::create(
+              b, loc, b.getI8Type(),
+              clampZin(b, loc,
+                       tensor::ExtractOp::create(b, loc, aZero,
+                                                 ValueRange{index[0], col})));
+          Value inside = arith::CmpIOp::create(
+              b, loc, arith::CmpIPredicate::ult, index[1], idx(b, loc, plan.k));
+          return arith::SelectOp::create(
+              b, loc, inside, zin,
+              arith::ConstantIntOp::create(b, loc, b.getI8Type(), 0));
+        });
   }
 
   /// Whether any activation zero point lies outside [kZinMin, kZinMax].
@@ -402,28 +393,19 @@ struct SegmentedIntegerKernel {
     return segmentTable(
         b, loc, b.getIndexAttr(plan.n),
         [&](OpBuilder &b, Location loc, Value row, Value k0, Value k1) {
-          // Packed nibbles pair codes (2j, 2j+1): start on an even code.
-          Value start = plan.rhs.bits == 4
-                            ? arith::AndIOp::create(b, loc, k0, idx(b, loc, -2))
-                            : k0;
           auto step = [&](OpBuilder &b, Location loc, Value c, ValueRange acc,
                           bool inBounds) -> SmallVector<Value> {
-            Value lo = arith::MaxSIOp::create(
-                b, loc, arith::SubIOp::create(b, loc, k0, c), idx(b, loc, 0));
-            Value hi = arith::MinSIOp::create(
-                b, loc, arith::SubIOp::create(b, loc, k1, c),
-                idx(b, loc, kChunk));
             Value codes = loadCodes(b, loc, w, plan.rhs.bits, row, c, inBounds);
             if (plan.rhs.bits == 4)
               codes = signedNibbles(b, loc, codes);
             Value v = arith::SelectOp::create(
-                b, loc, laneRange(b, loc, lo, hi),
+                b, loc, segmentLanes(b, loc, k0, k1, c),
                 arith::ExtSIOp::create(b, loc, i32s, codes),
                 zeros(b, loc, i32s));
             return SmallVector<Value>{arith::AddIOp::create(b, loc, acc[0], v)};
           };
           SmallVector<Value> sum =
-              weightSteps(b, loc, start, k1, {zeros(b, loc, i32s)}, step);
+              weightSteps(b, loc, k0, k1, {zeros(b, loc, i32s)}, step);
           return vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD,
                                              sum[0]);
         });
@@ -466,14 +448,29 @@ struct SegmentedIntegerKernel {
         b, loc, b.getIndexType(), tensor::ExtractOp::create(b, loc, table, i));
   }
 
+  /// The lanes of the 64 codes at `c` that lie in the segment [k0, k1).
+  static Value segmentLanes(OpBuilder &b, Location loc, Value k0, Value k1,
+                            Value c) {
+    Value lo = arith::MaxSIOp::create(
+        b, loc, arith::SubIOp::create(b, loc, k0, c), idx(b, loc, 0));
+    Value hi = arith::MinSIOp::create(
+        b, loc, arith::SubIOp::create(b, loc, k1, c), idx(b, loc, kChunk));
+    return laneRange(b, loc, lo, hi);
+  }
+
   using StepFn = function_ref<SmallVector<Value>(
       OpBuilder &, Location, Value c, ValueRange acc, bool inBounds)>;
 
-  /// Runs `step` at c = start, start + 64, ... below k1, threading `init`:
-  /// the steps whose 64 weight codes end inside the row without bounds
-  /// checks, then the rest (at most one) with them.
-  SmallVector<Value> weightSteps(OpBuilder &b, Location loc, Value start,
-                                 Value k1, ValueRange init, StepFn step) const {
+  /// Runs `step` over the segment [k0, k1) at c = start, start + 64, ...
+  /// below k1 (start = k0, rounded down to even for packed nibbles, which
+  /// pair codes 2j and 2j+1), threading `init`: the steps whose 64 weight
+  /// codes end inside the row without bounds checks, then the rest (at most
+  /// one) with them. Steps mask their lanes with segmentLanes.
+  SmallVector<Value> weightSteps(OpBuilder &b, Location loc, Value k0, Value k1,
+                                 ValueRange init, StepFn step) const {
+    Value start = plan.rhs.bits == 4
+                      ? arith::AndIOp::create(b, loc, k0, idx(b, loc, -2))
+                      : k0;
     int64_t rowCodes = plan.rhs.bits == 4 ? llvm::alignTo(plan.k, 2) : plan.k;
     Value limit = arith::MinSIOp::create(
         b, loc, k1, idx(b, loc, std::max<int64_t>(rowCodes - 63, 0)));
@@ -512,23 +509,13 @@ struct SegmentedIntegerKernel {
         [&](OpBuilder &b, Location loc, Value seg, ValueRange outArgs) {
           Value k0 = tableAt(b, loc, bounds, seg);
           Value k1 = tableAt(b, loc, bounds, add(b, loc, seg, 1));
-          // Packed nibbles pair codes (2j, 2j+1): start on an even code.
-          Value start = plan.rhs.bits == 4
-                            ? arith::AndIOp::create(b, loc, k0, idx(b, loc, -2))
-                            : k0;
           SmallVector<Value> acc(outputs, zeros(b, loc, accType(b)));
           // A step reads 64 codes of each weight row (weightSteps).
           auto step = [&](OpBuilder &b, Location loc, Value c,
                           ValueRange accArgs,
                           bool inBounds) -> SmallVector<Value> {
             SmallVector<Value> next(accArgs);
-            // Lanes whose code lies in [k0, k1): c >= k0 - 1 and c < k1.
-            Value lo = arith::MaxSIOp::create(
-                b, loc, arith::SubIOp::create(b, loc, k0, c), idx(b, loc, 0));
-            Value hi = arith::MinSIOp::create(
-                b, loc, arith::SubIOp::create(b, loc, k1, c),
-                idx(b, loc, kChunk));
-            Value inSegment = laneRange(b, loc, lo, hi);
+            Value inSegment = segmentLanes(b, loc, k0, k1, c);
             Value zeroBytes = byteSplat(b, loc, 64, 0);
             SmallVector<Value> rows;
             for (int64_t i = 0; i < s.mr; ++i) {
@@ -557,7 +544,7 @@ struct SegmentedIntegerKernel {
             }
             return next;
           };
-          acc = weightSteps(b, loc, start, k1, acc, step);
+          acc = weightSteps(b, loc, k0, k1, acc, step);
           // out += float(sum) * (sa * sw), as the reference scales a segment.
           Value lhsColumn = tableAt(b, loc, lhsColumns, seg);
           Value rhsColumn = tableAt(b, loc, rhsColumns, seg);
@@ -578,8 +565,8 @@ struct SegmentedIntegerKernel {
             for (int64_t i = 0; i < s.mr; ++i)
               rowBias.push_back(tensor::ExtractOp::create(
                   b, loc, activationBias, ValueRange{add(b, loc, m0, i), seg}));
-          // With activation zero points, zero point x weight sum per output.
-          SmallVector<Value> za, ws;
+          // With activation zero points, zout x weight sum per output.
+          SmallVector<Value> zout, ws;
           if (plan.lhs.zeroPoint) {
             for (int64_t i = 0; i < s.mr; ++i) {
               // zout = za - zin: zin was subtracted while unpacking.
@@ -587,8 +574,8 @@ struct SegmentedIntegerKernel {
                   b, loc, aZero,
                   ValueRange{plan.lhs.rowScale ? add(b, loc, m0, i) : c0,
                              lhsColumn});
-              za.push_back(arith::SubIOp::create(b, loc, whole,
-                                                 clampZin(b, loc, whole)));
+              zout.push_back(arith::SubIOp::create(b, loc, whole,
+                                                   clampZin(b, loc, whole)));
             }
             for (int64_t j = 0; j < s.nr; ++j)
               ws.push_back(tensor::ExtractOp::create(
@@ -615,7 +602,7 @@ struct SegmentedIntegerKernel {
             if (plan.lhs.zeroPoint)
               sums = arith::SubIOp::create(
                   b, loc, sums,
-                  arith::MulIOp::create(b, loc, spread(za, true),
+                  arith::MulIOp::create(b, loc, spread(zout, true),
                                         spread(ws, false)));
             Value scale = arith::MulFOp::create(b, loc, spread(sa, true),
                                                 spread(sw, false));
@@ -633,7 +620,7 @@ struct SegmentedIntegerKernel {
                 sum = arith::SubIOp::create(b, loc, sum, rowBias[i]);
               if (plan.lhs.zeroPoint)
                 sum = arith::SubIOp::create(
-                    b, loc, sum, arith::MulIOp::create(b, loc, za[i], ws[j]));
+                    b, loc, sum, arith::MulIOp::create(b, loc, zout[i], ws[j]));
               Value term = arith::MulFOp::create(
                   b, loc, arith::SIToFPOp::create(b, loc, b.getF32Type(), sum),
                   arith::MulFOp::create(b, loc, sa[i], sw[j]));
