@@ -251,11 +251,11 @@ struct MatmulToVector : public OpConversionPattern<MatmulOp> {
       if (!ShapedType::isDynamic(lhsType.getShape()[0]))
         staticM = lhsType.getShape()[0];
       rewriter.replaceOp(
-          op, lowerSegmentedInteger(rewriter, loc, *plan, options.vnni,
-                                    options.parallelChunks, staticM,
-                                    adaptor.getLhs(), adaptor.getLhsScale(),
-                                    adaptor.getLhsZeroPoint(), adaptor.getRhs(),
-                                    adaptor.getRhsScale()));
+          op, lowerSegmentedInteger(
+                  rewriter, loc, *plan, options.vnni, options.parallelChunks,
+                  staticM, adaptor.getLhs(), adaptor.getLhsScale(),
+                  adaptor.getLhsZeroPoint(), adaptor.getRhs(),
+                  adaptor.getRhsScale(), adaptor.getRhsZeroPoint()));
       return success();
     }
     return rewriter.notifyMatchFailure(op, "not a vectorizable matmul");

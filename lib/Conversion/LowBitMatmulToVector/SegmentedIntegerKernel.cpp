@@ -12,12 +12,14 @@
 // VNNI, vpdpbusd multiplies unsigned by signed bytes: weights are read
 // biased (w + 8 for 4-bit, w + 128 for 8-bit) and the bias times each
 // row's activation sum over the segment (a table computed once) is
-// subtracted from the sum. Activation zero points za (4-bit codes): the
-// part zin = clamp(za, -112, 120) is subtracted while unpacking (exact in a
-// byte); a remainder zout = za - zin != 0 (never for a zero point that a
-// quantizer chooses) costs sum (a - zout) w = sum a w - zout * sum w, with
-// the weight rows' segment sums in a table computed once (exact mod 2^32,
-// as the reference's wrapping i32).
+// subtracted from the sum. Activation zero points za: a part zin is
+// subtracted while unpacking (exact in a byte): for 4-bit codes zin =
+// clamp(za, -112, 120), for 8-bit codes the constant that centres them (128
+// for ui8, 0 for i8). A remainder zout = za - zin != 0 (for 4-bit codes
+// never with a zero point that a quantizer chooses; for 8-bit codes almost
+// always) costs sum (a - zout) w = sum a w - zout * sum w, with the weight
+// rows' segment sums in a table computed once per call (exact mod 2^32, as
+// the reference's wrapping i32).
 //
 //===----------------------------------------------------------------------===//
 
@@ -41,10 +43,10 @@ using namespace mlir::lowbit::tiled;
 
 /// Codes per step of the K loop: one 64-byte vpdpbusd operand.
 constexpr int64_t kChunk = 64;
-/// Activation zero points za split as zin + zout, zin = clamp(za, kZinMin,
-/// kZinMax): 4-bit codes (-8..15) minus zin always fit a signed byte, so
-/// zin is subtracted while unpacking; only zout (0 for any zero point a
-/// quantizer chooses) needs the weight segment sums.
+/// Activation zero points za of 4-bit codes split as zin + zout, zin =
+/// clamp(za, kZinMin, kZinMax): the codes (-8..15) minus zin always fit a
+/// signed byte, so zin is subtracted while unpacking; only zout (0 for any
+/// zero point a quantizer chooses) needs the weight segment sums.
 constexpr int64_t kZinMin = -112, kZinMax = 120;
 
 /// Where `type`'s scale for each segment of `bounds` is, if its granularity
@@ -55,9 +57,13 @@ matchScales(QTensorType type, ArrayRef<int64_t> bounds, bool activations) {
   unsigned bits = scheme.getBitWidth();
   // Unsigned or asymmetric 4-bit activations: their codes (0..15 or
   // -8..7) are the bytes the kernel multiplies; zero points are corrected
-  // per segment.
-  bool shifted = activations && bits == 4 && scheme.isInteger() &&
-                 scheme.getFamily() == Family::None &&
+  // per segment. Asymmetric 8-bit activations: ui8 codes are centred to
+  // signed bytes (minus 128, folded into the zero point) while unpacking.
+  // Asymmetric weights (4- or 8-bit, signed or not): their codes are
+  // multiplied as read and the zero point times the activation sum over
+  // the segment is subtracted.
+  bool shifted = (scheme.getAsymmetric() || (activations && bits == 4)) &&
+                 scheme.isInteger() && scheme.getFamily() == Family::None &&
                  scheme.getScaleType().isF32();
   if (!(isPlainIntegerScheme(scheme) && scheme.isSignedInteger()) && !shifted)
     return failure();
@@ -105,8 +111,12 @@ FailureOr<SegmentedIntegerPlan> tiled::matchSegmentedInteger(MatmulOp op) {
                             {}};
   FailureOr<SegmentScales> lhsScales = matchScales(lhs, plan.bounds, true);
   FailureOr<SegmentScales> rhsScales = matchScales(rhs, plan.bounds, false);
+  // Zero points on both operands would need a cross term; those take the
+  // reference lowering.
   if (failed(lhsScales) || failed(rhsScales) ||
-      (lhsScales->zeroPoint && !op.getLhsZeroPoint()))
+      (lhsScales->zeroPoint && !op.getLhsZeroPoint()) ||
+      (rhsScales->zeroPoint && !op.getRhsZeroPoint()) ||
+      (lhsScales->zeroPoint && rhsScales->zeroPoint))
     return failure();
   plan.lhs = std::move(*lhsScales);
   plan.rhs = std::move(*rhsScales);
@@ -122,10 +132,12 @@ struct SegmentedIntegerKernel {
   Value w;              // packed codes [N, K or K/2] i8
   Value aScale, wScale; // scale grids
   Value aZero;          // activation zero points (scale grid, i32) or null
+  Value wZero;          // weight zero points (scale grid, i32) or null
   Value bounds;         // i32 [S + 1]: plan.bounds
   Value lhsColumns, rhsColumns; // i32 [S]
   /// With VNNI: i32 [M, S], the weight bias times the sum of the
-  /// activations of each row over each segment (activationBiases).
+  /// activations of each row over each segment (activationSums); null for
+  /// unsigned weight codes.
   Value activationBias;
   /// With activation zero points: i32 [N, S], the sum of each weight row's
   /// values over each segment (weightSums).
@@ -133,6 +145,9 @@ struct SegmentedIntegerKernel {
   /// With zero points: i8 [1 or M, padded K + 64], the clamped zero point zin
   /// of every activation (expandZeroPoints).
   Value zinTable;
+  /// With weight zero points: the i32 [M, S] table of each activation row's
+  /// sum over each segment (activationSums).
+  Value activationSum;
 
   VectorType bytes(OpBuilder &b, int64_t n) const {
     return VectorType::get({n}, b.getI8Type());
@@ -169,16 +184,27 @@ struct SegmentedIntegerKernel {
     return arith::SubIOp::create(b, loc, biased, byteSplat(b, loc, 64, 8));
   }
 
-  /// What the weights are biased by for vpdpbusd: 8 or 128 (as a byte).
-  int8_t weightBias() const { return plan.rhs.bits == 4 ? 8 : -128; }
+  /// What signed weights are biased by for vpdpbusd: 8 or 128 (as a
+  /// byte); unsigned codes need no bias.
+  int8_t weightBias() const {
+    if (!plan.rhs.isSigned)
+      return 0;
+    return plan.rhs.bits == 4 ? 8 : -128;
+  }
 
   /// Weight values: signed, or biased to unsigned for vpdpbusd
-  /// (n ^ 8 = w + 8 for a nibble, w ^ 0x80 = w + 128 for a byte).
+  /// (n ^ 8 = w + 8 for a nibble, w ^ 0x80 = w + 128 for a byte); unsigned
+  /// codes as read (the zero point is subtracted from the sums).
   Value weights(OpBuilder &b, Location loc, Value codes) const {
     if (vnni)
-      return arith::XOrIOp::create(b, loc, codes,
-                                   byteSplat(b, loc, 64, weightBias()));
-    return plan.rhs.bits == 4 ? signedNibbles(b, loc, codes) : codes;
+      return weightBias()
+                 ? arith::XOrIOp::create(b, loc, codes,
+                                         byteSplat(b, loc, 64, weightBias()))
+                       .getResult()
+                 : codes;
+    return plan.rhs.bits == 4 && plan.rhs.isSigned
+               ? signedNibbles(b, loc, codes)
+               : codes;
   }
 
   /// Lanes [lo, hi) of 64 (0 <= lo < hi <= 64) as a mask, built from the
@@ -224,6 +250,10 @@ struct SegmentedIntegerKernel {
                 Value v = loadCodes(b, loc, packed, plan.lhs.bits, row, c);
                 if (plan.lhs.bits == 4 && plan.lhs.isSigned)
                   v = signedNibbles(b, loc, v);
+                // ui8 codes minus 128 (its zin): the top bit flipped.
+                if (plan.lhs.bits == 8 && !plan.lhs.isSigned)
+                  v = arith::XOrIOp::create(b, loc, v,
+                                            byteSplat(b, loc, 64, -128));
                 if (zinTable)
                   v = arith::SubIOp::create(
                       b, loc, v,
@@ -250,10 +280,12 @@ struct SegmentedIntegerKernel {
         })[0];
   }
 
-  /// For VNNI: the i32 [M, S] table of the weight bias times the sum of the
-  /// unpacked activations of each row over each segment, which the tiles
-  /// subtract from their biased dot products. Exact in i32.
-  Value activationBiases(OpBuilder &b, Location loc) const {
+  /// The i32 [M, S] table of `factor` times the sum of the unpacked
+  /// activations of each row over each segment, exact in wrapping i32: with
+  /// VNNI and the weight bias as factor, what the tiles subtract from their
+  /// biased dot products; with factor 1, what weight zero points multiply.
+  Value activationSums(OpBuilder &b, Location loc, int8_t factor) const {
+    auto i32s = VectorType::get({kChunk}, b.getI32Type());
     return segmentTable(
         b, loc, tensor::getMixedSize(b, loc, a, 0),
         [&](OpBuilder &b, Location loc, Value row, Value k0, Value k1) {
@@ -268,8 +300,16 @@ struct SegmentedIntegerKernel {
                     b, loc, laneRange(b, loc, idx(b, loc, 0), hi),
                     read(b, loc, bytes(b, kChunk), a, {row, c}, true),
                     byteSplat(b, loc, 64, 0));
-                return SmallVector<Value>{dpbusd(
-                    b, loc, acc[0], byteSplat(b, loc, 64, weightBias()), v)};
+                if (vnni)
+                  return SmallVector<Value>{
+                      dpbusd(b, loc, acc[0], byteSplat(b, loc, 64, factor), v)};
+                Value wide = arith::ExtSIOp::create(b, loc, i32s, v);
+                if (factor != 1)
+                  wide = arith::MulIOp::create(
+                      b, loc, wide,
+                      splat(b, loc, i32s, b.getI32IntegerAttr(factor)));
+                return SmallVector<Value>{
+                    arith::AddIOp::create(b, loc, acc[0], wide)};
               })[0];
           return vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD,
                                              sum);
@@ -302,11 +342,15 @@ struct SegmentedIntegerKernel {
         })[0];
   }
 
-  /// clamp(za, kZinMin, kZinMax) of i32 `za`.
-  static Value clampZin(OpBuilder &b, Location loc, Value za) {
+  /// The part zin of i32 zero point `za` that unpacking subtracts: for
+  /// 4-bit codes clamp(za, kZinMin, kZinMax), for 8-bit codes 128 (ui8)
+  /// or 0 (i8), whatever za is.
+  Value clampZin(OpBuilder &b, Location loc, Value za) const {
     auto i32 = [&](int64_t v) {
       return arith::ConstantIntOp::create(b, loc, b.getI32Type(), v);
     };
+    if (plan.lhs.bits == 8)
+      return i32(plan.lhs.isSigned ? 0 : 128);
     return arith::MinSIOp::create(
         b, loc, arith::MaxSIOp::create(b, loc, za, i32(kZinMin)), i32(kZinMax));
   }
@@ -343,7 +387,7 @@ struct SegmentedIntegerKernel {
         });
   }
 
-  /// Whether any activation zero point lies outside [kZinMin, kZinMax].
+  /// Whether any activation zero point has a zout (za != clampZin(za)).
   Value anyZout(OpBuilder &b, Location loc) const {
     Value rows = tensor::DimOp::create(b, loc, aZero, 0);
     Value cols = tensor::DimOp::create(b, loc, aZero, 1);
@@ -531,8 +575,11 @@ struct SegmentedIntegerKernel {
                   weights(b, loc,
                           loadCodes(b, loc, w, plan.rhs.bits,
                                     weightRow(b, loc, s, n0, j), c, inBounds));
+              // (Unsigned 8-bit codes widen as such; nibbles are 0..15.)
               if (!vnni)
-                v = arith::ExtSIOp::create(b, loc, i32s, v);
+                v = plan.rhs.isSigned
+                        ? arith::ExtSIOp::create(b, loc, i32s, v).getResult()
+                        : arith::ExtUIOp::create(b, loc, i32s, v).getResult();
               for (int64_t i = 0; i < s.mr; ++i) {
                 Value &sum = next[i * s.nr + j];
                 sum = vnni ? dpbusd(b, loc, sum, v, rows[i])
@@ -561,10 +608,23 @@ struct SegmentedIntegerKernel {
                            rhsColumn}));
           // With VNNI, the weight bias times each row's activation sum.
           SmallVector<Value> rowBias;
-          if (vnni)
+          if (activationBias)
             for (int64_t i = 0; i < s.mr; ++i)
               rowBias.push_back(tensor::ExtractOp::create(
                   b, loc, activationBias, ValueRange{add(b, loc, m0, i), seg}));
+          // With weight zero points, zw x activation sum per output.
+          SmallVector<Value> zw, as;
+          if (plan.rhs.zeroPoint) {
+            for (int64_t i = 0; i < s.mr; ++i)
+              as.push_back(tensor::ExtractOp::create(
+                  b, loc, activationSum, ValueRange{add(b, loc, m0, i), seg}));
+            for (int64_t j = 0; j < s.nr; ++j)
+              zw.push_back(tensor::ExtractOp::create(
+                  b, loc, wZero,
+                  ValueRange{plan.rhs.rowScale ? weightRow(b, loc, s, n0, j)
+                                               : c0,
+                             rhsColumn}));
+          }
           // With activation zero points, zout x weight sum per output.
           SmallVector<Value> zout, ws;
           if (plan.lhs.zeroPoint) {
@@ -597,8 +657,14 @@ struct SegmentedIntegerKernel {
                 mask.push_back(byRow ? o / s.nr : o % s.nr);
               return vector::ShuffleOp::create(b, loc, v, v, mask);
             };
-            Value sums = arith::SubIOp::create(
-                b, loc, transposeReduce(b, loc, acc), spread(rowBias, true));
+            Value sums = transposeReduce(b, loc, acc);
+            if (activationBias)
+              sums = arith::SubIOp::create(b, loc, sums, spread(rowBias, true));
+            if (plan.rhs.zeroPoint)
+              sums = arith::SubIOp::create(
+                  b, loc, sums,
+                  arith::MulIOp::create(b, loc, spread(as, true),
+                                        spread(zw, false)));
             if (plan.lhs.zeroPoint)
               sums = arith::SubIOp::create(
                   b, loc, sums,
@@ -616,8 +682,11 @@ struct SegmentedIntegerKernel {
             for (int64_t j = 0; j < s.nr; ++j) {
               Value sum = vector::ReductionOp::create(
                   b, loc, vector::CombiningKind::ADD, acc[i * s.nr + j]);
-              if (vnni)
+              if (activationBias)
                 sum = arith::SubIOp::create(b, loc, sum, rowBias[i]);
+              if (plan.rhs.zeroPoint)
+                sum = arith::SubIOp::create(
+                    b, loc, sum, arith::MulIOp::create(b, loc, as[i], zw[j]));
               if (plan.lhs.zeroPoint)
                 sum = arith::SubIOp::create(
                     b, loc, sum, arith::MulIOp::create(b, loc, zout[i], ws[j]));
@@ -656,7 +725,7 @@ Value tiled::lowerSegmentedInteger(OpBuilder &b, Location loc,
                                    unsigned chunks,
                                    std::optional<int64_t> staticM, Value a,
                                    Value aScale, Value aZero, Value w,
-                                   Value wScale) {
+                                   Value wScale, Value wZero) {
   SegmentedIntegerKernel kernel{plan,
                                 vnni,
                                 a,
@@ -664,17 +733,22 @@ Value tiled::lowerSegmentedInteger(OpBuilder &b, Location loc,
                                 aScale,
                                 wScale,
                                 aZero,
+                                wZero,
                                 i32Table(b, loc, plan.bounds),
                                 i32Table(b, loc, plan.lhs.columns),
                                 i32Table(b, loc, plan.rhs.columns),
                                 Value(),
                                 Value(),
+                                Value(),
                                 Value()};
-  if (plan.lhs.zeroPoint)
+  // 8-bit codes have a constant zin (unpackActivations).
+  if (plan.lhs.zeroPoint && plan.lhs.bits == 4)
     kernel.zinTable = kernel.expandZeroPoints(b, loc, a);
   kernel.a = kernel.unpackActivations(b, loc, a);
-  if (vnni)
-    kernel.activationBias = kernel.activationBiases(b, loc);
+  if (vnni && kernel.weightBias())
+    kernel.activationBias = kernel.activationSums(b, loc, kernel.weightBias());
+  if (plan.rhs.zeroPoint)
+    kernel.activationSum = kernel.activationSums(b, loc, 1);
   if (plan.lhs.zeroPoint)
     kernel.weightSum = kernel.weightSumsIfNeeded(b, loc);
   auto tile = [&](OpBuilder &b, Location l, TileShape s, Value m0, Value n0,

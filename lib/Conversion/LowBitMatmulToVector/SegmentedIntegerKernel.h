@@ -24,19 +24,23 @@ struct SegmentScales {
   unsigned bits; // 4 or 8
   bool rowScale;
   SmallVector<int64_t> columns;
-  /// Activations only: unsigned 4-bit codes, and i32 zero points on the
-  /// scale grid (asymmetric).
+  /// Unsigned codes (activations: 4-bit, or with zero points; weights: with
+  /// zero points), and i32 zero points on the scale grid (asymmetric).
   bool isSigned = true;
   bool zeroPoint = false;
 };
 
-/// acc(i32) matmul of 4- or 8-bit activations [M, K] and signed, symmetric
-/// 4- or 8-bit weights [N, K] (transposed) whose scales are per tensor, per
-/// row, per group along K or per cluster along K. 4-bit activations may be
-/// unsigned and asymmetric: zero points in [-112, 120] are subtracted from
+/// acc(i32) matmul of 4- or 8-bit activations [M, K] and 4- or 8-bit
+/// weights [N, K] (transposed) whose scales are per tensor, per row, per
+/// group along K or per cluster along K. Activations may be unsigned
+/// (4-bit) and asymmetric (4- or 8-bit): a part of each zero point (within
+/// [-112, 120] for 4-bit codes, 128 or 0 for ui8 or i8) is subtracted from
 /// the codes while unpacking; for the rest of a zero point, each segment's
-/// dot product loses it x the segment's weight sum (exact in wrapping i32,
-/// as the reference's sum of (code - zero point) x weight).
+/// dot product loses it x the segment's weight sum. Weights may be
+/// asymmetric (signed or unsigned codes, not with asymmetric activations):
+/// each segment's dot product of the codes loses the weight zero point x
+/// the segment's activation sum. Both exact in wrapping i32, as the
+/// reference's sum of (code - zero point) x (code - zero point).
 struct SegmentedIntegerPlan {
   int64_t n, k;
   /// Segment starts followed by K (getIntegerMatmulSegments).
@@ -53,7 +57,7 @@ Value lowerSegmentedInteger(OpBuilder &b, Location loc,
                             const SegmentedIntegerPlan &plan, bool vnni,
                             unsigned chunks, std::optional<int64_t> staticM,
                             Value a, Value aScale, Value aZero, Value w,
-                            Value wScale);
+                            Value wScale, Value wZero);
 
 } // namespace mlir::lowbit::tiled
 

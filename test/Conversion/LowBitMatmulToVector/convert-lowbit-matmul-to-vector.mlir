@@ -320,6 +320,65 @@ func.func @w4a4_zero_points(%a: !qz, %sa: tensor<?x1xf32>, %za: tensor<?x1xi32>,
 
 // -----
 
+// Asymmetric ui8 activations (W8A8 with per-token zero points) take the
+// same kernel: the codes are centred to signed bytes while unpacking (top
+// bit flipped: minus 128, no zin table), and the rest of every zero point
+// (za - 128) takes the weight sums, under the same scf.if.
+// CHECK-LABEL: func.func @w8a8_zero_points
+// CHECK-NOT: linalg.generic
+// CHECK: %[[FLIP:.*]] = arith.constant dense<-128> : vector<64xi8>
+// CHECK: arith.xori %{{.*}}, %[[FLIP]] : vector<64xi8>
+// CHECK: %[[WS:.*]] = scf.if %{{.*}} -> (tensor<16x1xi32>)
+// CHECK: } else {
+// CHECK: tensor.extract %[[WS]][%{{.*}}, %{{.*}}] : tensor<16x1xi32>
+// CHECK: %[[CORR:.*]] = arith.muli %{{.*}}, %{{.*}} : vector<16xi32>
+// CHECK: arith.subi %{{.*}}, %[[CORR]] : vector<16xi32>
+// CHECK-NOT: lowbit.matmul
+// CHECK: return
+!qu8 = !lowbit.qtensor<?x128, #lowbit.scheme<ui8, per_axis<0>, asymmetric>>
+!qw8 = !lowbit.qtensor<16x128, #lowbit.scheme<i8, per_axis<0>>>
+func.func @w8a8_zero_points(%a: !qu8, %sa: tensor<?x1xf32>, %za: tensor<?x1xi32>, %w: !qw8, %sw: tensor<16x1xf32>) -> tensor<?x16xf32> {
+  %y = lowbit.matmul %a scale(%sa : tensor<?x1xf32>) zero_point(%za : tensor<?x1xi32>), %w scale(%sw : tensor<16x1xf32>) transpose_rhs acc(i32)
+      : !qu8, !qw8 -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+// Asymmetric weights in an integer matmul: unsigned codes go into vpdpbusd
+// as read (no bias, so no xor and no bias table); a table [M, S] of the
+// activation rows' segment sums (vpdpbusd against ones) is built once, and
+// every tile subtracts weight zero point x activation sum per segment.
+// Zero points on both operands take the reference lowering.
+// CHECK-LABEL: func.func @weight_zero_points
+// CHECK-SAME: %[[ZW:[a-z0-9]+]]: tensor<16x2xi32>
+// CHECK-NOT: arith.xori
+// CHECK: %[[ONES:.*]] = arith.constant dense<1> : vector<64xi8>
+// CHECK: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%{{.*}}, %[[ONES]], %{{.*}})
+// CHECK-NOT: arith.xori
+// CHECK: tensor.extract %[[ZW]][%{{.*}}, %{{.*}}] : tensor<16x2xi32>
+// CHECK: %[[CORR:.*]] = arith.muli %{{.*}}, %{{.*}} : vector<16xi32>
+// CHECK: arith.subi %{{.*}}, %[[CORR]] : vector<16xi32>
+// CHECK-NOT: lowbit.matmul
+// CHECK: return
+// CHECK-LABEL: func.func @both_zero_points
+// CHECK: lowbit.matmul
+!qa8 = !lowbit.qtensor<?x128, #lowbit.scheme<i8, per_axis<0>>>
+!qzw = !lowbit.qtensor<16x128, #lowbit.scheme<ui4, per_group<axis = 1, size = 64>, asymmetric>>
+func.func @weight_zero_points(%a: !qa8, %sa: tensor<?x1xf32>, %w: !qzw, %sw: tensor<16x2xf32>, %zw: tensor<16x2xi32>) -> tensor<?x16xf32> {
+  %y = lowbit.matmul %a scale(%sa : tensor<?x1xf32>), %w scale(%sw : tensor<16x2xf32>) zero_point(%zw : tensor<16x2xi32>) transpose_rhs acc(i32)
+      : !qa8, !qzw -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+!qza = !lowbit.qtensor<?x128, #lowbit.scheme<ui8, per_axis<0>, asymmetric>>
+func.func @both_zero_points(%a: !qza, %sa: tensor<?x1xf32>, %za: tensor<?x1xi32>, %w: !qzw, %sw: tensor<16x2xf32>, %zw: tensor<16x2xi32>) -> tensor<?x16xf32> {
+  %y = lowbit.matmul %a scale(%sa : tensor<?x1xf32>) zero_point(%za : tensor<?x1xi32>), %w scale(%sw : tensor<16x2xf32>) zero_point(%zw : tensor<16x2xi32>) transpose_rhs acc(i32)
+      : !qza, !qzw -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
 // 4-bit table formats (NF4, FP4 E2M1) with f32 scales take the same
 // kernels with their decode tables (from the numerics library) in vpermps;
 // they need avx512. NF4 with bf16 activations takes them too, on

@@ -47,8 +47,10 @@ Usage: fast_vs_reference.py QUANT_RUN QUANT_OPT CASE... [--generic]
        | x:M:N:K:LHS:RHS  with LHS/RHS = i4|i8 followed by the granularity:
          t (per row), T (per tensor), gG (groups of G along K), c (RPTQ
          clusters along K, shared by both operands), cs (clusters per row);
-         u4 instead of i4 for the LHS: ui4 codes with zero points (U4:
-         one of them far outside the code range)
+         u4/u8 instead of i4/i8 for the LHS: ui4/ui8 codes with zero
+         points (U4/U8: one of them far outside the code range), z8: i8
+         codes with zero points; u4/u8/z4/z8 for the RHS: weights with
+         zero points
 """
 
 import argparse
@@ -102,6 +104,8 @@ def operand_scheme(spec, k):
         grid = lambda rows: (rows if per_slice else 1, len(sizes))
     if spec[0] in "uU":
         return f"#lowbit.scheme<ui{bits}, {text}, asymmetric>", bits, grid
+    if spec[0] == "z":
+        return f"#lowbit.scheme<i{bits}, {text}, asymmetric>", bits, grid
     return f"#lowbit.scheme<i{bits}, {text}>", bits, grid
 
 
@@ -144,18 +148,17 @@ func.func @main(%a: tensor<{m}x{k}xf32>, %w: {qw}, %s8: {ts}xi8>) -> tensor<{m}x
         qa, qw = f"!lowbit.qtensor<{m}x{k}, {sa_s}>", f"!lowbit.qtensor<{n}x{k}, {sw_s}>"
         ta = "tensor<{}x{}xf32>".format(*ga(m))
         tw = "tensor<{}x{}xf32>".format(*gw(n))
-        if operands[0][0] in "uU":
+        # Zero point operands (i32, on the scale grid) of asymmetric ones.
+        za_arg = za_use = zw_arg = zw_use = ""
+        if operands[0][0] in "uUz":
             tz = "tensor<{}x{}xi32>".format(*ga(m))
-            return f"""
-func.func @main(%a: {qa}, %sa: {ta}, %za: {tz}, %w: {qw}, %sw: {tw}) -> tensor<{m}x{n}xf32> {{
-  %y = lowbit.matmul %a scale(%sa : {ta}) zero_point(%za : {tz}), %w scale(%sw : {tw}) transpose_rhs acc(i32)
-      : {qa}, {qw} -> tensor<{m}x{n}xf32>
-  return %y : tensor<{m}x{n}xf32>
-}}
-"""
+            za_arg, za_use = f", %za: {tz}", f" zero_point(%za : {tz})"
+        if operands[1][0] in "uz":
+            tz = "tensor<{}x{}xi32>".format(*gw(n))
+            zw_arg, zw_use = f", %zw: {tz}", f" zero_point(%zw : {tz})"
         return f"""
-func.func @main(%a: {qa}, %sa: {ta}, %w: {qw}, %sw: {tw}) -> tensor<{m}x{n}xf32> {{
-  %y = lowbit.matmul %a scale(%sa : {ta}), %w scale(%sw : {tw}) transpose_rhs acc(i32)
+func.func @main(%a: {qa}, %sa: {ta}{za_arg}, %w: {qw}, %sw: {tw}{zw_arg}) -> tensor<{m}x{n}xf32> {{
+  %y = lowbit.matmul %a scale(%sa : {ta}){za_use}, %w scale(%sw : {tw}){zw_use} transpose_rhs acc(i32)
       : {qa}, {qw} -> tensor<{m}x{n}xf32>
   return %y : tensor<{m}x{n}xf32>
 }}
@@ -201,11 +204,13 @@ func.func @main(%a: tensor<{m}x{k}xf32>, %w: {qw}, %s: tensor<{n}x{groups}xf32>)
 
 def segment_oracle(a, sa, w, sw, bounds, column_a, column_w):
     """The integer matmul's arithmetic in numpy: exact segment sums, then
-    float32 scaling and accumulation in segment order."""
+    float32 scaling and accumulation in segment order. Segment sums wrap
+    to i32 as the reference's accumulator does."""
     out = np.zeros((a.shape[0], w.shape[0]), np.float32)
     for s in range(len(bounds) - 1):
         k0, k1 = bounds[s], bounds[s + 1]
         partial = a[:, k0:k1] @ w[:, k0:k1].T
+        partial = (partial + (1 << 31)) % (1 << 32) - (1 << 31)
         sa_s = sa[:, column_a[s]][:, None] if sa.shape[0] > 1 else sa[0, column_a[s]]
         sw_s = sw[:, column_w[s]][None, :] if sw.shape[0] > 1 else sw[0, column_w[s]]
         scale = (np.float32(1) * sa_s * sw_s).astype(np.float32)
@@ -278,13 +283,21 @@ def check(args, spec, rng):
             sw = rng.uniform(1e-3, 1e-1, gw(n)).astype(np.float32)
             inputs = [a, sa, w, sw]
             za = None
-            if operands[0][0] in "uU":
+            if operands[0][0] in "uUz":
                 # Zero points in the code range; with U, one far outside it
                 # (allowed: the arithmetic wraps in i32 like the reference).
-                za = rng.integers(0, 16, ga(m)).astype(np.int32)
+                low, high = ((-128, 128) if operands[0][0] == "z"
+                             else (0, 1 << abits))
+                za = rng.integers(low, high, ga(m)).astype(np.int32)
                 if operands[0][0] == "U":
                     za.flat[-1] = 100000
                 inputs = [a, sa, za, w, sw]
+            zw = None
+            if operands[1][0] in "uz":
+                low, high = ((-128, 128) if operands[1][0] == "z"
+                             else (0, 1 << wbits))
+                zw = rng.integers(low, high, gw(n)).astype(np.int32)
+                inputs = inputs + [zw]
         elif kind == "a8":
             a = rng.integers(-128, 128, (m, k), dtype=np.int8)
             w = rng.integers(-127, 128, (n, k), dtype=np.int8)
@@ -352,12 +365,25 @@ def check(args, spec, rng):
                                  if len(st) > 1 else 0 for b0 in bounds[:-1]]
             a_values = values(a, abits)
             if za is not None:
-                # Unsigned codes minus each element's zero point.
-                a_values = decode("u4", a, k)
+                # The codes (unsigned but for z) minus each element's zero
+                # point.
+                if operands[0][0] in "uU":
+                    a_values = (decode("u4", a, k) if abits == 4
+                                else a.view(np.uint8).astype(np.int64))
                 cols = np.searchsorted(starts[0], np.arange(k), side="right") - 1
                 rows = np.arange(m) if za.shape[0] > 1 else np.zeros(m, np.int64)
                 a_values = a_values - za.astype(np.int64)[rows][:, cols]
-            oracle = segment_oracle(a_values, sa, values(w, wbits), sw,
+            w_values = values(w, wbits)
+            if zw is not None:
+                # The codes (unsigned but for z) minus each element's zero
+                # point.
+                if operands[1][0] == "u":
+                    w_values = (decode("u4", w, k) if wbits == 4
+                                else w.view(np.uint8).astype(np.int64))
+                cols = np.searchsorted(starts[1], np.arange(k), side="right") - 1
+                rows = np.arange(n) if zw.shape[0] > 1 else np.zeros(n, np.int64)
+                w_values = w_values - zw.astype(np.int64)[rows][:, cols]
+            oracle = segment_oracle(a_values, sa, w_values, sw,
                                     bounds, column(starts[0]), column(starts[1]))
             same = np.array_equal(fast.view(np.uint32), ref.view(np.uint32))
             exact = np.array_equal(ref.view(np.uint32), oracle.view(np.uint32))
