@@ -73,7 +73,8 @@ long long readOnce(const void *data, size_t bytes, unsigned streams = 1);
 /// Runs a job on a fixed number of threads (the caller is thread 0) and times
 /// it from a common start: workers sleep between jobs, are woken outside the
 /// timing, and spin until the caller starts the clock, so the reference
-/// reads pay no wake-up latency (the JIT kernels' async runtime does).
+/// reads pay no wake-up latency (as the JIT kernels' OpenMP workers, which
+/// spin between calls, do not).
 class ReadTeam {
 public:
   explicit ReadTeam(unsigned threads) {

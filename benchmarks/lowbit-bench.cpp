@@ -21,9 +21,11 @@
 //     timing) and OpenBLAS cblas_sgemm on f32 copies.
 //
 // With --num-threads N, everything runs on N threads: the JIT kernels
-// (lowbit-to-llvm threads=N: output columns in N chunks on the MLIR async
-// runtime), OpenBLAS, oneDNN, and the bandwidth reads (each thread reads its
+// (lowbit-to-llvm threads=N: output columns in N chunks, an OpenMP parallel
+// loop), OpenBLAS, oneDNN, and the bandwidth reads (each thread reads its
 // share of the buffer; timed from a common start once all are spinning).
+// Before timing one runtime's code the benchmark lets the other runtime's
+// spinning workers fall asleep (letWorkersSleep).
 //
 // Every fast kernel's result is checked against the reference lowering (GEMV,
 // W4A4: bit for bit) or oneDNN (GEMM) before it is timed. Results go to stdout
@@ -138,6 +140,15 @@ namespace {
 
 std::string threadCount() {
   return threads == 1 ? "one thread" : std::to_string(threads) + " threads";
+}
+
+/// With threads, the JIT kernels' OpenMP workers (libomp) spin for 200 ms
+/// after each call, and OpenBLAS's and oneDNN's (libgomp) for a while too;
+/// before timing code of the other runtime, wait until they sleep so that
+/// no spinning thread competes for the cores.
+void letWorkersSleep() {
+  if (threads > 1)
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
 }
 
 //===----------------------------------------------------------------------===//
@@ -475,6 +486,7 @@ void benchGemv(ReadTeam &team, double bandwidth,
     double pairedRead = readTimes[count / 2];
     double pairedRate = double(readCodeBytes + readScaleBytes) / pairedRead;
     double hot = median(5, reps, [&](unsigned) { fast->call(inputs(0)); });
+    letWorkersSleep();
     double ref = median(1, 3, [&](unsigned) { reference->call(inputs(0)); });
 
     // sgemv on the f32 weights the codes stand for (values do not matter for
@@ -488,6 +500,7 @@ void benchGemv(ReadTeam &team, double bandwidth,
       std::memset(weights.back()->ptr, 0, f32Bytes);
     }
     std::vector<float> y(n);
+    letWorkersSleep();
     double sgemv =
         median(f32Copies, std::max<unsigned>(reps, f32Copies), [&](unsigned i) {
           cblas_sgemv(CblasRowMajor, CblasNoTrans, n, k, 1.0f,
@@ -552,7 +565,9 @@ void benchW4Gemm() {
     sgemm(0);
     double err = relativeError(yFast.data(), ySgemm.data(), m * n);
     unsigned count = std::max(3u, reps / 5);
+    letWorkersSleep();
     double tFast = median(1, count, [&](unsigned) { fast->call(inputs); });
+    letWorkersSleep();
     double tSgemm = median(1, count, sgemm);
     double flops = 2.0 * m * n * k;
     llvm::outs() << llvm::formatv(
@@ -677,8 +692,10 @@ void benchGemm() {
     std::vector<float> yFast(m * n);
     fast->call(inputs, yFast.data());
     unsigned count = std::max(3u, reps / 10);
+    letWorkersSleep();
     double tFast = median(1, count, [&](unsigned) { fast->call(inputs); });
 
+    letWorkersSleep();
     DnnlInt8Matmul dnnlMatmul(m, n, k, a.ptr, w.ptr, sw.as<float>());
     auto runDnnl = [&](unsigned) { dnnlMatmul.run(); };
     runDnnl(0);
@@ -690,6 +707,7 @@ void benchGemm() {
     double err = relativeError(yFast.data(), yDnnl.data(), m * n);
     double tDnnl = median(1, count, runDnnl);
 
+    letWorkersSleep();
     std::vector<float> af(m * k), c(m * n);
     for (int64_t i = 0; i < m * k; ++i)
       af[i] = a.as<int8_t>()[i];
@@ -721,6 +739,7 @@ void benchGemm() {
       auto asymKernel = Kernel::compile(gemmSource(m, n, k, true), false);
       std::vector<float> yAsym(m * n);
       asymKernel->call(asymInputs, yAsym.data());
+      letWorkersSleep();
       double tAsym =
           median(1, count, [&](unsigned) { asymKernel->call(asymInputs); });
       bool same = std::memcmp(yAsym.data(), yFast.data(),
@@ -827,8 +846,10 @@ void benchW4A4() {
     auto fast = Kernel::compile(w4a4Source(m, n, k, sizes), false);
     auto int8 = Kernel::compile(gemmSource(m, n, k), false);
     unsigned count = std::max(3u, reps / (m >= 128 ? 10 : 1));
+    letWorkersSleep();
     double tFast = median(1, count, [&](unsigned) { fast->call(inputs); });
     double tInt8 = median(1, count, [&](unsigned) { int8->call(inputs8); });
+    letWorkersSleep();
 
     DnnlInt8Matmul dnnlMatmul(m, n, k, a8.ptr, w8.ptr, sw8.as<float>());
     double tDnnl = median(1, count, [&](unsigned) { dnnlMatmul.run(); });

@@ -6,6 +6,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/Diagnostics.h"
@@ -219,19 +220,24 @@ JitFunction::create(ModuleOp llvmModule, const EntrySignature &signature,
   std::call_once(loadProcess, [] {
     llvm::sys::DynamicLibrary::LoadLibraryPermanently(nullptr);
   });
-  // Multi-threaded code (lowbit-to-llvm threads > 1) calls the MLIR async
+  // Multi-threaded code (lowbit-to-llvm threads > 1: OpenMP ops, which the
+  // translation turns into calls to __kmpc_* functions) needs the OpenMP
   // runtime; load it into the process on first use.
-  if (llvm::any_of(llvmModule.getOps<LLVM::LLVMFuncOp>(), [](auto func) {
-        return func.isExternal() &&
-               func.getName().starts_with("mlirAsyncRuntime");
-      })) {
+  bool openmp = false;
+  llvmModule.walk([&](Operation *op) {
+    openmp |= isa<omp::OpenMPDialect>(op->getDialect());
+  });
+  if (openmp) {
     std::string error;
-    if (llvm::sys::DynamicLibrary::LoadLibraryPermanently(
-            LOWBIT_MLIR_ASYNC_RUNTIME, &error))
+    if (StringRef(LOWBIT_LIBOMP).empty())
+      error = "libomp was not found when LowBit was configured (install "
+              "libomp-22-dev and reconfigure)";
+    else
+      llvm::sys::DynamicLibrary::LoadLibraryPermanently(LOWBIT_LIBOMP, &error);
+    if (!error.empty())
       return llvm::createStringError(
           llvm::inconvertibleErrorCode(),
-          "cannot load the MLIR async runtime " +
-              std::string(LOWBIT_MLIR_ASYNC_RUNTIME) + ": " + error);
+          "multi-threaded code needs the OpenMP runtime: " + error);
   }
   for (auto func : llvmModule.getOps<LLVM::LLVMFuncOp>()) {
     if (!func.isExternal() || func.getName().starts_with("llvm."))

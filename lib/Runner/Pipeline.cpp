@@ -15,8 +15,6 @@
 #include "mlir/Dialect/Arith/Transforms/BufferViewFlowOpInterfaceImpl.h"
 #include "mlir/Dialect/Arith/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
-#include "mlir/Dialect/Async/IR/Async.h"
-#include "mlir/Dialect/Async/Passes.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/FuncBufferizableOpInterfaceImpl.h"
@@ -39,6 +37,7 @@
 #include "mlir/Dialect/MemRef/Transforms/AllocationOpInterfaceImpl.h"
 #include "mlir/Dialect/MemRef/Transforms/BufferViewFlowOpInterfaceImpl.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/IR/ValueBoundsOpInterfaceImpl.h"
 #include "mlir/Dialect/SCF/Transforms/BufferDeallocationOpInterfaceImpl.h"
@@ -56,6 +55,7 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "llvm/TargetParser/Host.h"
 
 using namespace mlir;
@@ -91,7 +91,7 @@ void lowbit::runner::registerRunnerDialects(DialectRegistry &registry) {
               func::FuncDialect, index::IndexDialect, linalg::LinalgDialect,
               LLVM::LLVMDialect, math::MathDialect, memref::MemRefDialect,
               scf::SCFDialect, tensor::TensorDialect, ub::UBDialect,
-              async::AsyncDialect, vector::VectorDialect>();
+              omp::OpenMPDialect, vector::VectorDialect>();
 
   // Bufferization and buffer deallocation.
   arith::registerBufferizableOpInterfaceExternalModels(registry);
@@ -126,6 +126,7 @@ void lowbit::runner::registerRunnerDialects(DialectRegistry &registry) {
   // Translation of the final module to LLVM IR.
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
+  registerOpenMPDialectTranslation(registry);
 }
 
 namespace {
@@ -162,6 +163,54 @@ struct MemRefCopyToLinalgPass
                              ValueRange{copy.getSource()},
                              ValueRange{copy.getTarget()});
       copy.erase();
+    }
+  }
+};
+
+/// Replaces each `memref.alloca_scope` by its body, between an
+/// `llvm.intr.stacksave` and `llvm.intr.stackrestore` when the body holds
+/// allocas. The OpenMP lowering wraps every parallel loop body in a scope
+/// (thread-private allocas) and the scope's region must stay one block,
+/// which lowering the loops inside it to branches would break.
+struct InlineAllocaScopesPass
+    : public PassWrapper<InlineAllocaScopesPass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(InlineAllocaScopesPass)
+
+  StringRef getArgument() const override {
+    return "lowbit-inline-alloca-scopes";
+  }
+  StringRef getDescription() const override {
+    return "Inline memref.alloca_scope bodies, saving and restoring the "
+           "stack around those with allocas";
+  }
+  void getDependentDialects(DialectRegistry &registry) const override {
+    registry.insert<LLVM::LLVMDialect>();
+  }
+
+  void runOnOperation() override {
+    SmallVector<memref::AllocaScopeOp> scopes;
+    // Post-order: inner scopes are inlined into outer ones first.
+    getOperation().walk(
+        [&](memref::AllocaScopeOp scope) { scopes.push_back(scope); });
+    for (memref::AllocaScopeOp scope : scopes) {
+      bool allocates = false;
+      scope.getBodyRegion().walk([&](memref::AllocaOp) { allocates = true; });
+      Block &body = scope.getBodyRegion().front();
+      auto ret = cast<memref::AllocaScopeReturnOp>(body.getTerminator());
+      OpBuilder builder(scope);
+      Value stack;
+      if (allocates)
+        stack = LLVM::StackSaveOp::create(
+            builder, scope.getLoc(),
+            LLVM::LLVMPointerType::get(builder.getContext()));
+      SmallVector<Value> results(ret.getResults());
+      ret.erase();
+      scope->getBlock()->getOperations().splice(Block::iterator(scope),
+                                                body.getOperations());
+      if (allocates)
+        LLVM::StackRestoreOp::create(builder, scope.getLoc(), stack);
+      scope.replaceAllUsesWith(results);
+      scope.erase();
     }
   }
 };
@@ -230,24 +279,22 @@ void lowbit::runner::buildTensorToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createConvertBufferizationToMemRefPass());
 
   // 2b. scf.forall (the column chunks of the vector kernels) to scf.parallel,
-  // which runs as sequential loops, or with threads > 1 as tasks of the
-  // async runtime: one task per iteration, the caller awaiting them all.
+  // which runs as sequential loops, or with threads > 1 as an OpenMP
+  // parallel loop on that many threads (one chunk per thread; the runtime's
+  // workers spin between calls, so a call pays no thread wake-up).
   pm.addPass(createForallToParallelLoopPass());
   if (threads > 1) {
-    AsyncParallelForPassOptions parallel;
-    parallel.asyncDispatch = true;
-    parallel.numWorkerThreads = threads;
-    parallel.minTaskSize = 1;
-    pm.addPass(createAsyncParallelForPass(parallel));
-    pm.addPass(createAsyncToAsyncRuntimePass());
-    pm.addPass(createAsyncRuntimeRefCountingPass());
-    pm.addPass(createAsyncRuntimeRefCountingOptPass());
+    ConvertSCFToOpenMPPassOptions openmp;
+    openmp.numThreads = threads;
+    pm.addPass(createConvertSCFToOpenMPPass(openmp));
   }
 
   // 3-4. Structured ops and copies to loops, loops to branches.
   pm.addPass(createMemRefCopyToLinalgPass());
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(createConvertVectorToSCFPass());
+  if (threads > 1)
+    pm.addPass(std::make_unique<InlineAllocaScopesPass>());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
 
@@ -265,8 +312,9 @@ void lowbit::runner::buildTensorToLLVMPipeline(OpPassManager &pm,
 
   // 6. Everything to the LLVM dialect.
   pm.addPass(createConvertVectorToLLVMPass());
+  // OpenMP ops stay, with LLVM types, for the translation to LLVM IR.
   if (threads > 1)
-    pm.addPass(createConvertAsyncToLLVMPass());
+    pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
@@ -337,13 +385,15 @@ lowbit::runner::lowerToLLVM(ModuleOp module,
   buildTensorToLLVMPipeline(pm, threads);
   if (failed(pm.run(module)))
     return failure();
-  // Anything that is not LLVM dialect now could not be lowered. Report the
-  // first such op in program order, preferring real ops over the casts that
+  // Anything that is not LLVM dialect now could not be lowered (OpenMP ops,
+  // of threaded code, translate to LLVM IR as they are). Report the first
+  // such op in program order, preferring real ops over the casts that
   // partial conversions leave around them.
   Operation *leftover = nullptr;
   module.walk<WalkOrder::PreOrder>([&](Operation *op) {
     if (op == module.getOperation() ||
-        isa_and_nonnull<LLVM::LLVMDialect>(op->getDialect()))
+        isa_and_nonnull<LLVM::LLVMDialect, omp::OpenMPDialect>(
+            op->getDialect()))
       return WalkResult::advance();
     if (isa<UnrealizedConversionCastOp>(op)) {
       if (!leftover)

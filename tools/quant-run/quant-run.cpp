@@ -71,8 +71,8 @@ static cl::opt<bool> referenceLowering(
 static cl::opt<unsigned> threads(
     "matmul-threads",
     cl::desc("Run each vectorized lowbit.matmul on this many threads (its "
-             "output columns in as many chunks, tasks of the MLIR async "
-             "runtime); default 1"),
+             "output columns in as many chunks, one per thread of an OpenMP "
+             "parallel loop; needs libomp.so); default 1"),
     cl::value_desc("n"), cl::init(1), cl::cat(category));
 static cl::opt<unsigned> optLevel("O",
                                   cl::desc("LLVM optimization level 0-3 "

@@ -14,11 +14,10 @@
 //      always fresh allocations owned by the caller, never aliases of the
 //      arguments or of constant globals), convert-bufferization-to-memref,
 //      scf-forall-to-parallel; with threads > 1 also
-//      async-parallel-for{async-dispatch num-workers=threads min-task-size=1},
-//      async-to-async-runtime, async-runtime-ref-counting,
-//      async-runtime-ref-counting-opt (and convert-async-to-llvm in stage 6):
-//      the code then calls the MLIR async runtime (libmlir_async_runtime.so,
-//      which JitFunction loads)
+//      convert-scf-to-openmp{num-threads=threads} (and in stage 4 LowBit's
+//      inlining of memref.alloca_scope, in stage 6 convert-openmp-to-llvm):
+//      the code then calls the OpenMP runtime (libomp.so of this LLVM, which
+//      JitFunction loads)
 //   3. LowBit: memref.copy between non-identity layouts -> linalg.copy (so the
 //      JIT needs no `memrefCopy` from libmlir_c_runner_utils)
 //   4. convert-linalg-to-loops, convert-vector-to-scf, lower-affine,
@@ -64,7 +63,7 @@ void registerRunnerDialects(DialectRegistry &registry);
 
 /// Adds the tensor-to-LLVM lowering described above to `pm`, which must be
 /// anchored on (or nest) builtin.module; with `threads` > 1, scf.parallel
-/// loops run on the async runtime's thread pool.
+/// loops run as OpenMP parallel loops on that many threads.
 void buildTensorToLLVMPipeline(OpPassManager &pm, unsigned threads = 1);
 
 /// Creates the LowBit pass of stage 0: replaces each op implementing
@@ -87,9 +86,9 @@ struct LowBitToLLVMOptions : public PassPipelineOptions<LowBitToLLVMOptions> {
       *this, "threads",
       llvm::cl::desc("Threads for each vectorized matmul: its output "
                      "columns in this many chunks (convert-lowbit-matmul-to-"
-                     "vector parallel-chunks) run as tasks of the MLIR async "
-                     "runtime, which the code then links against "
-                     "(libmlir_async_runtime.so); 1 is single-threaded code"),
+                     "vector parallel-chunks) run as an OpenMP parallel loop "
+                     "(convert-scf-to-openmp), so the code then calls the "
+                     "OpenMP runtime (libomp.so); 1 is single-threaded code"),
       llvm::cl::init(1)};
 };
 
