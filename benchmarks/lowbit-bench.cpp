@@ -98,9 +98,9 @@ static cl::opt<bool> bf16Activations(
     cl::desc("W4A16 GEMV and GEMM with bf16 activations (vdpbf16ps when the "
              "host has AVX512-BF16) instead of f32"),
     cl::cat(category));
-enum class WeightFormat { I4, NF4, FP4, E4M3, NVFP4 };
+enum class WeightFormat { I4, NF4, FP4, E4M3, NVFP4, I3, MXFP6 };
 static cl::opt<WeightFormat> weightFormat(
-    "weights", cl::desc("4-bit weight format of the W4A16 GEMV and GEMM"),
+    "weights", cl::desc("Weight format of the weight-only GEMV and GEMM"),
     cl::values(clEnumValN(WeightFormat::I4, "i4", "signed 4-bit integers"),
                clEnumValN(WeightFormat::NF4, "nf4", "NF4 lookup table"),
                clEnumValN(WeightFormat::FP4, "fp4", "FP4 E2M1"),
@@ -108,7 +108,12 @@ static cl::opt<WeightFormat> weightFormat(
                           "FP8 E4M3 (8-bit codes: twice the weight bytes)"),
                clEnumValN(WeightFormat::NVFP4, "nvfp4",
                           "NVFP4 (E2M1, an E4M3 scale per 16, a global "
-                          "scale)")),
+                          "scale)"),
+               clEnumValN(WeightFormat::I3, "i3",
+                          "signed 3-bit integers (densely packed)"),
+               clEnumValN(WeightFormat::MXFP6, "mxfp6",
+                          "MXFP6 E2M3 (densely packed, an E8M0 scale per "
+                          "32)")),
     cl::init(WeightFormat::I4), cl::cat(category));
 static cl::opt<unsigned> reps("reps", cl::desc("Timed calls per kernel"),
                               cl::init(50), cl::cat(category));
@@ -243,38 +248,67 @@ const char *weightStorage() {
     return "f8E4M3FN";
   case WeightFormat::NVFP4:
     return "nvfp4";
+  case WeightFormat::I3:
+    return "i3";
+  case WeightFormat::MXFP6:
+    return "mxfp6_e2m3";
   }
   return "i4";
 }
 
 bool nvfp4() { return weightFormat == WeightFormat::NVFP4; }
+bool mxfp6() { return weightFormat == WeightFormat::MXFP6; }
+
+/// Bits per code of the weight format.
+int64_t codeBits() {
+  switch (weightFormat) {
+  case WeightFormat::E4M3:
+    return 8;
+  case WeightFormat::I3:
+    return 3;
+  case WeightFormat::MXFP6:
+    return 6;
+  default:
+    return 4;
+  }
+}
 
 /// The weight scheme as the table headers describe it.
 std::string weightLabel() {
   if (nvfp4())
     return "nvfp4: E2M1, an E4M3 scale per 16, a global f32 scale";
+  if (mxfp6())
+    return "mxfp6_e2m3: E2M3, an E8M0 scale per 32";
   return std::string(weightStorage()) + " per_group<128>, f32 scales";
 }
 
 /// NVFP4's global scale in the benchmarks.
 constexpr float kGlobalScale = 0.0123f;
 
-/// Scale columns of a weight row of K codes: groups of 128, or NVFP4's
-/// blocks of 16; and the bytes of one scale (f32, or E4M3 for NVFP4).
-int64_t scaleColumns(int64_t k) { return nvfp4() ? k / 16 : k / 128; }
-size_t scaleBytes() { return nvfp4() ? 1 : 4; }
+/// Scale columns of a weight row of K codes: groups of 128, NVFP4's
+/// blocks of 16 or MX blocks of 32; and the bytes of one scale (f32, or
+/// E4M3 for NVFP4, E8M0 for MX).
+int64_t scaleColumns(int64_t k) {
+  return nvfp4() ? k / 16 : mxfp6() ? k / 32 : k / 128;
+}
+size_t scaleBytes() { return nvfp4() || mxfp6() ? 1 : 4; }
 
-/// Random scales: f32 in [1e-3, 1e-1), or NVFP4 E4M3 codes of 2^-4 .. 2^4.
+/// Random scales: f32 in [1e-3, 1e-1), NVFP4 E4M3 codes of 2^-4 .. 2^4,
+/// or MX E8M0 codes of 2^-7 .. 2^-4.
 void fillScales(Buffer &buffer, size_t count, uint64_t seed) {
-  if (!nvfp4())
+  if (!nvfp4() && !mxfp6())
     return fillUniform(buffer.as<float>(), count, 1e-3f, 1e-1f, seed);
   std::mt19937_64 rng(seed);
   for (size_t i = 0; i < count; ++i)
-    buffer.as<uint8_t>()[i] = uint8_t(0x18 + rng() % 0x40);
+    buffer.as<uint8_t>()[i] =
+        nvfp4() ? uint8_t(0x18 + rng() % 0x40) : uint8_t(120 + rng() % 4);
 }
 
 /// The effective scale `i` (NVFP4: block scale times the global scale).
 float scaleValue(const Buffer &buffer, size_t i) {
+  if (mxfp6())
+    return ::lowbit::numerics::decodeFloat(
+        ::lowbit::numerics::FloatFormat::E8M0FNU, buffer.as<uint8_t>()[i]);
   if (!nvfp4())
     return buffer.as<float>()[i];
   return ::lowbit::numerics::decodeFloat(
@@ -282,16 +316,16 @@ float scaleValue(const Buffer &buffer, size_t i) {
          kGlobalScale;
 }
 
-/// Bytes of one weight row of K codes.
-int64_t rowBytes(int64_t k) {
-  return weightFormat == WeightFormat::E4M3 ? k : k / 2;
-}
+/// Bytes of one weight row of K codes (K * bits a multiple of 8 here).
+int64_t rowBytes(int64_t k) { return k * codeBits() / 8; }
 
-/// Code `i` of a packed weight row (LSB-first nibbles for 4-bit formats).
+/// Code `i` of a packed weight row (LSB-first bit stream).
 int codeAt(const uint8_t *row, int64_t i) {
-  if (weightFormat == WeightFormat::E4M3)
-    return row[i];
-  return i % 2 ? row[i / 2] >> 4 : row[i / 2] & 15;
+  int64_t bit = i * codeBits();
+  unsigned window =
+      row[bit / 8] |
+      (bit % 8 + codeBits() > 8 ? unsigned(row[bit / 8 + 1]) << 8 : 0u);
+  return (window >> (bit % 8)) & ((1 << codeBits()) - 1);
 }
 
 /// Random codes; FP8 NaN codes (|c| = 0x7F) become 0x7E so that every
@@ -320,6 +354,11 @@ float codeValue(int c) {
   case WeightFormat::NVFP4:
     return ::lowbit::numerics::decodeFloat(
         ::lowbit::numerics::FloatFormat::E2M1FN, c);
+  case WeightFormat::I3:
+    return c >= 4 ? c - 8 : c;
+  case WeightFormat::MXFP6:
+    return ::lowbit::numerics::decodeFloat(
+        ::lowbit::numerics::FloatFormat::E2M3FN, c);
   }
   return 0;
 }
@@ -338,6 +377,18 @@ func.func @main(%a: tensor<{3}x{1}x{4}>, %w: !w, %s8: tensor<{0}x{2}xi8>, %g: te
 }
 )",
                          n, k, k / 16, m, bf16Activations ? "bf16" : "f32")
+        .str();
+  if (mxfp6())
+    return llvm::formatv(R"(
+!w = !lowbit.qtensor<{0}x{1}, #lowbit.scheme<mxfp6_e2m3, axis = 1>>
+func.func @main(%a: tensor<{3}x{1}x{4}>, %w: !w, %s8: tensor<{0}x{2}xi8>) -> tensor<{3}x{0}xf32> {{
+  %s = arith.bitcast %s8 : tensor<{0}x{2}xi8> to tensor<{0}x{2}xf8E8M0FNU>
+  %y = lowbit.matmul %a, %w scale(%s : tensor<{0}x{2}xf8E8M0FNU>) transpose_rhs acc(f32)
+      : tensor<{3}x{1}x{4}>, !w -> tensor<{3}x{0}xf32>
+  return %y : tensor<{3}x{0}xf32>
+}
+)",
+                         n, k, k / 32, m, bf16Activations ? "bf16" : "f32")
         .str();
   return llvm::formatv(R"(
 !w = !lowbit.qtensor<{0}x{1}, #lowbit.scheme<{5}, per_group<axis = 1, size = 128>>>

@@ -109,7 +109,23 @@ tiled::matchWeightOnly(MatmulOp op, const MatmulToVectorOptions &options) {
     else if (isa<Float8E5M2Type>(scheme.getStorage()))
       fp8Mantissa = 2;
   }
-  if (!plain8 && !values && !fp8Mantissa)
+  // Densely packed codes of other widths: integers with f32 scales (zero
+  // points allowed), FP6 with f32 or MX scales.
+  bool bitFields = false;
+  unsigned fp6Mantissa = 0;
+  if (bits != 4 && bits > 1 && bits < 8) {
+    if (scheme.isInteger() && scheme.getFamily() == Family::None &&
+        scheme.getScaleType().isF32())
+      bitFields = true;
+    else if ((scheme.getFamily() == Family::None &&
+              scheme.getScaleType().isF32()) ||
+             scheme.getFamily() == Family::MX)
+      fp6Mantissa = isa<Float6E2M3FNType>(scheme.getStorage())   ? 3
+                    : isa<Float6E3M2FNType>(scheme.getStorage()) ? 2
+                                                                 : 0;
+    bitFields |= fp6Mantissa != 0;
+  }
+  if (!plain8 && !values && !fp8Mantissa && !bitFields)
     return failure();
   if (asymmetric && !op.getRhsZeroPoint())
     return failure();
@@ -127,9 +143,11 @@ tiled::matchWeightOnly(MatmulOp op, const MatmulToVectorOptions &options) {
   plan.asymmetric = asymmetric;
   plan.fp8Mantissa = fp8Mantissa;
   plan.mxInt8 = mxInt8;
+  plan.bitFields = bitFields;
+  plan.fp6Mantissa = fp6Mantissa;
   // One load is 16 bytes: 32 4-bit or 16 8-bit codes.
-  // (FP8: 32 codes, decoded 32 at a time in i16 lanes.)
-  int64_t chunk = bits == 4 || fp8Mantissa ? 2 * kLanes : kLanes;
+  // (FP8 and bit fields: 32 codes, decoded 32 at a time in i16 lanes.)
+  int64_t chunk = bits == 4 || fp8Mantissa || bitFields ? 2 * kLanes : kLanes;
   plan.nvfp4 = scheme.getFamily() == Family::NVFP4;
   if (plan.nvfp4 && (!op.getRhsGlobalScale() || !options.avx512))
     return failure();
@@ -267,7 +285,8 @@ struct WeightOnlyKernel {
   int64_t chunk() const {
     if (planes())
       return kPlaneBlock;
-    return plan.bits == 4 || plan.fp8Mantissa ? 2 * kLanes : kLanes;
+    return plan.bits == 4 || plan.fp8Mantissa || plan.bitFields ? 2 * kLanes
+                                                                : kLanes;
   }
 
   /// Independent partial sums per output of a tile: GEMV tiles of the
@@ -446,9 +465,121 @@ struct WeightOnlyKernel {
   }
 
   /// What fp8Decode's values of a format with `mantissa` bits must be
-  /// multiplied by (done to the scale).
+  /// multiplied by (done to each group's sums).
   static float fp8DecodeFactor(unsigned mantissa) {
     return mantissa == 3 ? 256.0f : 1.0f;
+  }
+
+  /// The 32 codes at element `k` (a multiple of 32) of weight row `row`,
+  /// `plan.bits` wide, one per i16 lane: code j is bits [bits j, bits j +
+  /// bits) of the row's LSB-first bit stream from byte k bits / 8. Each
+  /// lane gets the two bytes that hold its code (one byte shuffle), then
+  /// its own right shift (vpsrlvw) and a mask. The load is masked at the
+  /// row end (it reads one byte past the 32 codes).
+  Value loadBitFields(OpBuilder &b, Location loc, Value row, Value k) const {
+    unsigned bits = plan.bits;
+    int64_t loadBytes = 4 * bits + 1 <= 16 ? 16 : 32;
+    Value byte = arith::DivUIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, k, idx(b, loc, bits)),
+        idx(b, loc, 8));
+    Value raw = read(b, loc, VectorType::get({loadBytes}, b.getI8Type()), codes,
+                     {row, byte}, /*inBounds=*/false);
+    SmallVector<int64_t> pairs;
+    SmallVector<int16_t> shifts;
+    for (int64_t j = 0; j < 2 * kLanes; ++j) {
+      int64_t first = bits * j / 8;
+      pairs.append({first, first + 1});
+      shifts.push_back(int16_t(bits * j % 8));
+    }
+    auto i16s = VectorType::get({2 * kLanes}, b.getI16Type());
+    Value words = vector::BitCastOp::create(
+        b, loc, i16s, vector::ShuffleOp::create(b, loc, raw, raw, pairs));
+    words = arith::ShRUIOp::create(
+        b, loc, words,
+        arith::ConstantOp::create(
+            b, loc, DenseElementsAttr::get(i16s, ArrayRef<int16_t>(shifts))));
+    return arith::AndIOp::create(
+        b, loc, words,
+        splat(b, loc, i16s, b.getI16IntegerAttr((1 << bits) - 1)));
+  }
+
+  /// The f32 values (two vectors of 16) of 32 bit-field codes in i16 lanes:
+  /// integers sign- or zero-extended and converted; FP6 codes s.e..e.m..m
+  /// put into the f16 fields (s.0..0e..e.m..m0..0, as fp8Decode does for
+  /// E4M3), which is their value times 2^-14 (E2M3) or 2^-12 (E3M2),
+  /// subnormals included (fp6DecodeFactor); FP6 has no NaN or infinity.
+  SmallVector<Value> decodeBitFields(OpBuilder &b, Location loc,
+                                     Value words) const {
+    auto i16s = cast<VectorType>(words.getType());
+    auto f32s = VectorType::get({kLanes}, b.getF32Type());
+    auto c = [&](int64_t v) {
+      return splat(b, loc, i16s, b.getI16IntegerAttr(int16_t(v)));
+    };
+    SmallVector<Value> values;
+    auto halves = [&](Value v) {
+      SmallVector<Value> parts;
+      for (int64_t h = 0; h < 2; ++h)
+        parts.push_back(vector::ExtractStridedSliceOp::create(
+            b, loc, v, {h * kLanes}, {kLanes}, {1}));
+      return parts;
+    };
+    if (plan.fp6Mantissa) {
+      Value bits = arith::OrIOp::create(
+          b, loc,
+          arith::ShLIOp::create(b, loc,
+                                arith::AndIOp::create(b, loc, words, c(0x1F)),
+                                c(10 - plan.fp6Mantissa)),
+          arith::ShLIOp::create(
+              b, loc, arith::AndIOp::create(b, loc, words, c(0x20)), c(10)));
+      Value f16s = arith::BitcastOp::create(
+          b, loc, VectorType::get({2 * kLanes}, b.getF16Type()), bits);
+      for (Value half : halves(f16s))
+        values.push_back(arith::ExtFOp::create(b, loc, f32s, half,
+                                               arith::FastMathFlagsAttr()));
+      return values;
+    }
+    if (plan.isSigned) {
+      int64_t up = 16 - plan.bits;
+      words = arith::ShRSIOp::create(
+          b, loc, arith::ShLIOp::create(b, loc, words, c(up)), c(up));
+    }
+    for (Value half : halves(words))
+      values.push_back(
+          plan.isSigned
+              ? arith::SIToFPOp::create(b, loc, f32s, half).getResult()
+              : arith::UIToFPOp::create(b, loc, f32s, half).getResult());
+    return values;
+  }
+
+  /// What decodeBitFields' FP6 values must be multiplied by.
+  static float fp6DecodeFactor(unsigned mantissa) {
+    return mantissa == 3 ? 16384.0f : mantissa == 2 ? 4096.0f : 1.0f;
+  }
+
+  /// The bit-field form of `accumulate`: 32 codes per weight row against
+  /// two 16-lane vectors of activations.
+  void accumulateBitFields(OpBuilder &b, Location loc, TileShape s, Value m0,
+                           Value n0, Value k, bool inBounds,
+                           ArrayRef<Value> zero,
+                           SmallVectorImpl<Value> &acc) const {
+    auto f32s = VectorType::get({kLanes}, b.getF32Type());
+    SmallVector<std::array<Value, 2>> a;
+    for (int64_t i = 0; i < s.mr; ++i) {
+      Value row = add(b, loc, m0, i);
+      a.push_back(
+          {read(b, loc, f32s, act, {row, k}, inBounds),
+           read(b, loc, f32s, act, {row, add(b, loc, k, kLanes)}, inBounds)});
+    }
+    for (int64_t j = 0; j < s.nr; ++j) {
+      SmallVector<Value> w = decodeBitFields(
+          b, loc, loadBitFields(b, loc, weightRow(b, loc, s, n0, j), k));
+      for (int64_t i = 0; i < s.mr; ++i)
+        for (int64_t h = 0; h < 2; ++h) {
+          Value &c = acc[i * s.nr + j];
+          c = vector::FMAOp::create(b, loc, a[i][h],
+                                    minusZero(b, loc, w[h], zero, j), c);
+        }
+    }
   }
 
   /// The FP8 form of `accumulate`: 32 codes (one 32-byte load) per weight
@@ -486,6 +617,8 @@ struct WeightOnlyKernel {
                   ArrayRef<Value> blockScales = {}) const {
     if (plan.fp8Mantissa)
       return accumulateFp8(b, loc, s, m0, n0, k, inBounds, acc);
+    if (plan.bitFields)
+      return accumulateBitFields(b, loc, s, m0, n0, k, inBounds, zero, acc);
     auto f32s = VectorType::get({kLanes}, b.getF32Type());
     auto i32s = VectorType::get({kLanes}, b.getI32Type());
     auto bytes = VectorType::get({kLanes}, b.getI8Type());
@@ -698,14 +831,14 @@ struct WeightOnlyKernel {
   /// the hardware prefetchers alone leave GEMV well short of the bandwidth.
   void prefetch(OpBuilder &b, Location loc, TileShape s, Value n0,
                 Value start) const {
+    // (Groups hold a multiple of 32 codes: whole bytes for any width.)
     int64_t bytesPerGroup = plan.group * plan.bits / 8;
-    Value byte =
-        plan.bits == 4
-            ? arith::DivUIOp::create(b, loc, start, idx(b, loc, 2)).getResult()
-            : start;
+    Value byte = arith::DivUIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, start, idx(b, loc, plan.bits)),
+        idx(b, loc, 8));
     // Adjacent rows: the tile kPrefetchRows rows ahead; strided rows:
     // kStreamPrefetchBytes further along each stream (rows are contiguous).
-    int64_t rowBytes = plan.k * plan.bits / 8;
+    int64_t rowBytes = llvm::divideCeil(plan.k * plan.bits, 8);
     for (int64_t j = 0; j < s.nr; ++j) {
       Value row = weightRow(b, loc, s, n0, j), col = byte;
       if (s.nStride == 1) {
@@ -787,6 +920,17 @@ struct WeightOnlyKernel {
                 c = arith::AddFOp::create(b, l, c,
                                           part[(i * s.nr + j) * parts + p]);
             }
+          // The decode factors (FP8, FP6) and MXINT8's code step 2^-6
+          // multiply the group's sums before the scale: powers of two,
+          // exact, and unlike the scale times the factor they cannot
+          // overflow where the reference does not (E8M0 scales reach
+          // 2^127).
+          float factor = plan.mxInt8        ? 1.0f / 64
+                         : plan.fp6Mantissa ? fp6DecodeFactor(plan.fp6Mantissa)
+                                            : fp8DecodeFactor(plan.fp8Mantissa);
+          Value factorSplat =
+              factor == 1 ? Value()
+                          : splat(b, l, f32s, b.getF32FloatAttr(factor));
           for (int64_t j = 0; j < s.nr && !plan.nvfp4; ++j) {
             Value scale =
                 scaleToF32(b, l,
@@ -794,14 +938,6 @@ struct WeightOnlyKernel {
                                b, l, scales,
                                ValueRange{weightRow(b, l, s, n0, j), column}),
                            table);
-            // (MXINT8's code step 2^-6 goes to the scale too: exact.)
-            if (float factor = plan.mxInt8 ? 1.0f / 64
-                                           : fp8DecodeFactor(plan.fp8Mantissa);
-                factor != 1)
-              scale = arith::MulFOp::create(
-                  b, l, scale,
-                  arith::ConstantFloatOp::create(b, l, b.getF32Type(),
-                                                 APFloat(factor)));
             Value wide = vector::BroadcastOp::create(b, l, f32s, scale);
             for (int64_t i = 0; i < s.mr; ++i) {
               // Pairwise sum of the partial accumulators of this output.
@@ -817,6 +953,8 @@ struct WeightOnlyKernel {
                   half.push_back(sums.back());
                 sums = std::move(half);
               }
+              if (factorSplat)
+                sums[0] = arith::MulFOp::create(b, l, sums[0], factorSplat);
               next[i * s.nr + j] = vector::FMAOp::create(b, l, sums[0], wide,
                                                          next[i * s.nr + j]);
             }

@@ -2,10 +2,12 @@
 //
 // Float activations (f32, or bf16 with AVX512-BF16) times quantized weights
 // decoded in registers: 4-bit integers and tables (NF4, FP4, MXFP4, NVFP4),
-// 8-bit integers (MXINT8 too) and FP8 (E4M3, E5M2, MXFP8), with scales per group along K
-// or per row. Products of one group are summed in vector lanes and scaled
-// once per group (NVFP4: per lane), so results agree with the reference
-// lowering within float reassociation. Layouts: docs/cpu-codegen.md.
+// 8-bit integers (MXINT8 too), FP8 (E4M3, E5M2, MXFP8), and codes packed
+// densely in 2, 3, 5, 6 or 7 bits (integers, FP6 E2M3/E3M2, MXFP6), with
+// scales per group along K or per row. Products of one group are summed in
+// vector lanes and scaled once per group (NVFP4: per lane), so results agree
+// with the reference lowering within float reassociation. Layouts:
+// docs/cpu-codegen.md.
 //
 //===----------------------------------------------------------------------===//
 
@@ -48,6 +50,12 @@ struct WeightOnlyPlan {
   unsigned fp8Mantissa = 0;
   /// MXINT8: 8-bit integer codes of step 2^-6 with f8E8M0FNU block scales.
   bool mxInt8 = false;
+  /// Codes of 2, 3, 5, 6 or 7 bits, packed densely (LSB-first bit stream
+  /// per row): 32 of them are unpacked in registers at a time
+  /// (loadBitFields). Integers, or FP6 (fp6Mantissa: 3 for f6E2M3FN, 2 for
+  /// f6E3M2FN, 0 for integers) with f32 or MX scales.
+  bool bitFields = false;
+  unsigned fp6Mantissa = 0;
   /// NVFP4: scales per 16 codes, 16 or 2 per `group` of the loops (256 or
   /// 32 codes), each applied to its lanes of the decoded weights (times the
   /// global scale).

@@ -436,18 +436,21 @@ func.func @mxfp4(%a: tensor<2x64xf32>, %w: !mx, %s: tensor<8x2xf8E8M0FNU>) -> te
 // -----
 
 // MXINT8 weights take the 8-bit integer kernel (sign-extended codes); the
-// code step 2^-6 multiplies each block's decoded f8E8M0FNU scale (exact: a
-// power of two times a power of two).
+// code step 2^-6 multiplies each block's sums before its decoded
+// f8E8M0FNU scale (exact: a power of two; 2^-6 times the scale could
+// underflow where the reference does not).
 // CHECK-LABEL: func.func @mxint8
 // CHECK: %[[CODES:.*]] = arith.extsi %{{.*}} : vector<16xi8> to vector<16xi32>
 // CHECK: arith.sitofp %[[CODES]] : vector<16xi32> to vector<16xf32>
 // CHECK: %[[E8M0:.*]] = arith.constant dense<"0x{{[0-9A-F]+}}"> : tensor<256xf32>
+// CHECK: %[[STEP:.*]] = arith.constant dense<1.562500e-02> : vector<16xf32>
 // CHECK: %[[S:.*]] = tensor.extract %{{.*}} : tensor<8x2xf8E8M0FNU>
 // CHECK: %[[BITS:.*]] = arith.bitcast %[[S]] : f8E8M0FNU to i8
 // CHECK: %[[CODE:.*]] = arith.index_castui %[[BITS]] : i8 to index
 // CHECK: %[[SCALE:.*]] = tensor.extract %[[E8M0]][%[[CODE]]] : tensor<256xf32>
-// CHECK: %[[STEP:.*]] = arith.constant 1.562500e-02 : f32
-// CHECK: arith.mulf %[[SCALE]], %[[STEP]] : f32
+// CHECK: %[[WIDE:.*]] = vector.broadcast %[[SCALE]] : f32 to vector<16xf32>
+// CHECK: %[[SUMS:.*]] = arith.mulf %{{.*}}, %[[STEP]] : vector<16xf32>
+// CHECK: vector.fma %[[SUMS]], %[[WIDE]], %{{.*}} : vector<16xf32>
 // CHECK-NOT: lowbit.matmul
 // CHECK: return
 !mxi = !lowbit.qtensor<8x64, #lowbit.scheme<mxint8, axis = 1>>
@@ -482,8 +485,8 @@ func.func @asymmetric(%a: tensor<2x64xf32>, %w: !asym, %s: tensor<8x2xf32>, %z: 
 
 // FP8 weights (f8E4M3FN, f8E5M2) with f32 scales: 32 codes per load,
 // decoded in i16 lanes through f16: E4M3 s.eeee.mmm becomes the f16 bits
-// s.0eeee.mmm0000000 (its value times 2^-8; the group scale is multiplied by
-// 256), its NaN codes an f16 NaN (0x7E00); an E5M2 code is the top byte of
+// s.0eeee.mmm0000000 (its value times 2^-8; the group's sums are multiplied
+// by 256 before the scale), its NaN codes an f16 NaN (0x7E00); an E5M2 code is the top byte of
 // its f16. Each half of the 32 is widened to f32 against its 16
 // activations.
 // CHECK-LABEL: func.func @fp8_weights
@@ -508,8 +511,9 @@ func.func @asymmetric(%a: tensor<2x64xf32>, %w: !asym, %s: tensor<8x2xf32>, %z: 
 // CHECK: %[[W1:.*]] = arith.extf %[[HI]] : vector<16xf16> to vector<16xf32>
 // CHECK: %[[P:.*]] = vector.fma %[[A0]], %[[W0]], %{{.*}} : vector<16xf32>
 // CHECK: vector.fma %[[A1]], %[[W1]], %[[P]] : vector<16xf32>
-// CHECK: %[[TIMES256:.*]] = arith.constant 2.560000e+02 : f32
-// CHECK: arith.mulf %{{.*}}, %[[TIMES256]] : f32
+// CHECK: %[[TIMES256:.*]] = arith.constant dense<2.560000e+02> : vector<16xf32>
+// CHECK: %[[SUMS:.*]] = arith.mulf %{{.*}}, %[[TIMES256]] : vector<16xf32>
+// CHECK: vector.fma %[[SUMS]], %{{.*}}, %{{.*}} : vector<16xf32>
 // CHECK-NOT: lowbit.matmul
 // CHECK: return
 !e4 = !lowbit.qtensor<32x128, #lowbit.scheme<f8E4M3FN, per_axis<0>>>
@@ -517,6 +521,47 @@ func.func @fp8_weights(%a: tensor<2x128xf32>, %w: !e4, %s: tensor<32x1xf32>) -> 
   %0 = lowbit.matmul %a, %w scale(%s : tensor<32x1xf32>) transpose_rhs acc(f32)
       : tensor<2x128xf32>, !e4 -> tensor<2x32xf32>
   return %0 : tensor<2x32xf32>
+}
+
+// -----
+
+// Densely packed codes (here 3 and 6 bits): 32 codes per step from a masked
+// load of 16 or 32 bytes at byte k * bits / 8; one byte shuffle gives every
+// i16 lane the two bytes holding its code, then a per-lane right shift
+// (bits * j mod 8) and a mask. Signed integers are sign-extended by a
+// shift pair; FP6 E2M3 codes s.ee.mmm go into the f16 fields (value times
+// 2^-14: the group's sums are multiplied by 2^14), MXFP6 with its E8M0
+// block scales.
+// CHECK-LABEL: func.func @bit_fields
+// CHECK: %[[RAW:.*]] = vector.transfer_read %{{.*}} : tensor<8x96xi8>, vector<16xi8>
+// CHECK: %[[PAIRS:.*]] = vector.shuffle %[[RAW]], %[[RAW]] [0, 1, 0, 1, 0, 1, 1, 2, 1, 2, 1, 2, 2, 3, 2, 3, {{.*}}] : vector<16xi8>, vector<16xi8>
+// CHECK: %[[WORDS:.*]] = vector.bitcast %[[PAIRS]] : vector<64xi8> to vector<32xi16>
+// CHECK: %[[SHIFTS:.*]] = arith.constant dense<[0, 3, 6, 1, 4, 7, 2, 5, {{.*}}]> : vector<32xi16>
+// CHECK: %[[FIELDS:.*]] = arith.shrui %[[WORDS]], %[[SHIFTS]] : vector<32xi16>
+// CHECK: %[[SEVEN:.*]] = arith.constant dense<7> : vector<32xi16>
+// CHECK: %[[CODES:.*]] = arith.andi %[[FIELDS]], %[[SEVEN]] : vector<32xi16>
+// CHECK: %[[UP:.*]] = arith.shli %[[CODES]], %{{.*}} : vector<32xi16>
+// CHECK: arith.shrsi %[[UP]], %{{.*}} : vector<32xi16>
+// CHECK: arith.sitofp %{{.*}} : vector<16xi16> to vector<16xf32>
+// CHECK: vector.fma
+// CHECK: vector.transfer_read %{{.*}} : tensor<8x192xi8>, vector<32xi8>
+// CHECK: %[[CODES6:.*]] = arith.andi %{{.*}}, %{{.*}} : vector<32xi16>
+// CHECK: %[[LOW5:.*]] = arith.andi %[[CODES6]], %{{.*}} : vector<32xi16>
+// CHECK: %[[SEVENSHIFT:.*]] = arith.constant dense<7> : vector<32xi16>
+// CHECK: arith.shli %[[LOW5]], %[[SEVENSHIFT]] : vector<32xi16>
+// CHECK: arith.bitcast %{{.*}} : vector<32xi16> to vector<32xf16>
+// CHECK: arith.extf %{{.*}} : vector<16xf16> to vector<16xf32>
+// CHECK: %[[FACTOR:.*]] = arith.constant dense<1.638400e+04> : vector<16xf32>
+// CHECK: arith.mulf %{{.*}}, %[[FACTOR]] : vector<16xf32>
+// CHECK-NOT: lowbit.matmul
+// CHECK: return
+!i3 = !lowbit.qtensor<8x256, #lowbit.scheme<i3, per_group<axis = 1, size = 32>>>
+!mx6 = !lowbit.qtensor<8x256, #lowbit.scheme<mxfp6_e2m3, axis = 1>>
+func.func @bit_fields(%a: tensor<2x256xf32>, %w: !i3, %s: tensor<8x8xf32>, %x: !mx6, %t: tensor<8x8xf8E8M0FNU>)
+    -> (tensor<2x8xf32>, tensor<2x8xf32>) {
+  %y = lowbit.matmul %a, %w scale(%s : tensor<8x8xf32>) transpose_rhs acc(f32) : tensor<2x256xf32>, !i3 -> tensor<2x8xf32>
+  %z = lowbit.matmul %a, %x scale(%t : tensor<8x8xf8E8M0FNU>) transpose_rhs acc(f32) : tensor<2x256xf32>, !mx6 -> tensor<2x8xf32>
+  return %y, %z : tensor<2x8xf32>, tensor<2x8xf32>
 }
 
 // -----

@@ -64,14 +64,33 @@ import numpy as np
 from lowbit import reference as numerics
 
 
+# MX kinds: their scheme presets (an f8E8M0FNU scale per 32 along K).
+MX_PRESETS = {"mx4": "mxfp4", "mx8": "mxfp8_e4m3", "mx8e5": "mxfp8_e5m2",
+              "mxi8": "mxint8", "mx6": "mxfp6_e2m3", "mx6e3": "mxfp6_e3m2"}
+# Kinds whose codes are packed densely (LSB-first bit stream per row), and
+# their widths.
+DENSE_BITS = {"d2": 2, "d3": 3, "d5": 5, "d6": 6, "d7": 7, "z3": 3, "f6": 6,
+              "f6e3": 6, "mx6": 6, "mx6e3": 6}
+
+
+def unpack_dense(packed, bits, k):
+    """Codes [N, K] (uint8) of rows packed LSB-first, `bits` per code."""
+    stream = np.unpackbits(packed.view(np.uint8), axis=1, bitorder="little")
+    fields = stream[:, :k * bits].reshape(packed.shape[0], k, bits)
+    return (fields.astype(np.uint16) << np.arange(bits, dtype=np.uint16)).sum(
+        axis=2).astype(np.uint8)
+
+
 def scheme(kind, group):
     storage = {"w4": "i4", "u4": "ui4", "w8": "i8", "b4": "i4",
                "bu4": "ui4", "n4": "!lowbit.lut<nf4>", "f4": "f4E2M1FN",
                "bf4": "f4E2M1FN", "bn4": "!lowbit.lut<nf4>", "z4": "ui4",
-               "z8": "ui8", "e4": "f8E4M3FN", "e5": "f8E5M2"}[kind]
+               "z8": "ui8", "e4": "f8E4M3FN", "e5": "f8E5M2",
+               "d2": "i2", "d3": "i3", "d5": "i5", "d6": "i6", "d7": "i7",
+               "z3": "ui3", "f6": "f6E2M3FN", "f6e3": "f6E3M2FN"}[kind]
     gran = (f"per_group<axis = 1, size = {group}>" if group
             else "per_axis<0>")
-    asym = ", asymmetric" if kind in ("z4", "z8") else ""
+    asym = ", asymmetric" if kind in ("z4", "z8", "z3") else ""
     return f"#lowbit.scheme<{storage}, {gran}{asym}>"
 
 
@@ -130,9 +149,8 @@ func.func @main(%a: tensor<{m}x{k}xf32>, %w: {qw}, %s8: {ts}xi8>, %g: tensor<1x1
   return %y : tensor<{m}x{n}xf32>
 }}
 """
-    if kind in ("mx4", "mx8", "mx8e5", "mxi8"):
-        preset = {"mx4": "mxfp4", "mx8": "mxfp8_e4m3", "mx8e5": "mxfp8_e5m2",
-                  "mxi8": "mxint8"}[kind]
+    if kind in MX_PRESETS:
+        preset = MX_PRESETS[kind]
         qw = f"!lowbit.qtensor<{n}x{k}, #lowbit.scheme<{preset}, axis = 1>>"
         ts = f"tensor<{n}x{k // 32}"
         return f"""
@@ -185,7 +203,7 @@ func.func @main(%a: tensor<{m}x{k}xf32>, %w: {qw}, %s: tensor<{n}x{groups}xf32>)
   return %y : tensor<{m}x{n}xf32>
 }}
 """
-    if kind in ("z4", "z8"):
+    if kind in ("z4", "z8", "z3"):
         return f"""
 func.func @main(%a: tensor<{m}x{k}xf32>, %w: {qw}, %s: tensor<{n}x{groups}xf32>, %z: tensor<{n}x{groups}xi32>) -> tensor<{m}x{n}xf32> {{
   %y = lowbit.matmul %a, %w scale(%s : tensor<{n}x{groups}xf32>) zero_point(%z : tensor<{n}x{groups}xi32>) transpose_rhs acc(f32)
@@ -307,6 +325,7 @@ def check(args, spec, rng):
         else:
             a = rng.standard_normal((m, k)).astype(np.float32)
             row_bytes = (k if kind in ("w8", "z8", "e4", "e5", "mx8", "mx8e5", "mxi8")
+                         else -(-k * DENSE_BITS[kind] // 8) if kind in DENSE_BITS
                          else k // 2)
             w = rng.integers(-128, 128, (n, row_bytes), dtype=np.int8)
             if kind in ("e4", "e5", "mx8", "mx8e5"):
@@ -321,7 +340,7 @@ def check(args, spec, rng):
                     u[n - 2, 1] = 0x7F if e4m3 else 0xFC
             groups = -(-k // group) if group else 1  # a shorter last group
             s = rng.uniform(1e-3, 1e-1, (n, groups)).astype(np.float32)
-            if kind in ("mx4", "mx8", "mx8e5", "mxi8"):
+            if kind in MX_PRESETS:
                 # E8M0 codes of 2^-7 .. 2^7.
                 s = rng.integers(120, 135, (n, k // 32)).astype(np.uint8)
             if kind == "nv4":
@@ -331,8 +350,8 @@ def check(args, spec, rng):
             inputs = [a, w, s.view(np.int8) if kind.startswith(("mx", "nv")) else s]
             if kind == "nv4":
                 inputs.append(g)
-            if kind in ("z4", "z8"):
-                top = 16 if kind == "z4" else 256
+            if kind in ("z4", "z8", "z3"):
+                top = {"z4": 16, "z8": 256, "z3": 8}[kind]
                 zp = rng.integers(0, top, (n, groups)).astype(np.int32)
                 inputs.append(zp)
         fast = run(args.quant_run, fast_path, inputs, tmp, [])
@@ -436,6 +455,23 @@ def check(args, spec, rng):
             fast, expected = np.where(special, 0, fast), np.where(special, 0, ref)
             weights = np.where(np.isfinite(weights), weights, 0)
             magnitude = np.abs(a).astype(np.float64) @ np.abs(weights).astype(np.float64).T
+        elif kind in DENSE_BITS:
+            # Densely packed codes: unpacked here (an oracle of the bit
+            # layout), decoded by the numerics library; the reference must
+            # match dequantize-then-matmul.
+            codes = unpack_dense(w, DENSE_BITS[kind], k)
+            text = (f"#lowbit.scheme<{MX_PRESETS[kind]}, axis = 1>"
+                    if kind in MX_PRESETS else scheme(kind, group))
+            weights = numerics.dequantize(
+                text, codes, s, zero_point=zp if kind == "z3" else None
+            ).astype(np.float64)
+            magnitude = np.abs(a).astype(np.float64) @ np.abs(weights).T
+            oracle = a.astype(np.float64) @ weights.T
+            near = float(np.max(np.abs(ref - oracle) /
+                                np.maximum(magnitude, 1e-30))) < 1e-5
+            print(f"{spec}: reference within tolerance of numpy oracle {near}")
+            if not near:
+                return False
         elif kind in ("n4", "f4", "bf4", "bn4"):
             # Table formats: |w| from the numerics library's dequantization.
             u = w.view(np.uint8)
