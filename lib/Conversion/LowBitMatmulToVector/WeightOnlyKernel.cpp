@@ -183,6 +183,10 @@ tiled::matchWeightOnly(MatmulOp op, const MatmulToVectorOptions &options) {
       value.convert(APFloat::BFloat(), APFloat::rmNearestTiesToEven, &lost);
       plan.bf16 &= !lost;
     }
+    // Dense codes of up to 6 bits without zero points: the vdpbf16ps
+    // bit-field kernel (their values, integers and FP6, are exact in bf16).
+    if (bitFields && bits <= 6 && !asymmetric)
+      plan.bf16 = options.avx512 && options.bf16;
     plan.widenActivations = !plan.bf16;
   }
   return plan;
@@ -471,12 +475,17 @@ struct WeightOnlyKernel {
   }
 
   /// The 32 codes at element `k` (a multiple of 32) of weight row `row`,
-  /// `plan.bits` wide, one per i16 lane: code j is bits [bits j, bits j +
-  /// bits) of the row's LSB-first bit stream from byte k bits / 8. Each
-  /// lane gets the two bytes that hold its code (one byte shuffle), then
-  /// its own right shift (vpsrlvw) and a mask. The load is masked at the
-  /// row end (it reads one byte past the 32 codes).
-  Value loadBitFields(OpBuilder &b, Location loc, Value row, Value k) const {
+  /// `plan.bits` wide: code j is bits [bits j, bits j + bits) of the row's
+  /// LSB-first bit stream from byte k bits / 8. One masked load (it reaches
+  /// one byte past the 32 codes, and the row end is masked); each lane gets
+  /// the bytes that hold its code by one byte shuffle (vpermb), then its own
+  /// right shift (vpsrlvw / vpsrlvd); the bits above the code are left for
+  /// the decode to mask. FP6 codes come in i16 lanes (one vector of 32, for
+  /// the f16 decode), integer codes in i32 lanes (two vectors of 16, for the
+  /// f32 decode: no widening shuffles); `wordLanes` asks for i16 lanes for
+  /// any codes (the bf16 table lookup).
+  SmallVector<Value> loadBitFields(OpBuilder &b, Location loc, Value row,
+                                   Value k, bool wordLanes = false) const {
     unsigned bits = plan.bits;
     int64_t loadBytes = 4 * bits + 1 <= 16 ? 16 : 32;
     Value byte = arith::DivUIOp::create(
@@ -484,46 +493,50 @@ struct WeightOnlyKernel {
         idx(b, loc, 8));
     Value raw = read(b, loc, VectorType::get({loadBytes}, b.getI8Type()), codes,
                      {row, byte}, /*inBounds=*/false);
-    SmallVector<int64_t> pairs;
-    SmallVector<int16_t> shifts;
-    for (int64_t j = 0; j < 2 * kLanes; ++j) {
-      int64_t first = bits * j / 8;
-      pairs.append({first, first + 1});
-      shifts.push_back(int16_t(bits * j % 8));
-    }
-    auto i16s = VectorType::get({2 * kLanes}, b.getI16Type());
-    Value words = vector::BitCastOp::create(
-        b, loc, i16s, vector::ShuffleOp::create(b, loc, raw, raw, pairs));
-    words = arith::ShRUIOp::create(
-        b, loc, words,
-        arith::ConstantOp::create(
-            b, loc, DenseElementsAttr::get(i16s, ArrayRef<int16_t>(shifts))));
-    return arith::AndIOp::create(
-        b, loc, words,
-        splat(b, loc, i16s, b.getI16IntegerAttr((1 << bits) - 1)));
+    // Lanes of `width` bits holding `count` codes from code `first` on.
+    auto fields = [&](int64_t width, int64_t first, int64_t count) -> Value {
+      SmallVector<int64_t> bytes;
+      SmallVector<APInt> shifts;
+      for (int64_t j = first; j < first + count; ++j) {
+        int64_t at = bits * j / 8;
+        bytes.append({at, at + 1});
+        // (The upper bytes of an i32 lane repeat the pair; masked off.)
+        if (width == 32)
+          bytes.append({at, at + 1});
+        shifts.push_back(APInt(width, bits * j % 8));
+      }
+      auto lanes = VectorType::get({count}, b.getIntegerType(width));
+      Value words = vector::BitCastOp::create(
+          b, loc, lanes, vector::ShuffleOp::create(b, loc, raw, raw, bytes));
+      return arith::ShRUIOp::create(
+          b, loc, words,
+          arith::ConstantOp::create(b, loc,
+                                    DenseElementsAttr::get(lanes, shifts)));
+    };
+    if (plan.fp6Mantissa || wordLanes)
+      return {fields(16, 0, 2 * kLanes)};
+    return {fields(32, 0, kLanes), fields(32, kLanes, kLanes)};
   }
 
-  /// The f32 values (two vectors of 16) of 32 bit-field codes in i16 lanes:
-  /// integers sign- or zero-extended and converted; FP6 codes s.e..e.m..m
-  /// put into the f16 fields (s.0..0e..e.m..m0..0, as fp8Decode does for
-  /// E4M3), which is their value times 2^-14 (E2M3) or 2^-12 (E3M2),
-  /// subnormals included (fp6DecodeFactor); FP6 has no NaN or infinity.
+  /// The f32 values (two vectors of 16) of 32 codes from loadBitFields.
+  /// Integers: 2^23 + c (0 <= c < 2^bits) is the f32 with bits 0x4B000000 |
+  /// c, so (field & mask) ^ (0x4B000000 | s), one vpternlog (s = 2^(bits-1)
+  /// moves signed codes to code + s, s = 0 for unsigned ones), and one
+  /// subtraction of 2^23 + s decode them exactly, without conversions. FP6
+  /// codes s.e..e.m..m go into the f16 fields (s.0..0e..e.m..m0..0, as
+  /// fp8Decode does for E4M3), which is their value times 2^-14 (E2M3) or
+  /// 2^-12 (E3M2), subnormals included (fp6DecodeFactor), then vcvtph2ps;
+  /// FP6 has no NaN or infinity.
   SmallVector<Value> decodeBitFields(OpBuilder &b, Location loc,
-                                     Value words) const {
-    auto i16s = cast<VectorType>(words.getType());
+                                     ArrayRef<Value> fields) const {
     auto f32s = VectorType::get({kLanes}, b.getF32Type());
-    auto c = [&](int64_t v) {
-      return splat(b, loc, i16s, b.getI16IntegerAttr(int16_t(v)));
-    };
     SmallVector<Value> values;
-    auto halves = [&](Value v) {
-      SmallVector<Value> parts;
-      for (int64_t h = 0; h < 2; ++h)
-        parts.push_back(vector::ExtractStridedSliceOp::create(
-            b, loc, v, {h * kLanes}, {kLanes}, {1}));
-      return parts;
-    };
     if (plan.fp6Mantissa) {
+      auto i16s = cast<VectorType>(fields[0].getType());
+      auto c = [&](int64_t v) {
+        return splat(b, loc, i16s, b.getI16IntegerAttr(int16_t(v)));
+      };
+      Value words = fields[0];
       Value bits = arith::OrIOp::create(
           b, loc,
           arith::ShLIOp::create(b, loc,
@@ -533,21 +546,27 @@ struct WeightOnlyKernel {
               b, loc, arith::AndIOp::create(b, loc, words, c(0x20)), c(10)));
       Value f16s = arith::BitcastOp::create(
           b, loc, VectorType::get({2 * kLanes}, b.getF16Type()), bits);
-      for (Value half : halves(f16s))
-        values.push_back(arith::ExtFOp::create(b, loc, f32s, half,
-                                               arith::FastMathFlagsAttr()));
+      for (int64_t h = 0; h < 2; ++h)
+        values.push_back(arith::ExtFOp::create(
+            b, loc, f32s,
+            vector::ExtractStridedSliceOp::create(b, loc, f16s, {h * kLanes},
+                                                  {kLanes}, {1}),
+            arith::FastMathFlagsAttr()));
       return values;
     }
-    if (plan.isSigned) {
-      int64_t up = 16 - plan.bits;
-      words = arith::ShRSIOp::create(
-          b, loc, arith::ShLIOp::create(b, loc, words, c(up)), c(up));
+    auto i32s = VectorType::get({kLanes}, b.getI32Type());
+    int64_t sign = plan.isSigned ? int64_t(1) << (plan.bits - 1) : 0;
+    Value mask = splat(b, loc, i32s, b.getI32IntegerAttr((1 << plan.bits) - 1));
+    Value magic = splat(b, loc, i32s, b.getI32IntegerAttr(0x4B000000 | sign));
+    Value offset =
+        splat(b, loc, f32s, b.getF32FloatAttr(float(8388608 + sign)));
+    for (Value v : fields) {
+      Value f = arith::BitcastOp::create(
+          b, loc, f32s,
+          arith::XOrIOp::create(b, loc, arith::AndIOp::create(b, loc, v, mask),
+                                magic));
+      values.push_back(arith::SubFOp::create(b, loc, f, offset));
     }
-    for (Value half : halves(words))
-      values.push_back(
-          plan.isSigned
-              ? arith::SIToFPOp::create(b, loc, f32s, half).getResult()
-              : arith::UIToFPOp::create(b, loc, f32s, half).getResult());
     return values;
   }
 
@@ -556,12 +575,76 @@ struct WeightOnlyKernel {
     return mantissa == 3 ? 16384.0f : mantissa == 2 ? 4096.0f : 1.0f;
   }
 
+  /// The bf16 form of accumulateBitFields: the 32 codes' bf16 values are
+  /// looked up (vpermw: a 32-entry table holding the 2^bits values
+  /// repeated, so the bits above a code do not matter; vpermi2w: 64
+  /// entries for 6-bit codes) and one vdpbf16ps multiplies them by the 32
+  /// activations in their natural order (lane i adds the products of
+  /// elements 2i and 2i + 1).
+  void accumulateBf16BitFields(OpBuilder &b, Location loc, TileShape s,
+                               Value m0, Value n0, Value k, bool inBounds,
+                               SmallVectorImpl<Value> &acc) const {
+    auto i16s = VectorType::get({2 * kLanes}, b.getI16Type());
+    auto bf16s = VectorType::get({2 * kLanes}, b.getBF16Type());
+    // Tables of 32 bf16 values: one for up to 5 bits, two for 6.
+    int64_t count = int64_t(1) << plan.bits;
+    SmallVector<Value> tables;
+    for (int64_t t = 0; t < std::max<int64_t>(1, count / 32); ++t) {
+      SmallVector<APInt> values;
+      for (int64_t e = 0; e < 2 * kLanes; ++e) {
+        int64_t c = (t * 32 + e) % count;
+        float v = plan.fp6Mantissa
+                      ? ::lowbit::numerics::decodeFloat(
+                            plan.fp6Mantissa == 3
+                                ? ::lowbit::numerics::FloatFormat::E2M3FN
+                                : ::lowbit::numerics::FloatFormat::E3M2FN,
+                            uint8_t(c))
+                      : float(plan.isSigned && c >= count / 2 ? c - count : c);
+        APFloat value(v);
+        bool lost;
+        value.convert(APFloat::BFloat(), APFloat::rmNearestTiesToEven, &lost);
+        values.push_back(value.bitcastToAPInt());
+      }
+      tables.push_back(arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(i16s, values)));
+    }
+    SmallVector<Value> a;
+    for (int64_t i = 0; i < s.mr; ++i)
+      a.push_back(read(b, loc, bf16s, act, {add(b, loc, m0, i), k}, inBounds));
+    for (int64_t j = 0; j < s.nr; ++j) {
+      Value index = loadBitFields(b, loc, weightRow(b, loc, s, n0, j), k,
+                                  /*wordLanes=*/true)[0];
+      Value w = tables.size() == 1
+                    ? LLVM::CallIntrinsicOp::create(
+                          b, loc, i16s,
+                          b.getStringAttr("llvm.x86.avx512.permvar.hi.512"),
+                          ValueRange{tables[0], index})
+                          .getResult(0)
+                    : LLVM::CallIntrinsicOp::create(
+                          b, loc, i16s,
+                          b.getStringAttr("llvm.x86.avx512.vpermi2var.hi.512"),
+                          ValueRange{tables[0], index, tables[1]})
+                          .getResult(0);
+      w = vector::BitCastOp::create(b, loc, bf16s, w);
+      for (int64_t i = 0; i < s.mr; ++i) {
+        Value &c = acc[i * s.nr + j];
+        c = LLVM::CallIntrinsicOp::create(
+                b, loc, c.getType(),
+                b.getStringAttr("llvm.x86.avx512bf16.dpbf16ps.512"),
+                ValueRange{c, a[i], w})
+                .getResult(0);
+      }
+    }
+  }
+
   /// The bit-field form of `accumulate`: 32 codes per weight row against
   /// two 16-lane vectors of activations.
   void accumulateBitFields(OpBuilder &b, Location loc, TileShape s, Value m0,
                            Value n0, Value k, bool inBounds,
                            ArrayRef<Value> zero,
                            SmallVectorImpl<Value> &acc) const {
+    if (plan.bf16)
+      return accumulateBf16BitFields(b, loc, s, m0, n0, k, inBounds, acc);
     auto f32s = VectorType::get({kLanes}, b.getF32Type());
     SmallVector<std::array<Value, 2>> a;
     for (int64_t i = 0; i < s.mr; ++i) {
@@ -925,9 +1008,12 @@ struct WeightOnlyKernel {
           // exact, and unlike the scale times the factor they cannot
           // overflow where the reference does not (E8M0 scales reach
           // 2^127).
-          float factor = plan.mxInt8        ? 1.0f / 64
-                         : plan.fp6Mantissa ? fp6DecodeFactor(plan.fp6Mantissa)
-                                            : fp8DecodeFactor(plan.fp8Mantissa);
+          // (The bf16 bit-field kernel looks exact values up: no factor.)
+          float factor =
+              plan.mxInt8 ? 1.0f / 64
+              : plan.fp6Mantissa
+                  ? (plan.bf16 ? 1.0f : fp6DecodeFactor(plan.fp6Mantissa))
+                  : fp8DecodeFactor(plan.fp8Mantissa);
           Value factorSplat =
               factor == 1 ? Value()
                           : splat(b, l, f32s, b.getF32FloatAttr(factor));
@@ -989,7 +1075,8 @@ Value tiled::lowerWeightOnly(OpBuilder &b, Location loc,
     staticM = lhsType.getDimSize(0);
   if (plan.widenActivations)
     lhs = widenToF32(b, loc, lhs);
-  Value act = plan.bf16 ? deinterleavePlanes(b, loc, lhs, plan.k, 2 * kLanes)
+  Value act = plan.bf16 && !plan.bitFields
+                  ? deinterleavePlanes(b, loc, lhs, plan.k, 2 * kLanes)
               : usePlanes(plan, avx512)
                   ? deinterleavePlanes(b, loc, lhs, plan.k, kLanes)
               : plan.bits == 4 ? deinterleave(b, loc, lhs, plan.k)

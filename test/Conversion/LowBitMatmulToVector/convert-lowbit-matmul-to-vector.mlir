@@ -526,27 +526,41 @@ func.func @fp8_weights(%a: tensor<2x128xf32>, %w: !e4, %s: tensor<32x1xf32>) -> 
 // -----
 
 // Densely packed codes (here 3 and 6 bits): 32 codes per step from a masked
-// load of 16 or 32 bytes at byte k * bits / 8; one byte shuffle gives every
-// i16 lane the two bytes holding its code, then a per-lane right shift
-// (bits * j mod 8) and a mask. Signed integers are sign-extended by a
-// shift pair; FP6 E2M3 codes s.ee.mmm go into the f16 fields (value times
+// load of 16 or 32 bytes at byte k * bits / 8; byte shuffles give every lane
+// the bytes holding its code, then a per-lane right shift (bits * j mod 8).
+// Integer codes come in i32 lanes and are decoded without conversions:
+// (field & 7) ^ (0x4B000000 | 4) is the f32 2^23 + 4 + code, minus 2^23 + 4.
+// FP6 E2M3 codes s.ee.mmm (i16 lanes) go into the f16 fields (value times
 // 2^-14: the group's sums are multiplied by 2^14), MXFP6 with its E8M0
 // block scales.
-// CHECK-LABEL: func.func @bit_fields
+// With bf16 activations (and AVX512-BF16) the codes' bf16 values are looked
+// up instead (vpermw on a 32-entry table for 3-bit codes, vpermi2w on 64
+// for 6-bit ones) and multiplied by vdpbf16ps: no decode factor.
+// BF16-LABEL: func.func @bit_fields_bf16(
+// BF16: llvm.call_intrinsic "llvm.x86.avx512.permvar.hi.512"
+// BF16: llvm.call_intrinsic "llvm.x86.avx512bf16.dpbf16ps.512"
+// BF16: llvm.call_intrinsic "llvm.x86.avx512.vpermi2var.hi.512"
+// BF16: llvm.call_intrinsic "llvm.x86.avx512bf16.dpbf16ps.512"
+// BF16-NOT: 1.638400e+04
+// BF16-NOT: lowbit.matmul
+// BF16: return
+// CHECK-LABEL: func.func @bit_fields(
 // CHECK: %[[RAW:.*]] = vector.transfer_read %{{.*}} : tensor<8x96xi8>, vector<16xi8>
-// CHECK: %[[PAIRS:.*]] = vector.shuffle %[[RAW]], %[[RAW]] [0, 1, 0, 1, 0, 1, 1, 2, 1, 2, 1, 2, 2, 3, 2, 3, {{.*}}] : vector<16xi8>, vector<16xi8>
-// CHECK: %[[WORDS:.*]] = vector.bitcast %[[PAIRS]] : vector<64xi8> to vector<32xi16>
-// CHECK: %[[SHIFTS:.*]] = arith.constant dense<[0, 3, 6, 1, 4, 7, 2, 5, {{.*}}]> : vector<32xi16>
-// CHECK: %[[FIELDS:.*]] = arith.shrui %[[WORDS]], %[[SHIFTS]] : vector<32xi16>
-// CHECK: %[[SEVEN:.*]] = arith.constant dense<7> : vector<32xi16>
-// CHECK: %[[CODES:.*]] = arith.andi %[[FIELDS]], %[[SEVEN]] : vector<32xi16>
-// CHECK: %[[UP:.*]] = arith.shli %[[CODES]], %{{.*}} : vector<32xi16>
-// CHECK: arith.shrsi %[[UP]], %{{.*}} : vector<32xi16>
-// CHECK: arith.sitofp %{{.*}} : vector<16xi16> to vector<16xf32>
-// CHECK: vector.fma
+// CHECK: %[[LO:.*]] = vector.shuffle %[[RAW]], %[[RAW]] [0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 1, 2, 1, 2, {{.*}}] : vector<16xi8>, vector<16xi8>
+// CHECK: %[[WORDS:.*]] = vector.bitcast %[[LO]] : vector<64xi8> to vector<16xi32>
+// CHECK: %[[SHIFTS:.*]] = arith.constant dense<[0, 3, 6, 1, 4, 7, 2, 5, 0, 3, 6, 1, 4, 7, 2, 5]> : vector<16xi32>
+// CHECK: %[[FIELDS:.*]] = arith.shrui %[[WORDS]], %[[SHIFTS]] : vector<16xi32>
+// CHECK: %[[SEVEN:.*]] = arith.constant dense<7> : vector<16xi32>
+// CHECK: %[[MAGIC:.*]] = arith.constant dense<1258291204> : vector<16xi32>
+// CHECK: %[[OFFSET:.*]] = arith.constant dense<0x4B000004> : vector<16xf32>
+// CHECK: %[[CODE:.*]] = arith.andi %[[FIELDS]], %[[SEVEN]] : vector<16xi32>
+// CHECK: %[[BIASED:.*]] = arith.xori %[[CODE]], %[[MAGIC]] : vector<16xi32>
+// CHECK: %[[F:.*]] = arith.bitcast %[[BIASED]] : vector<16xi32> to vector<16xf32>
+// CHECK: %[[W:.*]] = arith.subf %[[F]], %[[OFFSET]] : vector<16xf32>
+// CHECK: vector.fma %{{.*}}, %[[W]], %{{.*}} : vector<16xf32>
 // CHECK: vector.transfer_read %{{.*}} : tensor<8x192xi8>, vector<32xi8>
-// CHECK: %[[CODES6:.*]] = arith.andi %{{.*}}, %{{.*}} : vector<32xi16>
-// CHECK: %[[LOW5:.*]] = arith.andi %[[CODES6]], %{{.*}} : vector<32xi16>
+// CHECK: %[[WORDS6:.*]] = arith.shrui %{{.*}}, %{{.*}} : vector<32xi16>
+// CHECK: %[[LOW5:.*]] = arith.andi %[[WORDS6]], %{{.*}} : vector<32xi16>
 // CHECK: %[[SEVENSHIFT:.*]] = arith.constant dense<7> : vector<32xi16>
 // CHECK: arith.shli %[[LOW5]], %[[SEVENSHIFT]] : vector<32xi16>
 // CHECK: arith.bitcast %{{.*}} : vector<32xi16> to vector<32xf16>
@@ -561,6 +575,12 @@ func.func @bit_fields(%a: tensor<2x256xf32>, %w: !i3, %s: tensor<8x8xf32>, %x: !
     -> (tensor<2x8xf32>, tensor<2x8xf32>) {
   %y = lowbit.matmul %a, %w scale(%s : tensor<8x8xf32>) transpose_rhs acc(f32) : tensor<2x256xf32>, !i3 -> tensor<2x8xf32>
   %z = lowbit.matmul %a, %x scale(%t : tensor<8x8xf8E8M0FNU>) transpose_rhs acc(f32) : tensor<2x256xf32>, !mx6 -> tensor<2x8xf32>
+  return %y, %z : tensor<2x8xf32>, tensor<2x8xf32>
+}
+func.func @bit_fields_bf16(%a: tensor<2x256xbf16>, %w: !i3, %s: tensor<8x8xf32>, %x: !mx6, %t: tensor<8x8xf8E8M0FNU>)
+    -> (tensor<2x8xf32>, tensor<2x8xf32>) {
+  %y = lowbit.matmul %a, %w scale(%s : tensor<8x8xf32>) transpose_rhs acc(f32) : tensor<2x256xbf16>, !i3 -> tensor<2x8xf32>
+  %z = lowbit.matmul %a, %x scale(%t : tensor<8x8xf8E8M0FNU>) transpose_rhs acc(f32) : tensor<2x256xbf16>, !mx6 -> tensor<2x8xf32>
   return %y, %z : tensor<2x8xf32>, tensor<2x8xf32>
 }
 
