@@ -637,14 +637,13 @@ struct WeightOnlyKernel {
     }
   }
 
-  /// The bit-field form of `accumulate`: 32 codes per weight row against
-  /// two 16-lane vectors of activations.
-  void accumulateBitFields(OpBuilder &b, Location loc, TileShape s, Value m0,
-                           Value n0, Value k, bool inBounds,
-                           ArrayRef<Value> zero,
-                           SmallVectorImpl<Value> &acc) const {
-    if (plan.bf16)
-      return accumulateBf16BitFields(b, loc, s, m0, n0, k, inBounds, acc);
+  /// Accumulates 32 codes per weight row, decoded by `decodeRow(j)` into two
+  /// f32 vectors (codes k .. k+15 and k+16 .. k+31), against the tile rows'
+  /// two 16-lane vectors of activations; zero points subtracted first.
+  void accumulateDecoded(
+      OpBuilder &b, Location loc, TileShape s, Value m0, Value k, bool inBounds,
+      ArrayRef<Value> zero, SmallVectorImpl<Value> &acc,
+      function_ref<SmallVector<Value>(int64_t j)> decodeRow) const {
     auto f32s = VectorType::get({kLanes}, b.getF32Type());
     SmallVector<std::array<Value, 2>> a;
     for (int64_t i = 0; i < s.mr; ++i) {
@@ -654,8 +653,7 @@ struct WeightOnlyKernel {
            read(b, loc, f32s, act, {row, add(b, loc, k, kLanes)}, inBounds)});
     }
     for (int64_t j = 0; j < s.nr; ++j) {
-      SmallVector<Value> w = decodeBitFields(
-          b, loc, loadBitFields(b, loc, weightRow(b, loc, s, n0, j), k));
+      SmallVector<Value> w = decodeRow(j);
       for (int64_t i = 0; i < s.mr; ++i)
         for (int64_t h = 0; h < 2; ++h) {
           Value &c = acc[i * s.nr + j];
@@ -665,32 +663,31 @@ struct WeightOnlyKernel {
     }
   }
 
-  /// The FP8 form of `accumulate`: 32 codes (one 32-byte load) per weight
-  /// row against two 16-lane vectors of activations.
+  /// The bit-field form of `accumulate` (bf16 activations: the lookup
+  /// kernel).
+  void accumulateBitFields(OpBuilder &b, Location loc, TileShape s, Value m0,
+                           Value n0, Value k, bool inBounds,
+                           ArrayRef<Value> zero,
+                           SmallVectorImpl<Value> &acc) const {
+    if (plan.bf16)
+      return accumulateBf16BitFields(b, loc, s, m0, n0, k, inBounds, acc);
+    accumulateDecoded(b, loc, s, m0, k, inBounds, zero, acc, [&](int64_t j) {
+      return decodeBitFields(
+          b, loc, loadBitFields(b, loc, weightRow(b, loc, s, n0, j), k));
+    });
+  }
+
+  /// The FP8 form of `accumulate`: 32 codes (one 32-byte load) per row.
   void accumulateFp8(OpBuilder &b, Location loc, TileShape s, Value m0,
                      Value n0, Value k, bool inBounds,
                      SmallVectorImpl<Value> &acc) const {
-    auto f32s = VectorType::get({kLanes}, b.getF32Type());
     auto bytes = VectorType::get({2 * kLanes}, b.getI8Type());
-    SmallVector<std::array<Value, 2>> a;
-    for (int64_t i = 0; i < s.mr; ++i) {
-      Value row = add(b, loc, m0, i);
-      a.push_back(
-          {read(b, loc, f32s, act, {row, k}, inBounds),
-           read(b, loc, f32s, act, {row, add(b, loc, k, kLanes)}, inBounds)});
-    }
-    for (int64_t j = 0; j < s.nr; ++j) {
-      SmallVector<Value> w =
-          fp8Decode(b, loc,
-                    read(b, loc, bytes, codes, {weightRow(b, loc, s, n0, j), k},
-                         inBounds),
-                    plan.fp8Mantissa);
-      for (int64_t i = 0; i < s.mr; ++i)
-        for (int64_t h = 0; h < 2; ++h) {
-          Value &c = acc[i * s.nr + j];
-          c = vector::FMAOp::create(b, loc, a[i][h], w[h], c);
-        }
-    }
+    accumulateDecoded(b, loc, s, m0, k, inBounds, {}, acc, [&](int64_t j) {
+      return fp8Decode(b, loc,
+                       read(b, loc, bytes, codes,
+                            {weightRow(b, loc, s, n0, j), k}, inBounds),
+                       plan.fp8Mantissa);
+    });
   }
 
   /// Accumulates one chunk at element offset `k` into `acc` (MR x NR).

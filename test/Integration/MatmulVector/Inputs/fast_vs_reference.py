@@ -81,6 +81,15 @@ def unpack_dense(packed, bits, k):
         axis=2).astype(np.uint8)
 
 
+def reference_near(spec, ref, oracle, magnitude):
+    """Whether the reference result is within 1e-5 sum |a||w| of a numpy
+    oracle (dequantize-then-matmul), printed for FileCheck."""
+    near = float(np.max(np.abs(ref - oracle) /
+                        np.maximum(magnitude, 1e-30))) < 1e-5
+    print(f"{spec}: reference within tolerance of numpy oracle {near}")
+    return near
+
+
 def scheme(kind, group):
     storage = {"w4": "i4", "u4": "ui4", "w8": "i8", "b4": "i4",
                "bu4": "ui4", "n4": "!lowbit.lut<nf4>", "f4": "f4E2M1FN",
@@ -429,10 +438,7 @@ def check(args, spec, rng):
             weights = w.astype(np.float64) / 64 * scale
             magnitude = np.abs(a).astype(np.float64) @ np.abs(weights).T
             oracle = a.astype(np.float64) @ weights.T
-            near = float(np.max(np.abs(ref - oracle) /
-                                np.maximum(magnitude, 1e-30))) < 1e-5
-            print(f"{spec}: reference within tolerance of numpy oracle {near}")
-            if not near:
+            if not reference_near(spec, ref, oracle, magnitude):
                 return False
         elif kind in ("e4", "e5", "mx8", "mx8e5"):
             # FP8: |w| from the numerics library's dequantization; outputs
@@ -467,10 +473,7 @@ def check(args, spec, rng):
             ).astype(np.float64)
             magnitude = np.abs(a).astype(np.float64) @ np.abs(weights).T
             oracle = a.astype(np.float64) @ weights.T
-            near = float(np.max(np.abs(ref - oracle) /
-                                np.maximum(magnitude, 1e-30))) < 1e-5
-            print(f"{spec}: reference within tolerance of numpy oracle {near}")
-            if not near:
+            if not reference_near(spec, ref, oracle, magnitude):
                 return False
         elif kind in ("n4", "f4", "bf4", "bn4"):
             # Table formats: |w| from the numerics library's dequantization.
@@ -489,10 +492,7 @@ def check(args, spec, rng):
             if group and k % group:
                 # The reference itself against dequantize-then-matmul.
                 oracle = a.astype(np.float64) @ (q * scale).T
-                near = float(np.max(np.abs(ref - oracle) /
-                                    np.maximum(magnitude, 1e-30))) < 1e-5
-                print(f"{spec}: reference within tolerance of numpy oracle {near}")
-                if not near:
+                if not reference_near(spec, ref, oracle, magnitude):
                     return False
         worst = float(np.max(np.abs(fast.astype(np.float64) - expected) /
                              np.maximum(magnitude, 1e-30)))
