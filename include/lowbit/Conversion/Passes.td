@@ -126,18 +126,25 @@ def ConvertLowBitMatmulToVector
       weights (`f8E4M3FN`, `f8E5M2`) with f32 scales, and MXFP8 (the same
       elements with an f8E8M0FNU scale per 32), take the 8-bit kernel,
       each code decoded in registers through f16 (E5M2: the f16's top byte;
-      E4M3FN: the f16 of its value times 2^-8, made up in the scale, NaN
-      codes selected apart): exactly the reference's values.
+      E4M3FN: the f16 of its value times 2^-8, made up on each group's
+      sums, NaN codes selected apart): exactly the reference's values.
+      Codes packed densely in 2, 3, 5, 6 or 7 bits (integers with f32
+      scales and optional zero points, FP6 `f6E2M3FN` / `f6E3M2FN` with f32
+      scales, MXFP6) are unpacked 32 at a time in registers (a masked load,
+      byte shuffles, per-lane shifts): integers decoded exactly through the
+      f32 2^23 + code, FP6 through f16 like FP8.
     - Weight-only with bf16 activations (`avx512` and `bf16`): bf16 `[M, K]`
       times 4-bit integer or FP4 E2M1 weights (values exact in bf16; not
       NF4) in groups of a multiple of 128 (or per-channel
-      with K a multiple of 128), f32 scales, `acc(f32)`. Nibbles become bf16
-      values through `llvm.x86.avx512.permvar.hi.512` (vpermw) and pairs of
-      products are accumulated in f32 by
+      with K a multiple of 128), f32 scales, `acc(f32)`, and densely packed
+      codes of up to 6 bits without zero points. Codes become bf16
+      values through `llvm.x86.avx512.permvar.hi.512` (vpermw; vpermi2w for
+      6-bit codes) and pairs of products are accumulated in f32 by
       `llvm.x86.avx512bf16.dpbf16ps.512` (exact products, one rounding per
       addition, as the reference; vdpbf16ps treats denormal inputs and
-      results as zero). Without these options bf16 activations take the
-      reference lowering.
+      results as zero). Every other weight-only matmul with bf16
+      activations (and all of them without these options) widens the
+      activations to f32 once per call (exact) and takes the f32 kernels.
     - W8A8: symmetric `i8` `per_axis<0>` activations (per token) times
       symmetric `i8` `per_axis<0>` weights (per channel, `transpose_rhs`),
       `acc(i32)`, f32 scales: exact i32 dot products, scaled once after the
@@ -146,13 +153,19 @@ def ConvertLowBitMatmulToVector
       unsigned bytes in registers, the bias removed with a per-row sum of
       the activations); without it, i8 -> i32 extends, multiplies and adds.
     - Integer matmuls with scales along K (W4A4 with RPTQ clusters, W4A8 or
-      W8A8 with groups, W4A4 per token x per channel): symmetric signed `i4`
-      or `i8` operands, each `per_tensor`, `per_axis<0>`,
-      `per_group<axis = 1>` or `per_cluster<axis = 1>` (optionally
-      `per_slice`), f32 scales, `acc(i32)`. Activations are unpacked to bytes
-      once; each tile sums exact i32 products per K segment (masked to the
-      segment, 4-bit weights unpacked in registers, vpdpbusd with `vnni`)
-      and scales each segment as the reference does: bit-identical.
+      W8A8 with groups, W4A4 per token x per channel): signed `i4` or `i8`
+      operands, each `per_tensor`, `per_axis<0>`, `per_group<axis = 1>` or
+      `per_cluster<axis = 1>` (optionally `per_slice`), f32 scales,
+      `acc(i32)`; activations may also be `ui4`, or asymmetric 4- or 8-bit
+      codes with i32 zero points, and weights asymmetric 4- or 8-bit codes
+      with zero points (not both operands). Activations are unpacked to
+      bytes once (minus the part of their zero point that keeps them in a
+      byte); each tile sums exact i32 products per K segment (masked to the
+      segment, 4-bit weights unpacked in registers, vpdpbusd with `vnni`),
+      subtracts the zero-point terms (the rest of an activation zero point
+      times the weight rows' segment sums, a weight zero point times the
+      activation rows' segment sums: tables built once per call) and scales
+      each segment as the reference does: bit-identical.
 
     M may be dynamic; N and K must be static. Everything else is left
     untouched for `convert-lowbit-to-linalg`, which runs after this pass
@@ -167,9 +180,10 @@ def ConvertLowBitMatmulToVector
            "Use AVX512-VNNI (vpdpbusd) for i8 x i8 dot products; the code "
            "then needs a CPU with AVX512-VNNI">,
     Option<"bf16", "bf16", "bool", /*default=*/"false",
-           "With avx512: bf16 activations times 4-bit weights through "
-           "AVX512-BF16 (vpermw to bf16 codes, vdpbf16ps); the code then "
-           "needs a CPU with AVX512-BF16">,
+           "With avx512: bf16 activations times 4-bit weights and densely "
+           "packed codes of up to 6 bits through AVX512-BF16 (vpermw to "
+           "bf16 values, vdpbf16ps); the code then needs a CPU with "
+           "AVX512-BF16">,
     Option<"parallelChunks", "parallel-chunks", "unsigned", /*default=*/"1",
            "Split the output columns (weight rows) of each lowered matmul "
            "into this many equal chunks, the iterations of one scf.forall "
