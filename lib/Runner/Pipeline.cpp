@@ -261,6 +261,10 @@ std::unique_ptr<Pass> lowbit::runner::createMemRefCopyToLinalgPass() {
   return std::make_unique<MemRefCopyToLinalgPass>();
 }
 
+std::unique_ptr<Pass> lowbit::runner::createInlineAllocaScopesPass() {
+  return std::make_unique<InlineAllocaScopesPass>();
+}
+
 void lowbit::runner::buildTensorToLLVMPipeline(OpPassManager &pm,
                                                unsigned threads) {
   // 0. Aggregated ops (linalg.softmax) to the structured ops they stand for,
@@ -294,7 +298,7 @@ void lowbit::runner::buildTensorToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(createConvertVectorToSCFPass());
   if (threads > 1)
-    pm.addPass(std::make_unique<InlineAllocaScopesPass>());
+    pm.addPass(createInlineAllocaScopesPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
 

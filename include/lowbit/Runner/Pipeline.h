@@ -74,6 +74,12 @@ std::unique_ptr<Pass> createDecomposeAggregatedOpsPass();
 /// source or target has a non-identity layout into `linalg.copy`.
 std::unique_ptr<Pass> createMemRefCopyToLinalgPass();
 
+/// Creates the LowBit pass of stage 4 with threads > 1: replaces each
+/// `memref.alloca_scope` by its body (between llvm.intr.stacksave and
+/// stackrestore when it holds allocas), so that the loops inside can become
+/// branches.
+std::unique_ptr<Pass> createInlineAllocaScopesPass();
+
 /// Options of the `lowbit-to-llvm` pipeline.
 struct LowBitToLLVMOptions : public PassPipelineOptions<LowBitToLLVMOptions> {
   Option<bool> referenceOnly{
