@@ -140,6 +140,10 @@ static cl::list<std::string> gemvShapes(
 static cl::opt<unsigned> maxTokens("max-m",
                                    cl::desc("Largest M of the GEMM sweep"),
                                    cl::init(2048), cl::cat(category));
+static cl::opt<unsigned> minTokens("min-m",
+                                   cl::desc("Smallest M of the GEMM sweep "
+                                            "(doubled up to --max-m)"),
+                                   cl::init(128), cl::cat(category));
 
 namespace {
 
@@ -731,7 +735,8 @@ void benchGemm() {
   for (int64_t i = 0; i < n * k; ++i)
     wf[i] = w.as<int8_t>()[i];
 
-  for (int64_t m = 128; m <= int64_t(maxTokens); m *= 2) {
+  for (int64_t m = std::max(1u, unsigned(minTokens)); m <= int64_t(maxTokens);
+       m *= 2) {
     Buffer a(m * k), sa(m * 4);
     // i8 codes in [-128, 126], so that the ui8 copy below fits a byte.
     for (int64_t i = 0; i < m * k; ++i)
@@ -742,7 +747,7 @@ void benchGemm() {
     auto fast = Kernel::compile(gemmSource(m, n, k), false);
     std::vector<float> yFast(m * n);
     fast->call(inputs, yFast.data());
-    unsigned count = std::max(3u, reps / 10);
+    unsigned count = std::max(3u, reps / (m >= 128 ? 10 : 1));
     letWorkersSleep();
     double tFast = median(1, count, [&](unsigned) { fast->call(inputs); });
 
@@ -768,7 +773,7 @@ void benchGemm() {
     });
     double ops = 2.0 * m * n * k;
     llvm::outs() << llvm::formatv(
-        "| {0} | {1:F1} | {2:F0} | {3:F1} | {4:F0} | {5:F2}x | {6:F1} | "
+        "| {0} | {1:F3} | {2:F0} | {3:F3} | {4:F0} | {5:F2}x | {6:F1} | "
         "{7:F0} | {8:F2}x | {9:E1} |",
         m, tFast * 1e3, ops / tFast / 1e9, tDnnl * 1e3, ops / tDnnl / 1e9,
         tFast / tDnnl, tSgemm * 1e3, ops / tSgemm / 1e9, tSgemm / tFast, err);
@@ -795,7 +800,7 @@ void benchGemm() {
           median(1, count, [&](unsigned) { asymKernel->call(asymInputs); });
       bool same = std::memcmp(yAsym.data(), yFast.data(),
                               yFast.size() * sizeof(float)) == 0;
-      llvm::outs() << llvm::formatv(" {0:F1} | {1:F2}x | {2} |", tAsym * 1e3,
+      llvm::outs() << llvm::formatv(" {0:F3} | {1:F2}x | {2} |", tAsym * 1e3,
                                     tAsym / tFast, same ? "yes" : "NO");
     }
     llvm::outs() << "\n";

@@ -148,6 +148,11 @@ struct SegmentedIntegerKernel {
   /// With weight zero points: the i32 [M, S] table of each activation row's
   /// sum over each segment (activationSums).
   Value activationSum;
+  /// The tiles sum their weight rows per segment themselves instead of
+  /// reading the weightSums table (small static M with 8-bit activation
+  /// zero points, whose correction is always needed: the table would be a
+  /// second pass over the weights that costs as much as the matmul).
+  bool tileWeightSums = false;
 
   VectorType bytes(OpBuilder &b, int64_t n) const {
     return VectorType::get({n}, b.getI8Type());
@@ -437,19 +442,26 @@ struct SegmentedIntegerKernel {
     return segmentTable(
         b, loc, b.getIndexAttr(plan.n),
         [&](OpBuilder &b, Location loc, Value row, Value k0, Value k1) {
+          // With VNNI, 64 signed weights summed by one vpdpbusd against
+          // unsigned ones; else extended to i32 lanes and added.
           auto step = [&](OpBuilder &b, Location loc, Value c, ValueRange acc,
                           bool inBounds) -> SmallVector<Value> {
             Value codes = loadCodes(b, loc, w, plan.rhs.bits, row, c, inBounds);
             if (plan.rhs.bits == 4)
               codes = signedNibbles(b, loc, codes);
+            Value inSegment = segmentLanes(b, loc, k0, k1, c);
+            if (vnni)
+              return SmallVector<Value>{
+                  dpbusd(b, loc, acc[0], byteSplat(b, loc, 64, 1),
+                         arith::SelectOp::create(b, loc, inSegment, codes,
+                                                 byteSplat(b, loc, 64, 0)))};
             Value v = arith::SelectOp::create(
-                b, loc, segmentLanes(b, loc, k0, k1, c),
-                arith::ExtSIOp::create(b, loc, i32s, codes),
+                b, loc, inSegment, arith::ExtSIOp::create(b, loc, i32s, codes),
                 zeros(b, loc, i32s));
             return SmallVector<Value>{arith::AddIOp::create(b, loc, acc[0], v)};
           };
           SmallVector<Value> sum =
-              weightSteps(b, loc, k0, k1, {zeros(b, loc, i32s)}, step);
+              weightSteps(b, loc, k0, k1, {zeros(b, loc, accType(b))}, step);
           return vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD,
                                              sum[0]);
         });
@@ -553,7 +565,10 @@ struct SegmentedIntegerKernel {
         [&](OpBuilder &b, Location loc, Value seg, ValueRange outArgs) {
           Value k0 = tableAt(b, loc, bounds, seg);
           Value k1 = tableAt(b, loc, bounds, add(b, loc, seg, 1));
-          SmallVector<Value> acc(outputs, zeros(b, loc, accType(b)));
+          // (With tileWeightSums, NR more accumulators: the weight rows'
+          // sums over the segment.)
+          SmallVector<Value> acc(outputs + (tileWeightSums ? s.nr : 0),
+                                 zeros(b, loc, accType(b)));
           // A step reads 64 codes of each weight row (weightSteps).
           auto step = [&](OpBuilder &b, Location loc, Value c,
                           ValueRange accArgs,
@@ -588,10 +603,25 @@ struct SegmentedIntegerKernel {
                                  arith::MulIOp::create(b, loc, rows[i], v))
                                  .getResult();
               }
+              if (tileWeightSums) {
+                // The row's (biased, with VNNI) weights in the segment.
+                Value &sum = next[outputs + j];
+                sum = vnni ? dpbusd(b, loc, sum,
+                                    arith::SelectOp::create(b, loc, inSegment,
+                                                            v, zeroBytes),
+                                    byteSplat(b, loc, 64, 1))
+                           : arith::AddIOp::create(
+                                 b, loc, sum,
+                                 arith::SelectOp::create(b, loc, inSegment, v,
+                                                         zeros(b, loc, i32s)))
+                                 .getResult();
+              }
             }
             return next;
           };
           acc = weightSteps(b, loc, k0, k1, acc, step);
+          SmallVector<Value> tileSums(acc.begin() + outputs, acc.end());
+          acc.resize(outputs);
           // out += float(sum) * (sa * sw), as the reference scales a segment.
           Value lhsColumn = tableAt(b, loc, lhsColumns, seg);
           Value rhsColumn = tableAt(b, loc, rhsColumns, seg);
@@ -637,10 +667,29 @@ struct SegmentedIntegerKernel {
               zout.push_back(arith::SubIOp::create(b, loc, whole,
                                                    clampZin(b, loc, whole)));
             }
-            for (int64_t j = 0; j < s.nr; ++j)
-              ws.push_back(tensor::ExtractOp::create(
-                  b, loc, weightSum,
-                  ValueRange{weightRow(b, loc, s, n0, j), seg}));
+            for (int64_t j = 0; j < s.nr; ++j) {
+              if (!tileWeightSums) {
+                ws.push_back(tensor::ExtractOp::create(
+                    b, loc, weightSum,
+                    ValueRange{weightRow(b, loc, s, n0, j), seg}));
+                continue;
+              }
+              // Biased sums lose the bias times the segment length.
+              Value sum = vector::ReductionOp::create(
+                  b, loc, vector::CombiningKind::ADD, tileSums[j]);
+              if (vnni && weightBias())
+                sum = arith::SubIOp::create(
+                    b, loc, sum,
+                    arith::MulIOp::create(
+                        b, loc,
+                        arith::IndexCastOp::create(
+                            b, loc, b.getI32Type(),
+                            arith::SubIOp::create(b, loc, k1, k0)),
+                        arith::ConstantIntOp::create(
+                            b, loc, b.getI32Type(),
+                            plan.rhs.bits == 4 ? 8 : 128)));
+              ws.push_back(sum);
+            }
           }
           if (packed(s)) {
             // The same arithmetic on all 16 outputs at once, lane o being
@@ -749,7 +798,9 @@ Value tiled::lowerSegmentedInteger(OpBuilder &b, Location loc,
     kernel.activationBias = kernel.activationSums(b, loc, kernel.weightBias());
   if (plan.rhs.zeroPoint)
     kernel.activationSum = kernel.activationSums(b, loc, 1);
-  if (plan.lhs.zeroPoint)
+  kernel.tileWeightSums =
+      plan.lhs.zeroPoint && plan.lhs.bits == 8 && staticM && *staticM <= 8;
+  if (plan.lhs.zeroPoint && !kernel.tileWeightSums)
     kernel.weightSum = kernel.weightSumsIfNeeded(b, loc);
   auto tile = [&](OpBuilder &b, Location l, TileShape s, Value m0, Value n0,
                   ArrayRef<Value>, Value result) {

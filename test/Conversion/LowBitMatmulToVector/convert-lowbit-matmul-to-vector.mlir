@@ -300,7 +300,7 @@ func.func @w4a4_clusters(%a: !qa, %sa: tensor<1x3xf32>, %w: !qw, %sw: tensor<32x
 // CHECK: %[[ROWZIN:.*]] = vector.transfer_read %[[ZIN]]
 // CHECK: arith.subi %[[CODES]], %[[ROWZIN]] : vector<64xi8>
 // CHECK: %[[WS:.*]] = scf.if %{{.*}} -> (tensor<16x2xi32>)
-// CHECK: vector.reduction <add>, %{{.*}} : vector<64xi32> into i32
+// CHECK: vector.reduction <add>, %{{.*}} : vector<16xi32> into i32
 // CHECK: } else {
 // CHECK: linalg.fill ins(%{{.*}} : i32) outs(%{{.*}} : tensor<16x2xi32>)
 // CHECK: tensor.extract %[[ZA]][%{{.*}}, %{{.*}}] : tensor<?x1xi32>
@@ -341,6 +341,30 @@ func.func @w8a8_zero_points(%a: !qu8, %sa: tensor<?x1xf32>, %za: tensor<?x1xi32>
   %y = lowbit.matmul %a scale(%sa : tensor<?x1xf32>) zero_point(%za : tensor<?x1xi32>), %w scale(%sw : tensor<16x1xf32>) transpose_rhs acc(i32)
       : !qu8, !qw8 -> tensor<?x16xf32>
   return %y : tensor<?x16xf32>
+}
+
+// -----
+
+// With a static M of at most 8 the tiles sum their weight rows themselves
+// (one more vpdpbusd per row and step, biased weights against ones; the
+// bias times the segment length comes off): no weight-sum table, no
+// second pass over the weights.
+// CHECK-LABEL: func.func @w8a8_zero_points_gemv
+// CHECK-NOT: scf.if
+// CHECK: %[[ONES:.*]] = arith.constant dense<1> : vector<64xi8>
+// CHECK-NEXT: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%{{.*}}, %{{.*}}, %[[ONES]])
+// CHECK: %[[LEN:.*]] = arith.index_cast %{{.*}} : index to i32
+// CHECK-NEXT: %[[BIAS:.*]] = arith.constant 128 : i32
+// CHECK-NEXT: %[[LENGTHBIAS:.*]] = arith.muli %[[LEN]], %[[BIAS]] : i32
+// CHECK-NEXT: arith.subi %{{.*}}, %[[LENGTHBIAS]] : i32
+// CHECK-NOT: lowbit.matmul
+// CHECK: return
+!qu8g = !lowbit.qtensor<1x128, #lowbit.scheme<ui8, per_axis<0>, asymmetric>>
+!qw8g = !lowbit.qtensor<16x128, #lowbit.scheme<i8, per_axis<0>>>
+func.func @w8a8_zero_points_gemv(%a: !qu8g, %sa: tensor<1x1xf32>, %za: tensor<1x1xi32>, %w: !qw8g, %sw: tensor<16x1xf32>) -> tensor<1x16xf32> {
+  %y = lowbit.matmul %a scale(%sa : tensor<1x1xf32>) zero_point(%za : tensor<1x1xi32>), %w scale(%sw : tensor<16x1xf32>) transpose_rhs acc(i32)
+      : !qu8g, !qw8g -> tensor<1x16xf32>
+  return %y : tensor<1x16xf32>
 }
 
 // -----
