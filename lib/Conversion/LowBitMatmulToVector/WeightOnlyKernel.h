@@ -34,7 +34,8 @@ struct WeightOnlyPlan {
   /// Elements sharing one scale along K (K for per-channel scales).
   int64_t group;
   bool perGroup;
-  /// bf16 activations (4-bit weights, vdpbf16ps); f32 otherwise.
+  /// bf16 activations taken as such (the vdpbf16ps kernels: 4-bit nibble
+  /// planes, bit fields of up to 6 bits); f32 otherwise.
   bool bf16 = false;
   /// bf16 activations that the bf16 kernel does not take (NF4, FP8,
   /// NVFP4, zero points, ...): widened to f32 once per call, then the f32
