@@ -685,9 +685,8 @@ struct SegmentedIntegerKernel {
                         arith::IndexCastOp::create(
                             b, loc, b.getI32Type(),
                             arith::SubIOp::create(b, loc, k1, k0)),
-                        arith::ConstantIntOp::create(
-                            b, loc, b.getI32Type(),
-                            plan.rhs.bits == 4 ? 8 : 128)));
+                        arith::ConstantIntOp::create(b, loc, b.getI32Type(),
+                                                     uint8_t(weightBias()))));
               ws.push_back(sum);
             }
           }

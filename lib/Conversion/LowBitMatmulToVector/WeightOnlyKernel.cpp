@@ -6,6 +6,7 @@
 
 #include "WeightOnlyKernel.h"
 
+#include "CodeDecode.h"
 #include "KernelCommon.h"
 
 #include "lowbit/Conversion/LowBitMatmulToVector/LowBitMatmulToVector.h"
@@ -78,6 +79,14 @@ static std::optional<std::array<float, 16>> getNibbleValues(SchemeAttr scheme,
 /// Codes per nibble-plane block: 64 bytes of 4-bit codes.
 constexpr int64_t kPlaneBlock = 128;
 
+/// Codes per step of the 16-byte and 32-code kernels: 32 4-bit codes (one
+/// 16-byte load), 32 FP8 or bit-field codes (decoded 32 at a time in i16
+/// lanes), or 16 8-bit integer codes.
+static int64_t codesPerStep(const WeightOnlyPlan &plan) {
+  return plan.bits == 4 || plan.fp8Mantissa || plan.bitFields ? 2 * kLanes
+                                                              : kLanes;
+}
+
 FailureOr<WeightOnlyPlan>
 tiled::matchWeightOnly(MatmulOp op, const MatmulToVectorOptions &options) {
   if (!hasBasicShape(op) || !op.getAccType().isF32())
@@ -139,15 +148,22 @@ tiled::matchWeightOnly(MatmulOp op, const MatmulToVectorOptions &options) {
                       rhs.getShape()[1],
                       false};
   if (values)
-    plan.values = *values;
+    plan.values.assign(values->begin(), values->end());
+  // Bit fields: the reference's decode table (FP6), or the integers.
+  if (fp6Mantissa) {
+    std::vector<float> decoded = codegen::getElementFormat(scheme).decodeTable;
+    plan.values.assign(decoded.begin(), decoded.end());
+  } else if (bitFields) {
+    for (int64_t c = 0, count = int64_t(1) << bits; c < count; ++c)
+      plan.values.push_back(
+          float(plan.isSigned && c >= count / 2 ? c - count : c));
+  }
   plan.asymmetric = asymmetric;
   plan.fp8Mantissa = fp8Mantissa;
   plan.mxInt8 = mxInt8;
   plan.bitFields = bitFields;
   plan.fp6Mantissa = fp6Mantissa;
-  // One load is 16 bytes: 32 4-bit or 16 8-bit codes.
-  // (FP8 and bit fields: 32 codes, decoded 32 at a time in i16 lanes.)
-  int64_t chunk = bits == 4 || fp8Mantissa || bitFields ? 2 * kLanes : kLanes;
+  int64_t chunk = codesPerStep(plan);
   plan.nvfp4 = scheme.getFamily() == Family::NVFP4;
   if (plan.nvfp4 && (!op.getRhsGlobalScale() || !options.avx512))
     return failure();
@@ -170,23 +186,22 @@ tiled::matchWeightOnly(MatmulOp op, const MatmulToVectorOptions &options) {
   // 4-bit rows are read as even/odd halves of the activations.
   if (bits == 4 && plan.k % 2 != 0)
     return failure();
-  // bf16 activations take the vdpbf16ps nibble-plane kernel where it
-  // applies (its table holds bf16 code values, so every value must be
-  // exact in bf16: NF4's are not), else the f32 kernels on activations
-  // widened to f32 once per call (exact).
+  // bf16 activations take a vdpbf16ps kernel where one applies (the
+  // nibble planes of 4-bit codes, bit fields of up to 6 bits: their tables
+  // hold bf16 code values, so every value must be exact in bf16; NF4's are
+  // not), else the f32 kernels on activations widened to f32 once per call
+  // (exact).
   if (lhs.getElementType().isBF16()) {
-    plan.bf16 = options.avx512 && options.bf16 && bits == 4 && values &&
-                !plan.nvfp4 && plan.group % kPlaneBlock == 0 && !asymmetric;
+    bool lookup =
+        (bits == 4 && values && !plan.nvfp4 && plan.group % kPlaneBlock == 0) ||
+        (bitFields && bits <= 6);
+    plan.bf16 = options.avx512 && options.bf16 && lookup && !asymmetric;
     for (float v : plan.values) {
       APFloat value(v);
       bool lost;
       value.convert(APFloat::BFloat(), APFloat::rmNearestTiesToEven, &lost);
       plan.bf16 &= !lost;
     }
-    // Dense codes of up to 6 bits without zero points: the vdpbf16ps
-    // bit-field kernel (their values, integers and FP6, are exact in bf16).
-    if (bitFields && bits <= 6 && !asymmetric)
-      plan.bf16 = options.avx512 && options.bf16;
     plan.widenActivations = !plan.bf16;
   }
   return plan;
@@ -286,12 +301,7 @@ struct WeightOnlyKernel {
   bool planes() const { return usePlanes(plan, avx512); }
 
   /// Elements of K covered by one load of codes (16 or 64 bytes).
-  int64_t chunk() const {
-    if (planes())
-      return kPlaneBlock;
-    return plan.bits == 4 || plan.fp8Mantissa || plan.bitFields ? 2 * kLanes
-                                                                : kLanes;
-  }
+  int64_t chunk() const { return planes() ? kPlaneBlock : codesPerStep(plan); }
 
   /// Independent partial sums per output of a tile: GEMV tiles of the
   /// nibble-plane kernel have too few outputs to hide the FMA latency with
@@ -391,15 +401,7 @@ struct WeightOnlyKernel {
     auto bf16s = VectorType::get({2 * kLanes}, b.getBF16Type());
     Value block = arith::DivUIOp::create(b, loc, k, idx(b, loc, kPlaneBlock));
     Value byteOffset = arith::DivUIOp::create(b, loc, k, idx(b, loc, 2));
-    SmallVector<APInt> values;
-    for (int i = 0; i < 2 * kLanes; ++i) {
-      APFloat value(float(plan.codeValue(i % 16)));
-      bool lost;
-      value.convert(APFloat::BFloat(), APFloat::rmNearestTiesToEven, &lost);
-      values.push_back(value.bitcastToAPInt());
-    }
-    Value table =
-        arith::ConstantOp::create(b, loc, DenseElementsAttr::get(i16s, values));
+    Value table = bf16Table(b, loc, 0);
     SmallVector<SmallVector<Value>> index =
         nibblePlanes(b, loc, s, n0, byteOffset, i16s);
     for (int64_t t = 0; t < 4; ++t) {
@@ -423,57 +425,6 @@ struct WeightOnlyKernel {
     }
   }
 
-  /// The f32 values of 16 FP8 codes (bytes) through IEEE half precision,
-  /// exactly: an f8E5M2 code is the top byte of the f16 of the same value;
-  /// an f8E4M3FN code s.eeee.mmm put into the f16 fields (s.0eeee.mmm0000000)
-  /// is its value times 2^-8 (the exponent biases differ by 8, and E4M3
-  /// subnormals land on f16 subnormals with the same scaling), which the
-  /// group scale makes up (fp8DecodeFactor). `vcvtph2ps` then widens to f32
-  /// without assists for subnormal inputs (a first version that built f32
-  /// subnormals and scaled them ran 4x slower). E4M3FN's NaN codes
-  /// (S.1111.111, a finite f16) are selected as an f16 NaN.
-  static SmallVector<Value> fp8Decode(OpBuilder &b, Location loc, Value bytes,
-                                      unsigned mantissa) {
-    int64_t count = cast<VectorType>(bytes.getType()).getNumElements();
-    auto i16s = VectorType::get({count}, b.getI16Type());
-    auto f16s = VectorType::get({count}, b.getF16Type());
-    auto f32s = VectorType::get({kLanes}, b.getF32Type());
-    auto c = [&](uint16_t v) {
-      return splat(b, loc, i16s, b.getI16IntegerAttr(int16_t(v)));
-    };
-    Value word = arith::ExtUIOp::create(b, loc, i16s, bytes);
-    Value bits;
-    if (mantissa == 2) {
-      bits = arith::ShLIOp::create(b, loc, word, c(8));
-    } else {
-      // (b & 0x7F) << 7 | (b & 0x80) << 8: one ternary logic op.
-      Value fields = arith::AndIOp::create(
-          b, loc, arith::ShLIOp::create(b, loc, word, c(7)), c(0x3F80));
-      Value sign = arith::AndIOp::create(
-          b, loc, arith::ShLIOp::create(b, loc, word, c(8)), c(0x8000));
-      bits = arith::OrIOp::create(b, loc, fields, sign);
-      Value isNaN = arith::CmpIOp::create(
-          b, loc, arith::CmpIPredicate::eq,
-          arith::AndIOp::create(b, loc, word, c(0x7F)), c(0x7F));
-      bits = arith::SelectOp::create(b, loc, isNaN, c(0x7E00), bits);
-    }
-    Value halves = arith::BitcastOp::create(b, loc, f16s, bits);
-    SmallVector<Value> values;
-    for (int64_t h = 0; h < count / kLanes; ++h)
-      values.push_back(arith::ExtFOp::create(
-          b, loc, f32s,
-          vector::ExtractStridedSliceOp::create(b, loc, halves, {h * kLanes},
-                                                {kLanes}, {1}),
-          arith::FastMathFlagsAttr()));
-    return values;
-  }
-
-  /// What fp8Decode's values of a format with `mantissa` bits must be
-  /// multiplied by (done to each group's sums).
-  static float fp8DecodeFactor(unsigned mantissa) {
-    return mantissa == 3 ? 256.0f : 1.0f;
-  }
-
   /// The 32 codes at element `k` (a multiple of 32) of weight row `row`,
   /// `plan.bits` wide: code j is bits [bits j, bits j + bits) of the row's
   /// LSB-first bit stream from byte k bits / 8. One masked load (it reaches
@@ -493,86 +444,19 @@ struct WeightOnlyKernel {
         idx(b, loc, 8));
     Value raw = read(b, loc, VectorType::get({loadBytes}, b.getI8Type()), codes,
                      {row, byte}, /*inBounds=*/false);
-    // Lanes of `width` bits holding `count` codes from code `first` on.
-    auto fields = [&](int64_t width, int64_t first, int64_t count) -> Value {
-      SmallVector<int64_t> bytes;
-      SmallVector<APInt> shifts;
-      for (int64_t j = first; j < first + count; ++j) {
-        int64_t at = bits * j / 8;
-        bytes.append({at, at + 1});
-        // (The upper bytes of an i32 lane repeat the pair; masked off.)
-        if (width == 32)
-          bytes.append({at, at + 1});
-        shifts.push_back(APInt(width, bits * j % 8));
-      }
-      auto lanes = VectorType::get({count}, b.getIntegerType(width));
-      Value words = vector::BitCastOp::create(
-          b, loc, lanes, vector::ShuffleOp::create(b, loc, raw, raw, bytes));
-      return arith::ShRUIOp::create(
-          b, loc, words,
-          arith::ConstantOp::create(b, loc,
-                                    DenseElementsAttr::get(lanes, shifts)));
-    };
     if (plan.fp6Mantissa || wordLanes)
-      return {fields(16, 0, 2 * kLanes)};
-    return {fields(32, 0, kLanes), fields(32, kLanes, kLanes)};
+      return {bitFieldLanes(b, loc, raw, bits, 16, 0, 2 * kLanes)};
+    return {bitFieldLanes(b, loc, raw, bits, 32, 0, kLanes),
+            bitFieldLanes(b, loc, raw, bits, 32, kLanes, kLanes)};
   }
 
-  /// The f32 values (two vectors of 16) of 32 codes from loadBitFields.
-  /// Integers: 2^23 + c (0 <= c < 2^bits) is the f32 with bits 0x4B000000 |
-  /// c, so (field & mask) ^ (0x4B000000 | s), one vpternlog (s = 2^(bits-1)
-  /// moves signed codes to code + s, s = 0 for unsigned ones), and one
-  /// subtraction of 2^23 + s decode them exactly, without conversions. FP6
-  /// codes s.e..e.m..m go into the f16 fields (s.0..0e..e.m..m0..0, as
-  /// fp8Decode does for E4M3), which is their value times 2^-14 (E2M3) or
-  /// 2^-12 (E3M2), subnormals included (fp6DecodeFactor), then vcvtph2ps;
-  /// FP6 has no NaN or infinity.
+  /// The f32 values (two vectors of 16) of 32 codes from loadBitFields
+  /// (CodeDecode.h).
   SmallVector<Value> decodeBitFields(OpBuilder &b, Location loc,
                                      ArrayRef<Value> fields) const {
-    auto f32s = VectorType::get({kLanes}, b.getF32Type());
-    SmallVector<Value> values;
-    if (plan.fp6Mantissa) {
-      auto i16s = cast<VectorType>(fields[0].getType());
-      auto c = [&](int64_t v) {
-        return splat(b, loc, i16s, b.getI16IntegerAttr(int16_t(v)));
-      };
-      Value words = fields[0];
-      Value bits = arith::OrIOp::create(
-          b, loc,
-          arith::ShLIOp::create(b, loc,
-                                arith::AndIOp::create(b, loc, words, c(0x1F)),
-                                c(10 - plan.fp6Mantissa)),
-          arith::ShLIOp::create(
-              b, loc, arith::AndIOp::create(b, loc, words, c(0x20)), c(10)));
-      Value f16s = arith::BitcastOp::create(
-          b, loc, VectorType::get({2 * kLanes}, b.getF16Type()), bits);
-      for (int64_t h = 0; h < 2; ++h)
-        values.push_back(arith::ExtFOp::create(
-            b, loc, f32s,
-            vector::ExtractStridedSliceOp::create(b, loc, f16s, {h * kLanes},
-                                                  {kLanes}, {1}),
-            arith::FastMathFlagsAttr()));
-      return values;
-    }
-    auto i32s = VectorType::get({kLanes}, b.getI32Type());
-    int64_t sign = plan.isSigned ? int64_t(1) << (plan.bits - 1) : 0;
-    Value mask = splat(b, loc, i32s, b.getI32IntegerAttr((1 << plan.bits) - 1));
-    Value magic = splat(b, loc, i32s, b.getI32IntegerAttr(0x4B000000 | sign));
-    Value offset =
-        splat(b, loc, f32s, b.getF32FloatAttr(float(8388608 + sign)));
-    for (Value v : fields) {
-      Value f = arith::BitcastOp::create(
-          b, loc, f32s,
-          arith::XOrIOp::create(b, loc, arith::AndIOp::create(b, loc, v, mask),
-                                magic));
-      values.push_back(arith::SubFOp::create(b, loc, f, offset));
-    }
-    return values;
-  }
-
-  /// What decodeBitFields' FP6 values must be multiplied by.
-  static float fp6DecodeFactor(unsigned mantissa) {
-    return mantissa == 3 ? 16384.0f : mantissa == 2 ? 4096.0f : 1.0f;
+    if (plan.fp6Mantissa)
+      return fp6Decode(b, loc, fields[0], plan.fp6Mantissa);
+    return integerFieldDecode(b, loc, fields, plan.bits, plan.isSigned);
   }
 
   /// The bf16 form of accumulateBitFields: the 32 codes' bf16 values are
@@ -587,27 +471,10 @@ struct WeightOnlyKernel {
     auto i16s = VectorType::get({2 * kLanes}, b.getI16Type());
     auto bf16s = VectorType::get({2 * kLanes}, b.getBF16Type());
     // Tables of 32 bf16 values: one for up to 5 bits, two for 6.
-    int64_t count = int64_t(1) << plan.bits;
     SmallVector<Value> tables;
-    for (int64_t t = 0; t < std::max<int64_t>(1, count / 32); ++t) {
-      SmallVector<APInt> values;
-      for (int64_t e = 0; e < 2 * kLanes; ++e) {
-        int64_t c = (t * 32 + e) % count;
-        float v = plan.fp6Mantissa
-                      ? ::lowbit::numerics::decodeFloat(
-                            plan.fp6Mantissa == 3
-                                ? ::lowbit::numerics::FloatFormat::E2M3FN
-                                : ::lowbit::numerics::FloatFormat::E3M2FN,
-                            uint8_t(c))
-                      : float(plan.isSigned && c >= count / 2 ? c - count : c);
-        APFloat value(v);
-        bool lost;
-        value.convert(APFloat::BFloat(), APFloat::rmNearestTiesToEven, &lost);
-        values.push_back(value.bitcastToAPInt());
-      }
-      tables.push_back(arith::ConstantOp::create(
-          b, loc, DenseElementsAttr::get(i16s, values)));
-    }
+    int64_t count = std::max<int64_t>(1, plan.values.size() / 32);
+    for (int64_t t = 0; t < count; ++t)
+      tables.push_back(bf16Table(b, loc, 32 * t));
     SmallVector<Value> a;
     for (int64_t i = 0; i < s.mr; ++i)
       a.push_back(read(b, loc, bf16s, act, {add(b, loc, m0, i), k}, inBounds));
@@ -661,6 +528,36 @@ struct WeightOnlyKernel {
                                     minusZero(b, loc, w[h], zero, j), c);
         }
     }
+  }
+
+  /// The bf16 bits of the 32 code values from code `first` on (plan.values
+  /// repeated when it holds fewer), a vpermw / vpermi2w table; the plan
+  /// checked that the values are exact in bf16.
+  Value bf16Table(OpBuilder &b, Location loc, int64_t first) const {
+    SmallVector<APInt> bits;
+    for (int64_t e = 0; e < 2 * kLanes; ++e) {
+      APFloat value(plan.codeValue((first + e) % plan.values.size()));
+      bool lost;
+      value.convert(APFloat::BFloat(), APFloat::rmNearestTiesToEven, &lost);
+      bits.push_back(value.bitcastToAPInt());
+    }
+    return arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(VectorType::get({2 * kLanes}, b.getI16Type()),
+                               bits));
+  }
+
+  /// What the group's sums are multiplied by before the scale: the decode
+  /// factors of FP8 and FP6 codes decoded through f16, MXINT8's code step
+  /// 2^-6. Powers of two, exact; unlike folding them into the scale they
+  /// cannot overflow where the reference does not (E8M0 scales reach
+  /// 2^127). (The bf16 lookup kernels read exact values: no factor.)
+  float decodeFactor() const {
+    if (plan.mxInt8)
+      return 1.0f / 64;
+    if (plan.fp6Mantissa)
+      return plan.bf16 ? 1.0f : fp6DecodeFactor(plan.fp6Mantissa);
+    return fp8DecodeFactor(plan.fp8Mantissa);
   }
 
   /// The bit-field form of `accumulate` (bf16 activations: the lookup
@@ -1000,17 +897,7 @@ struct WeightOnlyKernel {
                 c = arith::AddFOp::create(b, l, c,
                                           part[(i * s.nr + j) * parts + p]);
             }
-          // The decode factors (FP8, FP6) and MXINT8's code step 2^-6
-          // multiply the group's sums before the scale: powers of two,
-          // exact, and unlike the scale times the factor they cannot
-          // overflow where the reference does not (E8M0 scales reach
-          // 2^127).
-          // (The bf16 bit-field kernel looks exact values up: no factor.)
-          float factor =
-              plan.mxInt8 ? 1.0f / 64
-              : plan.fp6Mantissa
-                  ? (plan.bf16 ? 1.0f : fp6DecodeFactor(plan.fp6Mantissa))
-                  : fp8DecodeFactor(plan.fp8Mantissa);
+          float factor = decodeFactor();
           Value factorSplat =
               factor == 1 ? Value()
                           : splat(b, l, f32s, b.getF32FloatAttr(factor));

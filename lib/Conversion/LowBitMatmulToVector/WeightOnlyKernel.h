@@ -41,8 +41,10 @@ struct WeightOnlyPlan {
   /// NVFP4, zero points, ...): widened to f32 once per call, then the f32
   /// kernels.
   bool widenActivations = false;
-  /// 4-bit codes: the value of each code before scaling.
-  std::array<float, 16> values{};
+  /// 4-bit and bit-field codes: the value of each code (2^bits of them)
+  /// before scaling, as the reference decodes it; the lookup tables hold
+  /// them.
+  SmallVector<float> values{};
   /// Integer codes with zero points ([N, K / group] i32): weights are
   /// scale * (code - zero point).
   bool asymmetric = false;
@@ -62,7 +64,7 @@ struct WeightOnlyPlan {
   /// global scale).
   bool nvfp4 = false;
 
-  /// The value of 4-bit code `c` (0 .. 15), for the lookup tables.
+  /// The value of code `c` (0 .. 2^bits - 1), for the lookup tables.
   float codeValue(int c) const { return values[c]; }
 };
 
