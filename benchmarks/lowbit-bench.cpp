@@ -1,8 +1,10 @@
 //===- lowbit-bench.cpp - CPU benchmarks of the fused quantized matmul ----===//
 //
 //   lowbit-bench [--gemv] [--gemm] [--w4-gemm] [--w4a4] [--reps N]
-//                [--footprint-mib N] [--bf16-act] [--weights i4|nf4|fp4]
-//                [--max-m N] [--num-threads N]
+//                [--footprint-mib N] [--bf16-act] [--asym-act]
+//                [--weights i4|nf4|fp4|e4m3|nvfp4|i3|mxfp6]
+//                [--gemv-shape NxK]... [--min-m N] [--max-m N]
+//                [--num-threads N]
 //
 // JIT-compiles lowbit.matmul kernels once through lib/Runner (the
 // lowbit-to-llvm lowering with the vector fast path, and with the reference
