@@ -158,14 +158,15 @@ def ConvertLowBitMatmulToVector
       `per_cluster<axis = 1>` (optionally `per_slice`), f32 scales,
       `acc(i32)`; activations may also be `ui4`, or asymmetric 4- or 8-bit
       codes with i32 zero points, and weights asymmetric 4- or 8-bit codes
-      with zero points (not both operands). Activations are unpacked to
+      with zero points (one operand or both). Activations are unpacked to
       bytes once (minus the part of their zero point that keeps them in a
       byte); each tile sums exact i32 products per K segment (masked to the
       segment, 4-bit weights unpacked in registers, vpdpbusd with `vnni`),
       subtracts the zero-point terms (the rest of an activation zero point
       times the weight rows' segment sums, a weight zero point times the
-      activation rows' segment sums: tables built once per call) and scales
-      each segment as the reference does: bit-identical.
+      activation rows' segment sums: tables built once per call; with both,
+      adds back their product times the segment length) and scales each
+      segment as the reference does: bit-identical.
 
     M may be dynamic; N and K must be static. Everything else is left
     untouched for `convert-lowbit-to-linalg`, which runs after this pass

@@ -19,7 +19,10 @@
 // never with a zero point that a quantizer chooses; for 8-bit codes almost
 // always) costs sum (a - zout) w = sum a w - zout * sum w, with the weight
 // rows' segment sums in a table computed once per call (exact mod 2^32, as
-// the reference's wrapping i32).
+// the reference's wrapping i32). Weight zero points zw: the codes go in as
+// read and sum a (w - zw) = sum a w - zw * sum a, with the activation rows'
+// segment sums; with both, the cross term zout * zw * (segment length) is
+// added back.
 //
 //===----------------------------------------------------------------------===//
 
@@ -111,12 +114,9 @@ FailureOr<SegmentedIntegerPlan> tiled::matchSegmentedInteger(MatmulOp op) {
                             {}};
   FailureOr<SegmentScales> lhsScales = matchScales(lhs, plan.bounds, true);
   FailureOr<SegmentScales> rhsScales = matchScales(rhs, plan.bounds, false);
-  // Zero points on both operands would need a cross term; those take the
-  // reference lowering.
   if (failed(lhsScales) || failed(rhsScales) ||
       (lhsScales->zeroPoint && !op.getLhsZeroPoint()) ||
-      (rhsScales->zeroPoint && !op.getRhsZeroPoint()) ||
-      (lhsScales->zeroPoint && rhsScales->zeroPoint))
+      (rhsScales->zeroPoint && !op.getRhsZeroPoint()))
     return failure();
   plan.lhs = std::move(*lhsScales);
   plan.rhs = std::move(*rhsScales);
@@ -435,8 +435,9 @@ struct SegmentedIntegerKernel {
   }
 
   /// For activation zero points: the i32 [N, S] table of the sum of the
-  /// signed weight values of each row over each segment (wrapping, as the
-  /// tiles' sums). Once per call.
+  /// weight codes of each row over each segment (signed values, or
+  /// unsigned ones for asymmetric ui4/ui8 weights; wrapping, as the tiles'
+  /// sums). Once per call.
   Value weightSums(OpBuilder &b, Location loc) const {
     auto i32s = VectorType::get({kChunk}, b.getI32Type());
     return segmentTable(
@@ -447,17 +448,26 @@ struct SegmentedIntegerKernel {
           auto step = [&](OpBuilder &b, Location loc, Value c, ValueRange acc,
                           bool inBounds) -> SmallVector<Value> {
             Value codes = loadCodes(b, loc, w, plan.rhs.bits, row, c, inBounds);
-            if (plan.rhs.bits == 4)
+            bool isSigned = plan.rhs.isSigned;
+            if (plan.rhs.bits == 4 && isSigned)
               codes = signedNibbles(b, loc, codes);
             Value inSegment = segmentLanes(b, loc, k0, k1, c);
-            if (vnni)
+            if (vnni) {
+              // Signed codes as vpdpbusd's signed operand, unsigned ones as
+              // its unsigned operand, against ones.
+              Value ones = byteSplat(b, loc, 64, 1);
+              Value masked = arith::SelectOp::create(b, loc, inSegment, codes,
+                                                     byteSplat(b, loc, 64, 0));
               return SmallVector<Value>{
-                  dpbusd(b, loc, acc[0], byteSplat(b, loc, 64, 1),
-                         arith::SelectOp::create(b, loc, inSegment, codes,
-                                                 byteSplat(b, loc, 64, 0)))};
-            Value v = arith::SelectOp::create(
-                b, loc, inSegment, arith::ExtSIOp::create(b, loc, i32s, codes),
-                zeros(b, loc, i32s));
+                  isSigned ? dpbusd(b, loc, acc[0], ones, masked)
+                           : dpbusd(b, loc, acc[0], masked, ones)};
+            }
+            Value wide =
+                isSigned
+                    ? arith::ExtSIOp::create(b, loc, i32s, codes).getResult()
+                    : arith::ExtUIOp::create(b, loc, i32s, codes).getResult();
+            Value v = arith::SelectOp::create(b, loc, inSegment, wide,
+                                              zeros(b, loc, i32s));
             return SmallVector<Value>{arith::AddIOp::create(b, loc, acc[0], v)};
           };
           SmallVector<Value> sum =
@@ -690,6 +700,15 @@ struct SegmentedIntegerKernel {
               ws.push_back(sum);
             }
           }
+          // With zero points on both operands, the cross term: the two
+          // corrections above each took zout x zw once per element of the
+          // segment, so it comes back once: + zout zw (k1 - k0).
+          bool cross = plan.lhs.zeroPoint && plan.rhs.zeroPoint;
+          Value length = cross ? arith::IndexCastOp::create(
+                                     b, loc, b.getI32Type(),
+                                     arith::SubIOp::create(b, loc, k1, k0))
+                                     .getResult()
+                               : Value();
           if (packed(s)) {
             // The same arithmetic on all 16 outputs at once, lane o being
             // output (o / NR, o % NR).
@@ -718,6 +737,16 @@ struct SegmentedIntegerKernel {
                   b, loc, sums,
                   arith::MulIOp::create(b, loc, spread(zout, true),
                                         spread(ws, false)));
+            if (cross) {
+              auto lanes = VectorType::get({kLanes}, b.getI32Type());
+              sums = arith::AddIOp::create(
+                  b, loc, sums,
+                  arith::MulIOp::create(
+                      b, loc,
+                      arith::MulIOp::create(b, loc, spread(zout, true),
+                                            spread(zw, false)),
+                      vector::BroadcastOp::create(b, loc, lanes, length)));
+            }
             Value scale = arith::MulFOp::create(b, loc, spread(sa, true),
                                                 spread(sw, false));
             Value term = arith::MulFOp::create(
@@ -738,6 +767,12 @@ struct SegmentedIntegerKernel {
               if (plan.lhs.zeroPoint)
                 sum = arith::SubIOp::create(
                     b, loc, sum, arith::MulIOp::create(b, loc, zout[i], ws[j]));
+              if (cross)
+                sum = arith::AddIOp::create(
+                    b, loc, sum,
+                    arith::MulIOp::create(
+                        b, loc, arith::MulIOp::create(b, loc, zout[i], zw[j]),
+                        length));
               Value term = arith::MulFOp::create(
                   b, loc, arith::SIToFPOp::create(b, loc, b.getF32Type(), sum),
                   arith::MulFOp::create(b, loc, sa[i], sw[j]));

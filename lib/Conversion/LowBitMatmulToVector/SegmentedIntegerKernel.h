@@ -37,10 +37,12 @@ struct SegmentScales {
 /// [-112, 120] for 4-bit codes, 128 or 0 for ui8 or i8) is subtracted from
 /// the codes while unpacking; for the rest of a zero point, each segment's
 /// dot product loses it x the segment's weight sum. Weights may be
-/// asymmetric (signed or unsigned codes, not with asymmetric activations):
-/// each segment's dot product of the codes loses the weight zero point x
-/// the segment's activation sum. Both exact in wrapping i32, as the
-/// reference's sum of (code - zero point) x (code - zero point).
+/// asymmetric (signed or unsigned codes): each segment's dot product of
+/// the codes loses the weight zero point x the segment's activation sum;
+/// with both operands asymmetric, the product of the two zero points
+/// (the activation's remainder) x the segment length comes back. All
+/// exact in wrapping i32, as the reference's sum of (code - zero point) x
+/// (code - zero point).
 struct SegmentedIntegerPlan {
   int64_t n, k;
   /// Segment starts followed by K (getIntegerMatmulSegments).

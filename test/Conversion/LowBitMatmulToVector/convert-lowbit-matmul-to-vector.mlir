@@ -373,7 +373,10 @@ func.func @w8a8_zero_points_gemv(%a: !qu8g, %sa: tensor<1x1xf32>, %za: tensor<1x
 // as read (no bias, so no xor and no bias table); a table [M, S] of the
 // activation rows' segment sums (vpdpbusd against ones) is built once, and
 // every tile subtracts weight zero point x activation sum per segment.
-// Zero points on both operands take the reference lowering.
+// With zero points on both operands (ui8 activations, ui4 weights), each
+// 4 x 4 tile subtracts zw x activation sum and zout x weight sum (zout =
+// za - 128, the part not removed by centring the codes) and adds back the
+// cross term zout x zw x segment length, 16 outputs at once.
 // CHECK-LABEL: func.func @weight_zero_points
 // CHECK-SAME: %[[ZW:[a-z0-9]+]]: tensor<16x2xi32>
 // CHECK-NOT: arith.xori
@@ -386,7 +389,20 @@ func.func @w8a8_zero_points_gemv(%a: !qu8g, %sa: tensor<1x1xf32>, %za: tensor<1x
 // CHECK-NOT: lowbit.matmul
 // CHECK: return
 // CHECK-LABEL: func.func @both_zero_points
-// CHECK: lowbit.matmul
+// CHECK-SAME: (%{{.*}}: !lowbit.qtensor<{{.*}}>, %{{.*}}: tensor<?x1xf32>, %[[ZA:[a-z0-9]+]]: tensor<?x1xi32>, %{{.*}}: !lowbit.qtensor<{{.*}}>, %{{.*}}: tensor<16x2xf32>, %[[ZW:[a-z0-9]+]]: tensor<16x2xi32>)
+// CHECK: %[[W0:.*]] = tensor.extract %[[ZW]]
+// CHECK: %[[A0:.*]] = tensor.extract %[[ZA]]
+// CHECK: %[[ZOUT:.*]] = arith.subi %[[A0]], %{{.*}} : i32
+// CHECK: %[[LEN:.*]] = arith.index_cast %{{.*}} : index to i32
+// CHECK: vector.from_elements %[[ZOUT]], {{.*}} : vector<4xi32>
+// CHECK: vector.from_elements %[[W0]], {{.*}} : vector<4xi32>
+// CHECK: %[[ZZ:.*]] = arith.muli %{{.*}}, %{{.*}} : vector<16xi32>
+// CHECK: %[[L:.*]] = vector.broadcast %[[LEN]] : i32 to vector<16xi32>
+// CHECK: %[[CROSS:.*]] = arith.muli %[[ZZ]], %[[L]] : vector<16xi32>
+// CHECK: %[[SUMS:.*]] = arith.addi %{{.*}}, %[[CROSS]] : vector<16xi32>
+// CHECK: arith.sitofp %[[SUMS]] : vector<16xi32> to vector<16xf32>
+// CHECK-NOT: lowbit.matmul
+// CHECK: return
 !qa8 = !lowbit.qtensor<?x128, #lowbit.scheme<i8, per_axis<0>>>
 !qzw = !lowbit.qtensor<16x128, #lowbit.scheme<ui4, per_group<axis = 1, size = 64>, asymmetric>>
 func.func @weight_zero_points(%a: !qa8, %sa: tensor<?x1xf32>, %w: !qzw, %sw: tensor<16x2xf32>, %zw: tensor<16x2xi32>) -> tensor<?x16xf32> {
