@@ -132,7 +132,8 @@ static cl::opt<bool> asymmetricActivations(
     "asym-act",
     cl::desc("W4A4 with asymmetric ui4 activations (an i32 zero point per "
              "cluster) instead of symmetric i4; W8A8 GEMM also times ui8 "
-             "activations with a zero point per token"),
+             "activations with a zero point per token, and those times ui8 "
+             "weights with a zero point per channel"),
     cl::cat(category));
 static cl::list<std::string> gemvShapes(
     "gemv-shape",
@@ -459,14 +460,15 @@ void benchGemv(ReadTeam &team, double bandwidth,
                const std::vector<std::pair<int64_t, int64_t>> &shapes) {
   llvm::outs() << llvm::formatv(
       "\n## Weight-only GEMV (M = 1, {2}, {1} activations), {3}\n"
-      "read bandwidth measured at the start: {0:F1} GB/s; paired read: a "
-      "STREAM-like read (codes in 4 streams per thread) of another cold copy "
-      "of the same bytes just before each cold call\n\n",
+      "read bandwidth measured at the start: {0:F1} GB/s; paired read: "
+      "STREAM-like reads (codes in 4 and in 8 streams per thread) of two "
+      "other cold copies of the same bytes just before each cold call, the "
+      "faster median of the two\n\n",
       bandwidth / 1e9, bf16Activations ? "bf16" : "f32", weightLabel(),
       threadCount());
   llvm::outs() << "| N x K | weight+scale MiB | copies | fast cold us | "
                   "fast hot us | GB/s | % of start bandwidth | paired read "
-                  "us (GB/s) | % of paired read | fastest cold us "
+                  "us (GB/s, streams) | % of paired read | fastest cold us "
                   "(% of start bandwidth) | reference us | "
                   "sgemv us | vs sgemv | vs reference | max rel err |\n"
                   "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
@@ -511,37 +513,55 @@ void benchGemv(ReadTeam &team, double bandwidth,
     double err = relativeError(yFast.data(), yRef.data(), n);
 
     // The machine is shared and its bandwidth drifts by tens of percent
-    // within minutes, so every cold call is paired with a STREAM-like read
-    // of another cold copy of the same bytes just before it: both medians
+    // within minutes, so every cold call is paired with STREAM-like reads
+    // of other cold copies of the same bytes just before it: the medians
     // come from the same moments. The fastest cold call shows what the
     // kernel does when nothing else competes for the memory system.
-    // Four streams, as the GEMV kernel reads four quarters of the weight.
-    // With threads, each thread reads its share, as the kernel's chunks do.
+    // Two reads per call, of two other cold copies: 4 streams (as the GEMV
+    // kernel reads four quarters of the weight) and 8 (often this
+    // machine's best read at the start); the faster median is the paired
+    // reference. With threads, each thread reads its share, as the
+    // kernel's chunks do.
     volatile long long sink = 0;
-    size_t readCodeBytes = 0, readScaleBytes = 0;
-    auto readCopy = [&](unsigned c) {
-      return teamRead(team, codes[c]->ptr, codeBytes, 4, sink, &readCodeBytes) +
-             teamRead(team, scales[c]->ptr, scaleBytes, 1, sink,
-                      &readScaleBytes);
+    constexpr unsigned kPairedStreams[] = {4, 8};
+    size_t readBytes[2] = {};
+    auto readCopy = [&](unsigned c, unsigned which) {
+      size_t codeRead = 0, scaleRead = 0;
+      double t =
+          teamRead(team, codes[c]->ptr, codeBytes, kPairedStreams[which], sink,
+                   &codeRead) +
+          teamRead(team, scales[c]->ptr, scaleBytes, 1, sink, &scaleRead);
+      readBytes[which] = codeRead + scaleRead;
+      return t;
     };
     unsigned count = std::max<unsigned>(reps, copies);
-    std::vector<double> coldTimes, readTimes;
+    std::vector<double> coldTimes, readTimes[2];
     for (unsigned i = 0; i < copies + count; ++i) {
-      unsigned c = i % copies, other = (i + copies / 2) % copies;
-      double read = readCopy(other);
+      unsigned c = i % copies;
+      double read4 = readCopy((i + copies / 2) % copies, 0);
+      double read8 = readCopy((i + copies / 4) % copies, 1);
       double start = now();
       fast->call(inputs(c));
       double end = now();
       if (i >= copies) {
-        readTimes.push_back(read);
+        readTimes[0].push_back(read4);
+        readTimes[1].push_back(read8);
         coldTimes.push_back(end - start);
       }
     }
     std::sort(coldTimes.begin(), coldTimes.end());
-    std::sort(readTimes.begin(), readTimes.end());
     double cold = coldTimes[count / 2], coldMin = coldTimes.front();
-    double pairedRead = readTimes[count / 2];
-    double pairedRate = double(readCodeBytes + readScaleBytes) / pairedRead;
+    double pairedRate = 0, pairedRead = 0;
+    unsigned pairedStreams = 0;
+    for (unsigned which : {0u, 1u}) {
+      std::sort(readTimes[which].begin(), readTimes[which].end());
+      double t = readTimes[which][count / 2];
+      if (double(readBytes[which]) / t > pairedRate) {
+        pairedRate = double(readBytes[which]) / t;
+        pairedRead = t;
+        pairedStreams = kPairedStreams[which];
+      }
+    }
     double hot = median(5, reps, [&](unsigned) { fast->call(inputs(0)); });
     letWorkersSleep();
     double ref = median(1, 3, [&](unsigned) { reference->call(inputs(0)); });
@@ -567,14 +587,14 @@ void benchGemv(ReadTeam &team, double bandwidth,
     double rate = double(bytes) / cold;
     llvm::outs() << llvm::formatv(
         "| {0} x {1} | {2:F2} | {3} | {4:F1} | {5:F1} | {6:F1} | {7:F0}% | "
-        "{15:F1} ({16:F1}) | {17:F0}% | "
+        "{15:F1} ({16:F1}, {18}) | {17:F0}% | "
         "{13:F1} ({14:F0}%) | {8:F0} | {9:F1} | {10:F2}x | {11:F0}x | "
         "{12:E1} |\n",
         n, k, double(bytes) / (1 << 20), copies, cold * 1e6, hot * 1e6,
         rate / 1e9, 100 * rate / bandwidth, ref * 1e6, sgemv * 1e6,
         sgemv / cold, ref / cold, err, coldMin * 1e6,
         100 * double(bytes) / coldMin / bandwidth, pairedRead * 1e6,
-        pairedRate / 1e9, 100 * rate / pairedRate);
+        pairedRate / 1e9, 100 * rate / pairedRate, pairedStreams);
     llvm::outs().flush();
   }
 }
@@ -686,30 +706,29 @@ private:
 };
 
 /// W8A8: i8 per-token activations (or, `asym`, ui8 ones with an i32 zero
-/// point per token) times i8 per-channel weights.
-std::string gemmSource(int64_t m, int64_t n, int64_t k, bool asym = false) {
-  if (asym)
-    return llvm::formatv(R"(
-!a = !lowbit.qtensor<{0}x{2}, #lowbit.scheme<ui8, per_axis<0>, asymmetric, dynamic>>
-!w = !lowbit.qtensor<{1}x{2}, #lowbit.scheme<i8, per_axis<0>, narrow>>
-func.func @main(%a: !a, %sa: tensor<{0}x1xf32>, %za: tensor<{0}x1xi32>, %w: !w, %sw: tensor<{1}x1xf32>) -> tensor<{0}x{1}xf32> {{
-  %y = lowbit.matmul %a scale(%sa : tensor<{0}x1xf32>) zero_point(%za : tensor<{0}x1xi32>), %w scale(%sw : tensor<{1}x1xf32>) transpose_rhs acc(i32)
-      : !a, !w -> tensor<{0}x{1}xf32>
-  return %y : tensor<{0}x{1}xf32>
-}
-)",
-                         m, n, k)
-        .str();
+/// point per token) times i8 per-channel weights (or, `asymWeights`, ui8
+/// ones with an i32 zero point per channel).
+std::string gemmSource(int64_t m, int64_t n, int64_t k, bool asym = false,
+                       bool asymWeights = false) {
+  std::string act = asym ? "ui8, per_axis<0>, asymmetric, dynamic"
+                         : "i8, per_axis<0>, dynamic";
+  std::string weight =
+      asymWeights ? "ui8, per_axis<0>, asymmetric" : "i8, per_axis<0>, narrow";
+  std::string za = llvm::formatv("tensor<{0}x1xi32>", m).str();
+  std::string zw = llvm::formatv("tensor<{0}x1xi32>", n).str();
   return llvm::formatv(R"(
-!a = !lowbit.qtensor<{0}x{2}, #lowbit.scheme<i8, per_axis<0>, dynamic>>
-!w = !lowbit.qtensor<{1}x{2}, #lowbit.scheme<i8, per_axis<0>, narrow>>
-func.func @main(%a: !a, %sa: tensor<{0}x1xf32>, %w: !w, %sw: tensor<{1}x1xf32>) -> tensor<{0}x{1}xf32> {{
-  %y = lowbit.matmul %a scale(%sa : tensor<{0}x1xf32>), %w scale(%sw : tensor<{1}x1xf32>) transpose_rhs acc(i32)
+!a = !lowbit.qtensor<{0}x{2}, #lowbit.scheme<{3}>>
+!w = !lowbit.qtensor<{1}x{2}, #lowbit.scheme<{4}>>
+func.func @main(%a: !a, %sa: tensor<{0}x1xf32>{5}, %w: !w, %sw: tensor<{1}x1xf32>{6}) -> tensor<{0}x{1}xf32> {{
+  %y = lowbit.matmul %a scale(%sa : tensor<{0}x1xf32>){7}, %w scale(%sw : tensor<{1}x1xf32>){8} transpose_rhs acc(i32)
       : !a, !w -> tensor<{0}x{1}xf32>
   return %y : tensor<{0}x{1}xf32>
 }
 )",
-                       m, n, k)
+                       m, n, k, act, weight, asym ? ", %za: " + za : "",
+                       asymWeights ? ", %zw: " + zw : "",
+                       asym ? " zero_point(%za : " + za + ")" : "",
+                       asymWeights ? " zero_point(%zw : " + zw + ")" : "")
       .str();
 }
 
@@ -724,10 +743,12 @@ void benchGemm() {
                   "fast / oneDNN time | sgemm ms | sgemm GOPS | "
                   "fast vs sgemm | max rel err vs oneDNN |"
                << (asym ? " ui8 asymmetric ms | asymmetric / symmetric "
-                          "time | asymmetric == symmetric |"
+                          "time | asymmetric == symmetric | ui8 x ui8 both "
+                          "asymmetric ms | both / symmetric time | both == "
+                          "symmetric |"
                         : "")
                << "\n|---|---|---|---|---|---|---|---|---|---|"
-               << (asym ? "---|---|---|" : "") << "\n";
+               << (asym ? "---|---|---|---|---|---|" : "") << "\n";
   Buffer w(n * k), sw(n * 4);
   std::mt19937 rng(7);
   for (int64_t i = 0; i < n * k; ++i)
@@ -804,6 +825,29 @@ void benchGemm() {
                               yFast.size() * sizeof(float)) == 0;
       llvm::outs() << llvm::formatv(" {0:F3} | {1:F2}x | {2} |", tAsym * 1e3,
                                     tAsym / tFast, same ? "yes" : "NO");
+      // Zero points on both operands: the weights too as ui8 codes w + 128
+      // with zero point 128 per channel (the kernel adds the cross term);
+      // again bit for bit the symmetric result.
+      Buffer wu(n * k), zw(n * 4);
+      for (int64_t i = 0; i < n; ++i)
+        zw.as<int32_t>()[i] = 128;
+      for (int64_t i = 0; i < n * k; ++i)
+        wu.as<uint8_t>()[i] = uint8_t(w.as<int8_t>()[i] + 128);
+      std::vector<Memref2D> bothInputs{
+          describe(au.ptr, m, k), describe(sa.ptr, m, 1),
+          describe(za.ptr, m, 1), describe(wu.ptr, n, k),
+          describe(sw.ptr, n, 1), describe(zw.ptr, n, 1)};
+      auto bothKernel =
+          Kernel::compile(gemmSource(m, n, k, true, true), false);
+      std::vector<float> yBoth(m * n);
+      bothKernel->call(bothInputs, yBoth.data());
+      letWorkersSleep();
+      double tBoth =
+          median(1, count, [&](unsigned) { bothKernel->call(bothInputs); });
+      bool bothSame = std::memcmp(yBoth.data(), yFast.data(),
+                                  yFast.size() * sizeof(float)) == 0;
+      llvm::outs() << llvm::formatv(" {0:F3} | {1:F2}x | {2} |", tBoth * 1e3,
+                                    tBoth / tFast, bothSame ? "yes" : "NO");
     }
     llvm::outs() << "\n";
     llvm::outs().flush();
