@@ -837,8 +837,7 @@ void benchGemm() {
           describe(au.ptr, m, k), describe(sa.ptr, m, 1),
           describe(za.ptr, m, 1), describe(wu.ptr, n, k),
           describe(sw.ptr, n, 1), describe(zw.ptr, n, 1)};
-      auto bothKernel =
-          Kernel::compile(gemmSource(m, n, k, true, true), false);
+      auto bothKernel = Kernel::compile(gemmSource(m, n, k, true, true), false);
       std::vector<float> yBoth(m * n);
       bothKernel->call(bothInputs, yBoth.data());
       letWorkersSleep();
