@@ -700,9 +700,9 @@ struct SegmentedIntegerKernel {
               ws.push_back(sum);
             }
           }
-          // With zero points on both operands, the cross term: the two
-          // corrections above each took zout x zw once per element of the
-          // segment, so it comes back once: + zout zw (k1 - k0).
+          // With zero points on both operands, the cross term of
+          // (a - zout)(w - zw) = a w - zw a - zout w + zout zw (a, w as the
+          // tiles multiply them), summed over the segment: zout zw (k1 - k0).
           bool cross = plan.lhs.zeroPoint && plan.rhs.zeroPoint;
           Value length = cross ? arith::IndexCastOp::create(
                                      b, loc, b.getI32Type(),
