@@ -811,20 +811,25 @@ void benchGemm() {
         for (int64_t j = 0; j < k; ++j)
           au.as<uint8_t>()[i * k + j] = uint8_t(a.as<int8_t>()[i * k + j] + z);
       }
-      std::vector<Memref2D> asymInputs{
-          describe(au.ptr, m, k), describe(sa.ptr, m, 1),
-          describe(za.ptr, m, 1), describe(w.ptr, n, k),
-          describe(sw.ptr, n, 1)};
-      auto asymKernel = Kernel::compile(gemmSource(m, n, k, true), false);
-      std::vector<float> yAsym(m * n);
-      asymKernel->call(asymInputs, yAsym.data());
-      letWorkersSleep();
-      double tAsym =
-          median(1, count, [&](unsigned) { asymKernel->call(asymInputs); });
-      bool same = std::memcmp(yAsym.data(), yFast.data(),
-                              yFast.size() * sizeof(float)) == 0;
-      llvm::outs() << llvm::formatv(" {0:F3} | {1:F2}x | {2} |", tAsym * 1e3,
-                                    tAsym / tFast, same ? "yes" : "NO");
+      // Times the kernel of `source` on `variantInputs` against the
+      // symmetric one and checks its result bit for bit.
+      auto timeVariant = [&](const std::string &source,
+                             const std::vector<Memref2D> &variantInputs) {
+        auto kernel = Kernel::compile(source, false);
+        std::vector<float> y(m * n);
+        kernel->call(variantInputs, y.data());
+        letWorkersSleep();
+        double t =
+            median(1, count, [&](unsigned) { kernel->call(variantInputs); });
+        bool same = std::memcmp(y.data(), yFast.data(),
+                                yFast.size() * sizeof(float)) == 0;
+        llvm::outs() << llvm::formatv(" {0:F3} | {1:F2}x | {2} |", t * 1e3,
+                                      t / tFast, same ? "yes" : "NO");
+      };
+      timeVariant(gemmSource(m, n, k, true),
+                  {describe(au.ptr, m, k), describe(sa.ptr, m, 1),
+                   describe(za.ptr, m, 1), describe(w.ptr, n, k),
+                   describe(sw.ptr, n, 1)});
       // Zero points on both operands: the weights too as ui8 codes w + 128
       // with zero point 128 per channel (the kernel adds the cross term);
       // again bit for bit the symmetric result.
@@ -833,20 +838,10 @@ void benchGemm() {
         zw.as<int32_t>()[i] = 128;
       for (int64_t i = 0; i < n * k; ++i)
         wu.as<uint8_t>()[i] = uint8_t(w.as<int8_t>()[i] + 128);
-      std::vector<Memref2D> bothInputs{
-          describe(au.ptr, m, k), describe(sa.ptr, m, 1),
-          describe(za.ptr, m, 1), describe(wu.ptr, n, k),
-          describe(sw.ptr, n, 1), describe(zw.ptr, n, 1)};
-      auto bothKernel = Kernel::compile(gemmSource(m, n, k, true, true), false);
-      std::vector<float> yBoth(m * n);
-      bothKernel->call(bothInputs, yBoth.data());
-      letWorkersSleep();
-      double tBoth =
-          median(1, count, [&](unsigned) { bothKernel->call(bothInputs); });
-      bool bothSame = std::memcmp(yBoth.data(), yFast.data(),
-                                  yFast.size() * sizeof(float)) == 0;
-      llvm::outs() << llvm::formatv(" {0:F3} | {1:F2}x | {2} |", tBoth * 1e3,
-                                    tBoth / tFast, bothSame ? "yes" : "NO");
+      timeVariant(gemmSource(m, n, k, true, true),
+                  {describe(au.ptr, m, k), describe(sa.ptr, m, 1),
+                   describe(za.ptr, m, 1), describe(wu.ptr, n, k),
+                   describe(sw.ptr, n, 1), describe(zw.ptr, n, 1)});
     }
     llvm::outs() << "\n";
     llvm::outs().flush();
