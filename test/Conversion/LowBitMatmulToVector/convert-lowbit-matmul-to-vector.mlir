@@ -348,9 +348,12 @@ func.func @w8a8_zero_points(%a: !qu8, %sa: tensor<?x1xf32>, %za: tensor<?x1xi32>
 // With a static M of at most 8 the tiles sum their weight rows themselves
 // (one more vpdpbusd per row and step, biased weights against ones; the
 // bias times the segment length comes off): no weight-sum table, no
-// second pass over the weights.
+// second pass over the weights. The GEMV's tiles then hold 8 outputs, not
+// 16 (8 accumulators for the outputs and 8 for the sums fit the registers).
 // CHECK-LABEL: func.func @w8a8_zero_points_gemv
 // CHECK-NOT: scf.if
+// CHECK: %[[C8:.*]] = arith.constant 8 : index
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %[[C8]]
 // CHECK: %[[ONES:.*]] = arith.constant dense<1> : vector<64xi8>
 // CHECK-NEXT: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%{{.*}}, %{{.*}}, %[[ONES]])
 // CHECK: %[[LEN:.*]] = arith.index_cast %{{.*}} : index to i32
