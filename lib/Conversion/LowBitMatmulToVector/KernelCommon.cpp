@@ -162,24 +162,24 @@ Value emitTiledLoops(OpBuilder &b, Location loc, Value m, RowRange rows,
 }
 
 /// The loops of a GEMV (M = 1): tile n0 takes weight rows n0 + j * N/R for
-/// j < R (R = kGemvRows), so a tile reads R long sequential streams of rows,
-/// one per quarter of the weight, not R adjacent rows of one stream; the
-/// hardware prefetchers follow R streams (measured: 25% faster cold than
-/// adjacent rows). Rows past R * (N/R) get one-row tiles.
+/// j < R (R = `streams`), so a tile reads R long sequential streams of
+/// rows, one per R-th of the weight, not R adjacent rows of one stream;
+/// the hardware prefetchers follow R streams (measured: 25% faster cold
+/// than adjacent rows). Rows past R * (N/R) get one-row tiles.
 Value emitGemvLoops(OpBuilder &b, Location loc, RowRange rows, Value result,
                     function_ref<Value(OpBuilder &, Location, TileShape,
                                        Value n0, Value result)>
-                        tile) {
-  int64_t stride = rows.n / kGemvRows;
+                        tile,
+                    int64_t streams) {
+  int64_t stride = rows.n / streams;
   Value one = idx(b, loc, 1);
-  Value tailStart = rowAt(b, loc, rows, stride * kGemvRows);
+  Value tailStart = rowAt(b, loc, rows, stride * streams);
   if (stride > 0)
-    result =
-        loop(b, loc, rows.base, rowAt(b, loc, rows, stride), one, result,
-             [&](OpBuilder &b, Location l, Value n0, ValueRange args) {
-               return SmallVector<Value>{tile(
-                   b, l, {1, kGemvRows, stride, rows.offset}, n0, args[0])};
-             })[0];
+    result = loop(b, loc, rows.base, rowAt(b, loc, rows, stride), one, result,
+                  [&](OpBuilder &b, Location l, Value n0, ValueRange args) {
+                    return SmallVector<Value>{tile(
+                        b, l, {1, streams, stride, rows.offset}, n0, args[0])};
+                  })[0];
   return loop(b, loc, tailStart, rowAt(b, loc, rows, rows.n), one, result,
               [&](OpBuilder &b, Location l, Value n0, ValueRange args) {
                 return SmallVector<Value>{
@@ -222,17 +222,19 @@ Value emptyResult(OpBuilder &b, Location loc, Value lhs, int64_t n,
 
 Value emitMatmulLoops(OpBuilder &b, Location loc, Value lhs, int64_t n,
                       std::optional<int64_t> staticM, TileShape main,
-                      TileShape rowTail, unsigned chunks, TileFn tile) {
+                      TileShape rowTail, unsigned chunks, TileFn tile,
+                      int64_t gemvStreams) {
   return emitColumnChunks(
       b, loc, n, chunks, emptyResult(b, loc, lhs, n, b.getF32Type()),
       [&](OpBuilder &b, Location loc, RowRange rows, Value result) {
         if (staticM == 1)
-          return emitGemvLoops(b, loc, rows, result,
-                               [&](OpBuilder &b, Location l, TileShape s,
-                                   Value n0, Value result) {
-                                 return tile(b, l, s, idx(b, l, 0), n0, {},
-                                             result);
-                               });
+          return emitGemvLoops(
+              b, loc, rows, result,
+              [&](OpBuilder &b, Location l, TileShape s, Value n0,
+                  Value result) {
+                return tile(b, l, s, idx(b, l, 0), n0, {}, result);
+              },
+              gemvStreams);
         Value m = tensor::DimOp::create(b, loc, lhs, 0);
         return emitTiledLoops(b, loc, m, rows, staticM, main, rowTail, tile,
                               nullptr, result);

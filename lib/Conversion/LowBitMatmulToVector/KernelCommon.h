@@ -23,7 +23,8 @@ namespace mlir::lowbit::tiled {
 constexpr int64_t kLanes = 16;
 /// Weight rows per outer N block: 64 rows of 4096 i8 codes are 256 KiB.
 constexpr int64_t kNBlock = 64;
-/// Weight rows of a GEMV tile, each from its own quarter of N.
+/// Weight rows of a GEMV tile, each from its own quarter of N (the
+/// default of emitGemvLoops).
 constexpr int64_t kGemvRows = 4;
 
 /// A register tile of MR activation rows x NR weight rows; weight row j of
@@ -110,19 +111,23 @@ Value emitTiledLoops(OpBuilder &b, Location loc, Value m, RowRange rows,
                      std::optional<int64_t> staticM, TileShape main,
                      TileShape rowTail, TileFn tile, RowFn rowFn, Value result);
 
-/// The GEMV (M = 1) loop over `rows`: 1 x kGemvRows tiles of rows strided
-/// by n / kGemvRows, then one-row tiles for the rest.
+/// The GEMV (M = 1) loop over `rows`: 1 x R tiles of rows strided by
+/// n / R (R = `streams`: one sequential row stream per tile row), then
+/// one-row tiles for the rest.
 Value emitGemvLoops(OpBuilder &b, Location loc, RowRange rows, Value result,
                     function_ref<Value(OpBuilder &, Location, TileShape,
                                        Value n0, Value result)>
-                        tile);
+                        tile,
+                    int64_t streams = kGemvRows);
 
 /// The f32 [M, n] result of `tile` over all tiles, in `chunks` column chunks
 /// (emitColumnChunks): the GEMV loop when M is statically 1 (m0 = 0), else
 /// the GEMM nest with `main` and `rowTail` tiles and no per-row state.
+/// `gemvStreams`: the row streams of the GEMV tiles (emitGemvLoops).
 Value emitMatmulLoops(OpBuilder &b, Location loc, Value lhs, int64_t n,
                       std::optional<int64_t> staticM, TileShape main,
-                      TileShape rowTail, unsigned chunks, TileFn tile);
+                      TileShape rowTail, unsigned chunks, TileFn tile,
+                      int64_t gemvStreams = kGemvRows);
 
 /// An uninitialized [M, n] result with the rows of `lhs`.
 Value emptyResult(OpBuilder &b, Location loc, Value lhs, int64_t n,

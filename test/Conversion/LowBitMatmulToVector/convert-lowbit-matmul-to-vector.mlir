@@ -189,9 +189,14 @@ func.func @w8a8(%a: !qa, %sa: tensor<?x1xf32>, %w: !qw, %sw: tensor<32x1xf32>) -
 // CHECK: arith.extf {{.*}} : bf16 to f32
 // CHECK-NOT: lowbit.matmul
 // CHECK: return
+// The bf16 GEMV reads three row streams (tiles of rows n0, n0 + 21,
+// n0 + 42 for n0 < 64 / 3; row 63 in a one-row tile), the others four.
 // BF16-LABEL: func.func @w4_bf16_gemv
 // BF16: tensor.expand_shape %{{.*}} {{\[\[}}0], [1, 2, 3]] {{.*}} into tensor<1x2x32x4xbf16>
 // BF16: %[[P:.*]] = linalg.transpose {{.*}} outs({{.*}} : tensor<1x2x4x32xbf16>) permutation = [0, 1, 3, 2]
+// BF16: %[[C21:.*]] = arith.constant 21 : index
+// BF16-NEXT: scf.for %{{.*}} = %{{.*}} to %[[C21]] step
+// BF16: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>) {
 // BF16: %[[T:.*]] = arith.constant dense<[0, 16256, 16384, 16448, 16512, 16544, 16576, 16608, -16128, -16160, -16192, -16224, -16256, -16320, -16384, -16512, 0, 16256, {{.*}}]> : vector<32xi16>
 // BF16: %[[B:.*]] = vector.transfer_read {{.*}} : tensor<64x128xi8>, vector<64xi8>
 // BF16: %[[X:.*]] = vector.bitcast %[[B]] : vector<64xi8> to vector<32xi16>
