@@ -241,10 +241,11 @@ static bool usePlanes(const WeightOnlyPlan &plan, bool avx512) {
 
 /// Row streams of the GEMV tiles. The bf16 nibble-plane kernel is bound by
 /// memory (hot calls take 70-80% of a cold call's time): three streams
-/// there, which left each stream's prefetched lines and the activations
-/// more of L1 (A/B in one process, alternating cold calls, 2026-12-04:
+/// there (A/B in one process, alternating cold calls, 2026-12-04:
 /// 0.89-0.92x the time of four streams at 4096 x 11008, 0.95-0.97x at
-/// 4096 x 4096 and 11008 x 4096; two threads 0.94-0.97x). The other
+/// 4096 x 4096 and 11008 x 4096; two threads 0.94-0.97x; hot times
+/// unchanged, so the gain is in how the memory system serves fewer
+/// streams, not checked with counters). The other
 /// kernels are bound by their instructions, where a fourth row per tile
 /// amortizes the activation loads (f32: three streams 0.96-1.03x; bf16
 /// bit fields 1.01-1.05x).
