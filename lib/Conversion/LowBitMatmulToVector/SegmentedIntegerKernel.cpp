@@ -443,8 +443,8 @@ struct SegmentedIntegerKernel {
     return segmentTable(
         b, loc, b.getIndexAttr(plan.n),
         [&](OpBuilder &b, Location loc, Value row, Value k0, Value k1) {
-          // With VNNI, 64 signed weights summed by one vpdpbusd against
-          // unsigned ones; else extended to i32 lanes and added.
+          // With VNNI, 64 weights summed by one vpdpbusd against ones; else
+          // extended to i32 lanes and added.
           auto step = [&](OpBuilder &b, Location loc, Value c, ValueRange acc,
                           bool inBounds) -> SmallVector<Value> {
             Value codes = loadCodes(b, loc, w, plan.rhs.bits, row, c, inBounds);
@@ -665,6 +665,16 @@ struct SegmentedIntegerKernel {
                                                : c0,
                              rhsColumn}));
           }
+          // The segment length k1 - k0 in i32 (bias and cross terms), made
+          // once, where it is first needed.
+          Value length;
+          auto segmentLength = [&] {
+            if (!length)
+              length = arith::IndexCastOp::create(
+                  b, loc, b.getI32Type(),
+                  arith::SubIOp::create(b, loc, k1, k0));
+            return length;
+          };
           // With activation zero points, zout x weight sum per output.
           SmallVector<Value> zout, ws;
           if (plan.lhs.zeroPoint) {
@@ -691,10 +701,7 @@ struct SegmentedIntegerKernel {
                 sum = arith::SubIOp::create(
                     b, loc, sum,
                     arith::MulIOp::create(
-                        b, loc,
-                        arith::IndexCastOp::create(
-                            b, loc, b.getI32Type(),
-                            arith::SubIOp::create(b, loc, k1, k0)),
+                        b, loc, segmentLength(),
                         arith::ConstantIntOp::create(b, loc, b.getI32Type(),
                                                      uint8_t(weightBias()))));
               ws.push_back(sum);
@@ -704,11 +711,8 @@ struct SegmentedIntegerKernel {
           // (a - zout)(w - zw) = a w - zw a - zout w + zout zw (a, w as the
           // tiles multiply them), summed over the segment: zout zw (k1 - k0).
           bool cross = plan.lhs.zeroPoint && plan.rhs.zeroPoint;
-          Value length = cross ? arith::IndexCastOp::create(
-                                     b, loc, b.getI32Type(),
-                                     arith::SubIOp::create(b, loc, k1, k0))
-                                     .getResult()
-                               : Value();
+          if (cross)
+            segmentLength();
           if (packed(s)) {
             // The same arithmetic on all 16 outputs at once, lane o being
             // output (o / NR, o % NR).
