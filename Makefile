@@ -1,5 +1,5 @@
 # LowBit: two commands do everything on a fresh Debian 12 machine.
-#   make demo    install what is missing, configure, build, run the showcase
+#   make demo    install what is missing, configure, build, run a model end to end
 #   make check   the same set-up, then every test (lit + gtest + python)
 SHELL := /bin/bash
 BUILD_DIR ?= build
@@ -46,12 +46,11 @@ check: build
 	  END {printf "lit: %d passed, %d failed, %d skipped\n", p, f, s}' $(BUILD_DIR)/check.log; \
 	exit $$rc
 
+# A model through the whole compiler: import, calibrate, RPTQ fold, quantize,
+# fuse, lower, run; one table (python/lowbit/tools/demo.py).
 demo: build
-	@echo "== examples/showcase.mlir through quant-opt (parsed, verified, canonicalized) =="
-	$(BUILD_DIR)/bin/quant-opt examples/showcase.mlir -canonicalize
-	@echo
-	@echo "== RPTQ channel reordering end to end (examples/rptq-demo.sh) =="
-	BUILD_DIR=$(BUILD_DIR) bash examples/rptq-demo.sh
+	PYTHONPATH=$(BUILD_DIR)/python /usr/bin/python3 -m lowbit.tools.demo \
+	  --bin $(BUILD_DIR)/bin --work $(BUILD_DIR)/demo
 
 # Regenerates the committed dialect and pass reference in docs/.
 docs: build

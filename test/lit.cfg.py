@@ -22,6 +22,7 @@ llvm_config.use_default_substitutions()
 
 config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%lowbit_src", config.lowbit_src_root))
+config.substitutions.append(("%lowbit_bin", config.lowbit_tools_dir))
 config.substitutions.append(("%mlir_tblgen", config.mlir_tblgen))
 config.substitutions.append(("%mlir_include", config.mlir_include_dir))
 llvm_config.with_environment("PYTHONPATH", config.lowbit_python_dir, append_path=True)

@@ -200,8 +200,8 @@ llvm::Error runner::checkArgument(RankedTensorType type,
 //===----------------------------------------------------------------------===//
 
 JitFunction::JitFunction(std::unique_ptr<ExecutionEngine> engine,
-                         const EntrySignature &signature)
-    : engine(std::move(engine)), signature(signature) {}
+                         const EntrySignature &signature, PackedFunction entry)
+    : engine(std::move(engine)), signature(signature), entry(entry) {}
 
 JitFunction::~JitFunction() = default;
 
@@ -272,8 +272,13 @@ JitFunction::create(ModuleOp llvmModule, const EntrySignature &signature,
   if (!engine)
     return engine.takeError();
   (*engine)->initialize();
+  // Looking the entry up materializes the module: code generation happens
+  // here, so that call() only runs it.
+  auto entry = (*engine)->lookupPacked("_mlir_ciface_" + signature.name);
+  if (!entry)
+    return entry.takeError();
   return std::unique_ptr<JitFunction>(
-      new JitFunction(std::move(*engine), signature));
+      new JitFunction(std::move(*engine), signature, *entry));
 }
 
 namespace {
@@ -300,7 +305,8 @@ constexpr uintptr_t kGlobalAllocatedPtr = 0xdeadbeef;
 } // namespace
 
 llvm::Error JitFunction::invokePacked(MutableArrayRef<void *> args) {
-  return engine->invokePacked("_mlir_ciface_" + signature.name, args);
+  entry(args.data());
+  return llvm::Error::success();
 }
 
 llvm::Expected<std::vector<npy::Array>>
@@ -358,9 +364,7 @@ JitFunction::call(ArrayRef<npy::Array> inputs) {
     args.push_back(&resultPtr);
   for (void *&ptr : descriptorPtrs)
     args.push_back(&ptr);
-  if (llvm::Error err =
-          engine->invokePacked("_mlir_ciface_" + signature.name, args))
-    return std::move(err);
+  entry(args.data());
 
   // Copy the results out in C order, then free their buffers (each once,
   // never an input's buffer or a global's).

@@ -229,6 +229,67 @@ func.func @remap_fallback(%x: tensor<2x4xf32>) -> tensor<2x2xf32> {
 
 // -----
 
+// The model's last norm: the residual sum that feeds it is also read by the
+// norm's sum of squares, a reduction over the channels that P does not
+// change. P moves into the sum and into the linear layer that feeds it (its
+// weight rows gathered, the residual read through an index remap), and the
+// sum of squares reads the permuted sum: the sum and the matmul exist once,
+// not once per channel order.
+// CHECK-LABEL: func.func @final_norm
+// CHECK: %[[W2:.*]] = arith.constant dense<{{\[\[}}0.000000e+00, 0.000000e+00, 3.000000e+00, 0.000000e+00], [1.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00], [0.000000e+00, 0.000000e+00, 0.000000e+00, 4.000000e+00], [0.000000e+00, 2.000000e+00, 0.000000e+00, 0.000000e+00]]> : tensor<4x4xf32>
+// CHECK: %[[M:.*]] = linalg.matmul {{.*}} ins(%{{.*}}, %[[W2]] :
+// CHECK: %[[H:.*]] = linalg.generic {{.*}} ins(%[[M]] : tensor<2x4xf32>)
+// CHECK: %[[SS:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%[[H]] : tensor<2x4xf32>)
+// CHECK: linalg.generic {{.*}} ins(%[[H]], %[[SS]], %{{.*}} : tensor<2x4xf32>, tensor<2xf32>, tensor<4xf32>)
+// CHECK: linalg.matmul
+// CHECK-NOT: linalg.matmul
+// CHECK-NOT: lowbit.reorder
+#id = affine_map<(s, c) -> (s, c)>
+#ch = affine_map<(s, c) -> (c)>
+#mm = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
+#tok = affine_map<(s, c) -> (s)>
+func.func @final_norm(%x: tensor<2x4xf32>, %res: tensor<2x4xf32>) -> tensor<2x1xf32> {
+  %w2 = arith.constant dense<[[1.0, 0.0, 0.0, 0.0], [0.0, 2.0, 0.0, 0.0], [0.0, 0.0, 3.0, 0.0], [0.0, 0.0, 0.0, 4.0]]> : tensor<4x4xf32>
+  %g = arith.constant dense<[1.0, 2.0, 3.0, 4.0]> : tensor<4xf32>
+  %w = arith.constant dense<[[1.0, 2.0, 3.0, 4.0]]> : tensor<1x4xf32>
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x4xf32>
+  %i = linalg.fill ins(%z : f32) outs(%e : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %m = linalg.matmul indexing_maps = #mm ins(%x, %w2 : tensor<2x4xf32>, tensor<4x4xf32>) outs(%i : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %h = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%res, %m : tensor<2x4xf32>, tensor<2x4xf32>) outs(%e : tensor<2x4xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %r = arith.addf %a, %b : f32
+    linalg.yield %r : f32
+  } -> tensor<2x4xf32>
+  %e1 = tensor.empty() : tensor<2xf32>
+  %i1 = linalg.fill ins(%z : f32) outs(%e1 : tensor<2xf32>) -> tensor<2xf32>
+  %ss = linalg.generic {indexing_maps = [#id, #tok], iterator_types = ["parallel", "reduction"]}
+      ins(%h : tensor<2x4xf32>) outs(%i1 : tensor<2xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %sq = arith.mulf %a, %a : f32
+    %r = arith.addf %o, %sq : f32
+    linalg.yield %r : f32
+  } -> tensor<2xf32>
+  %n = linalg.generic {indexing_maps = [#id, #tok, #ch, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%h, %ss, %g : tensor<2x4xf32>, tensor<2xf32>, tensor<4xf32>) outs(%e : tensor<2x4xf32>) {
+  ^bb0(%a: f32, %s: f32, %b: f32, %o: f32):
+    %t = arith.mulf %a, %s : f32
+    %r = arith.mulf %t, %b : f32
+    linalg.yield %r : f32
+  } -> tensor<2x4xf32>
+  // expected-remark @+1 {{reorder of 'w.in' folded}}
+  %obs = lowbit.observe "w.in" %n : tensor<2x4xf32>
+  %p = lowbit.reorder %obs axis 1 permutation [2, 0, 3, 1] {cluster_sizes = array<i64: 2, 2>} : tensor<2x4xf32>
+  %back = lowbit.reorder %p axis 1 permutation [1, 3, 0, 2] : tensor<2x4xf32>
+  %e2 = tensor.empty() : tensor<2x1xf32>
+  %i2 = linalg.fill ins(%z : f32) outs(%e2 : tensor<2x1xf32>) -> tensor<2x1xf32>
+  %y = linalg.matmul indexing_maps = #mm ins(%back, %w : tensor<2x4xf32>, tensor<1x4xf32>) outs(%i2 : tensor<2x1xf32>) -> tensor<2x1xf32>
+  return %y : tensor<2x1xf32>
+}
+
+// -----
+
 // A reorder that is not a planned pair is left alone and reported.
 // CHECK-LABEL: func.func @unplanned
 // CHECK: lowbit.reorder

@@ -1,7 +1,7 @@
 //===- quant-run.cpp - JIT runner for functions on tensors ----------------===//
 //
 //   quant-run FILE.mlir --entry F --input a.npy [--input b.npz ...]
-//             [--output-dir D] [--print] [-O N]
+//             [--output-dir D] [--print] [-O N] [--timing]
 //
 // Parses FILE, lowers it to the LLVM dialect (lowbit/Runner/Pipeline.h),
 // JIT-compiles it and calls F on the arrays read from the .npy/.npz inputs.
@@ -33,6 +33,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -78,6 +79,12 @@ static cl::opt<unsigned> optLevel("O",
                                   cl::desc("LLVM optimization level 0-3 "
                                            "(default 2)"),
                                   cl::Prefix, cl::init(2), cl::cat(category));
+static cl::opt<bool>
+    timing("timing",
+           cl::desc("Print the seconds spent parsing, lowering to the LLVM "
+                    "dialect, generating machine code and running, as one "
+                    "line on stderr"),
+           cl::init(false), cl::cat(category));
 
 namespace {
 
@@ -133,6 +140,21 @@ int main(int argc, char **argv) {
       "quant-run: JIT-compile an MLIR function on tensors and call it on "
       ".npy/.npz inputs\n");
 
+  if (optLevel > 3)
+    return fail(llvm::formatv("-O {0}: the optimization level is 0-3",
+                              optLevel.getValue())
+                    .str());
+
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point phaseStart = Clock::now();
+  // Seconds since the previous call (or the start).
+  auto lap = [&] {
+    Clock::time_point now = Clock::now();
+    double seconds = std::chrono::duration<double>(now - phaseStart).count();
+    phaseStart = now;
+    return seconds;
+  };
+
   DialectRegistry registry;
   runner::registerRunnerDialects(registry);
   MLIRContext context(registry, MLIRContext::Threading::DISABLED);
@@ -187,6 +209,7 @@ int main(int argc, char **argv) {
                   "': a file of that name exists");
   }
 
+  double parseSeconds = lap();
   // Lower, compile, call.
   if (failed(runner::lowerToLLVM(
           *module,
@@ -195,15 +218,23 @@ int main(int argc, char **argv) {
           },
           threads)))
     return diagnostics.reported() ? 1 : fail("lowering to LLVM failed");
+  double lowerSeconds = lap();
   auto function = runner::JitFunction::create(*module, *signature, optLevel);
   if (!function) {
     std::string message = llvm::toString(function.takeError());
     return diagnostics.reported() ? 1
                                   : fail("JIT compilation failed: " + message);
   }
+  double codegenSeconds = lap();
   auto results = (*function)->call(inputs);
   if (!results)
     return fail(results.takeError());
+  double runSeconds = lap();
+  if (timing)
+    llvm::errs() << llvm::formatv("quant-run: timing: parse {0:f3} s, lower "
+                                  "{1:f3} s, codegen {2:f3} s, run {3:f3} s\n",
+                                  parseSeconds, lowerSeconds, codegenSeconds,
+                                  runSeconds);
 
   if (!outputDir.empty()) {
     for (auto [i, result] : llvm::enumerate(*results)) {

@@ -96,7 +96,9 @@ public:
   ~JitFunction();
 
   /// JIT-compiles `llvmModule` (already lowered to the LLVM dialect, with the
-  /// entry's C interface) at LLVM optimization level `optLevel` (0-3).
+  /// entry's C interface) at LLVM optimization level `optLevel` (0-3). The
+  /// machine code is generated here, not on the first call: the entry is
+  /// resolved once and kept.
   static llvm::Expected<std::unique_ptr<JitFunction>>
   create(ModuleOp llvmModule, const EntrySignature &signature,
          unsigned optLevel = 2);
@@ -115,11 +117,13 @@ public:
   const EntrySignature &getSignature() const { return signature; }
 
 private:
+  using PackedFunction = void (*)(void **);
   JitFunction(std::unique_ptr<ExecutionEngine> engine,
-              const EntrySignature &signature);
+              const EntrySignature &signature, PackedFunction entry);
 
   std::unique_ptr<ExecutionEngine> engine;
   EntrySignature signature;
+  PackedFunction entry;
 };
 
 /// Prints a result for `quant-run --print`:

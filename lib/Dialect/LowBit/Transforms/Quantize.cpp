@@ -26,6 +26,7 @@
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <array>
 #include <chrono>
 
 namespace mlir::lowbit {
@@ -141,7 +142,10 @@ std::string joinSizes(ArrayRef<int64_t> sizes) {
 struct LayerReport {
   std::string weight;
   std::string weightScheme, activationScheme;
-  double weightMB = 0, packedMB = 0, seconds = 0;
+  /// Bytes of the f32 weight, of its packed codes and of its quantization
+  /// parameters (scales, zero points, global scale) as stored.
+  uint64_t weightBytes = 0, codeBytes = 0, paramBytes = 0;
+  double seconds = 0;
 };
 
 struct QuantizePass : public mlir::lowbit::impl::QuantizeBase<QuantizePass> {
@@ -357,6 +361,9 @@ SmallVector<Value> QuantizePass::createParams(OpBuilder &b, Location loc,
 /// Splits parameter values into scale, zero point and global scale.
 struct ParamValues {
   Value scale, zeroPoint, globalScale;
+  std::array<Value, 3> values() const {
+    return {scale, zeroPoint, globalScale};
+  }
   ParamValues(SchemeAttr scheme, ValueRange values) {
     scale = values[0];
     unsigned next = 1;
@@ -433,8 +440,14 @@ LogicalResult QuantizePass::quantizeWeight(linalg::MatmulOp matmul,
   report.seconds +=
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
-  report.weightMB += data->size() * sizeof(float) / 1e6;
-  report.packedMB += packed->size() / 1e6;
+  report.weightBytes += data->size() * sizeof(float);
+  report.codeBytes += packed->size();
+  for (Value param : p.values())
+    if (param) {
+      auto type = cast<ShapedType>(param.getType());
+      report.paramBytes +=
+          type.getNumElements() * ((type.getElementTypeBitWidth() + 7) / 8);
+    }
   std::string s;
   llvm::raw_string_ostream os(s);
   os << *scheme;
@@ -645,7 +658,8 @@ void QuantizePass::runOnOperation() {
     return signalPassFailure();
   }
   llvm::raw_ostream &os = file->os();
-  double mb = 0, packedMB = 0, seconds = 0;
+  uint64_t weightBytes = 0, codeBytes = 0, paramBytes = 0;
+  double seconds = 0;
   for (const LayerReport &r : reports) {
     os << r.weight << ":";
     if (!r.weightScheme.empty())
@@ -654,14 +668,21 @@ void QuantizePass::runOnOperation() {
       os << (r.weightScheme.empty() ? " " : ", ") << "values "
          << r.activationScheme;
     os << "\n";
-    mb += r.weightMB;
-    packedMB += r.packedMB;
+    weightBytes += r.weightBytes;
+    codeBytes += r.codeBytes;
+    paramBytes += r.paramBytes;
     seconds += r.seconds;
   }
-  if (mb > 0)
-    os << llvm::format("weights: %.3f MB f32 -> %.3f MB packed codes in "
-                       "%.3f s (%.1f MB/s)\n",
-                       mb, packedMB, seconds, seconds > 0 ? mb / seconds : 0.0);
+  if (weightBytes > 0) {
+    uint64_t quantized = codeBytes + paramBytes;
+    os << llvm::format(
+        "weights: %llu B f32 -> %llu B (%llu B packed codes + %llu B "
+        "parameters), %.2fx smaller, in %.3f s (%.1f MB/s)\n",
+        (unsigned long long)weightBytes, (unsigned long long)quantized,
+        (unsigned long long)codeBytes, (unsigned long long)paramBytes,
+        quantized ? double(weightBytes) / quantized : 0.0, seconds,
+        seconds > 0 ? weightBytes / 1e6 / seconds : 0.0);
+  }
   file->keep();
 }
 

@@ -328,6 +328,20 @@ std::optional<Value> BackwardPusher::push(OpBuilder *b, Value value,
   }
   if (!onlyInvariantOtherUsers(value, p, from))
     return std::nullopt;
+  std::optional<Value> permuted = pushThroughDefiningOp(b, value, p);
+  if (!b || !permuted || *permuted == value)
+    return permuted;
+  // The other users reduce over the permuted axis and nothing else they read
+  // depends on it: they read the permuted value too, so that the producer in
+  // the original order dies instead of being computed twice.
+  value.replaceUsesWithIf(
+      *permuted, [&](OpOperand &use) { return use.getOwner() != from; });
+  return permuted;
+}
+
+std::optional<Value> BackwardPusher::pushThroughDefiningOp(OpBuilder *b,
+                                                           Value value,
+                                                           AxisPermutation p) {
   Operation *def = value.getDefiningOp();
   if (auto observe = dyn_cast_or_null<ObserveOp>(def))
     return pushThroughObserve(b, observe, p);

@@ -199,6 +199,10 @@ private:
   /// operand along that axis (mean, variance, sum of squares).
   bool onlyInvariantOtherUsers(Value value, AxisPermutation p, Operation *from);
 
+  /// push() past the checks: through the op that defines `value`.
+  std::optional<Value> pushThroughDefiningOp(OpBuilder *b, Value value,
+                                             AxisPermutation p);
+
   std::optional<Value> pushThroughObserve(OpBuilder *b, ObserveOp observe,
                                           AxisPermutation p);
 

@@ -133,8 +133,9 @@ def Quantize : Pass<"lowbit-quantize", "::mlir::ModuleOp"> {
     ListOption<"exclude", "exclude", "std::string",
                "Weights (resource names) to leave in f32, e.g. output">,
     Option<"reportFile", "report", "std::string", /*default=*/"\"\"",
-           "Write what was quantized and the weight throughput (MB/s) to "
-           "this file ('-' for stdout)">,
+           "Write what was quantized, the weights' bytes before and after "
+           "(packed codes + parameters) and the throughput (MB/s) to this "
+           "file ('-' for stdout)">,
   ];
   let dependentDialects = ["::mlir::lowbit::LowBitDialect",
                            "::mlir::arith::ArithDialect"];
