@@ -18,6 +18,7 @@
 #include "lowbit/Calibration/KMeans.h"
 #include "lowbit/Conversion/Passes.h"
 #include "lowbit/Dialect/LowBit/IR/LowBitDialect.h"
+#include "lowbit/Dialect/LowBit/Utils/SchemeSpec.h"
 #include "lowbit/Numerics/BitPacking.h"
 #include "lowbit/Reference/Reference.h"
 
@@ -173,6 +174,7 @@ private:
 namespace ref = mlir::lowbit::reference;
 namespace num = ::lowbit::numerics;
 using mlir::lowbit::SchemeAttr;
+using mlir::lowbit::SchemeSpec;
 using FloatArray = py::array_t<float, py::array::c_style | py::array::forcecast>;
 using Int64Array =
     py::array_t<int64_t, py::array::c_style | py::array::forcecast>;
@@ -214,6 +216,36 @@ SchemeAttr parseScheme(const std::string &text) {
     throw LowBitError("expected a #lowbit.scheme<...> attribute, got '" +
                       text + "'");
   return scheme;
+}
+
+/// `lowbit.scheme_from_spec`: the scheme lowbit-quantize gives a weight
+/// [N, K] (reduction axis `kAxis`) or an activation [tokens, channels] for a
+/// spec such as "i4:g128" (lowbit/Dialect/LowBit/Utils/SchemeSpec.h).
+std::string schemeFromSpec(const std::string &text, const std::string &role,
+                           const std::vector<int64_t> &clusters,
+                           int64_t kAxis) {
+  std::string error;
+  FailureOr<SchemeSpec> spec = SchemeSpec::parse(text, error);
+  if (failed(spec))
+    throw LowBitError("invalid scheme '" + text + "': " + error);
+  if (spec->isNone())
+    throw LowBitError("'" + text + "' is no scheme (the value stays f32)");
+  if (role != "weight" && role != "activation")
+    throw LowBitError("role must be 'weight' or 'activation', got '" + role +
+                      "'");
+  if (role == "weight" && kAxis != 0 && kAxis != 1)
+    throw LowBitError("k_axis must be 0 or 1, got " + std::to_string(kAxis));
+  MLIRContext &context = getSchemeContext();
+  FailureOr<SchemeAttr> scheme =
+      role == "weight"
+          ? spec->getWeightScheme(&context, kAxis, clusters, error)
+          : spec->getActivationScheme(&context, clusters, error);
+  if (failed(scheme))
+    throw LowBitError("invalid " + role + " scheme '" + text + "': " + error);
+  std::string out;
+  llvm::raw_string_ostream os(out);
+  os << *scheme;
+  return out;
 }
 
 std::vector<int64_t> getShape(const py::array &array) {
@@ -588,6 +620,18 @@ void bindCalibration(py::module_ &m) {
 PYBIND11_MODULE(_lowbit, m) {
   m.doc() = "LowBit: MLIR low-bit quantization compiler (C++ core)";
   py::register_exception<LowBitError>(m, "LowBitError", PyExc_RuntimeError);
+
+  m.def("scheme_from_spec", &schemeFromSpec, py::arg("spec"),
+        py::arg("role"), py::arg("clusters") = std::vector<int64_t>(),
+        py::arg("k_axis") = 1,
+        "The #lowbit.scheme text that lowbit-quantize gives a weight "
+        "(role='weight': [N, K] with the reduction along k_axis; per output "
+        "channel unless the spec says otherwise) or an activation "
+        "(role='activation': [tokens, channels]; per token, dynamic, unless "
+        "the spec says otherwise) for a spec such as 'i4:g128', 'i8:token', "
+        "'i4:cluster:asymmetric' or 'mxfp4'. `clusters`: the RPTQ cluster "
+        "sizes that ':cluster' needs (an activation without them is per "
+        "tensor). Raises LowBitError for an invalid spec.");
 
   py::class_<PyModule>(m, "Module")
       .def_static("parse", &PyModule::parse, py::arg("text"),

@@ -16,12 +16,14 @@ on numpy arrays (the oracle for executed IR)::
 
 import sys as _sys
 
-from ._lowbit import LowBitError, Module, calibration, reference
+from ._lowbit import (LowBitError, Module, calibration, reference,
+                      scheme_from_spec)
 
 # Make `import lowbit.reference` work for the extension's submodule.
 _sys.modules[__name__ + ".reference"] = reference
 
-__all__ = ["LowBitError", "Module", "reference", "run_pipeline"]
+__all__ = ["LowBitError", "Module", "reference", "run_pipeline",
+           "scheme_from_spec"]
 
 
 def run_pipeline(text: str, pipeline: str) -> str:

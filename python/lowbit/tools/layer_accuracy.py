@@ -18,12 +18,9 @@ several weight x activation quantization configurations:
    ``z ~ N(0, 1)`` and a log-normal scale per output row,
    ``s_n = exp(--row-spread * N(0, 1))``; all seeded numpy generators;
 4. every configuration (``w=SPEC a=SPEC``, the option syntax of
-   lowbit-quantize) is turned into the ``#lowbit.scheme<...>`` strings the
-   pass builds for a PyTorch-layout weight (K axis 1): weight ``channel`` ->
-   ``per_axis<0>``, ``cluster`` -> ``per_cluster<axis = 1, sizes = [...],
-   per_slice>``; activation ``tensor`` -> ``per_tensor``, ``channel`` ->
-   ``per_axis<1>``, ``token`` -> ``per_axis<0>, dynamic``, ``cluster`` ->
-   ``per_cluster<axis = 1, sizes = [...]>``. Static activation parameters
+   lowbit-quantize) is turned into the schemes the pass builds for a
+   PyTorch-layout weight (K axis 1) and its input by
+   ``lowbit.scheme_from_spec`` (the pass's own code). Static activation parameters
    are chosen from the [2, K] rows (min, max) as the pass does; dynamic ones
    and weight parameters from the data. Quantize and dequantize go through
    ``lowbit.reference`` (the library's numerics);
@@ -55,7 +52,7 @@ import time
 
 import numpy as np
 
-import lowbit  # noqa: F401  (registers lowbit.reference / lowbit.calibration)
+import lowbit
 from lowbit import reference
 from lowbit._lowbit import calibration
 from lowbit.tools.opt_act_stats import channel_ranges, load
@@ -80,55 +77,15 @@ LINEARS = [
 ]
 
 
-def parse_spec(text):
-    """``FORMAT[:GRANULARITY][:OPTION]...`` -> (format, granularity, options,
-    dynamic), as lowbit-quantize reads it (groups and presets left out)."""
-    parts = [p.strip() for p in text.split(":")]
-    gran, options, dynamic = None, [], False
-    for part in parts[1:]:
-        if part in ("tensor", "channel", "token", "cluster"):
-            if gran:
-                raise SystemExit("layer_accuracy: more than one granularity in '%s'" % text)
-            gran = part
-        elif part == "dynamic":
-            dynamic = True
-        else:
-            options.append(part)
-    return parts[0], gran, options, dynamic
-
-
-def scheme_text(fmt, granularity, options, dynamic):
-    text = "#lowbit.scheme<%s, %s" % (fmt, granularity)
-    for option in options:
-        text += ", " + option
-    return text + (", dynamic>" if dynamic else ">")
-
-
 def weight_scheme(spec, sizes):
-    fmt, gran, options, _ = parse_spec(spec)
-    if gran in (None, "channel"):
-        g = "per_axis<0>"
-    elif gran == "tensor":
-        g = "per_tensor"
-    elif gran == "cluster":
-        g = "per_cluster<axis = 1, sizes = [%s], per_slice>" % ", ".join(map(str, sizes))
-    else:
-        raise SystemExit("layer_accuracy: weight granularity '%s' unsupported" % gran)
-    return scheme_text(fmt, g, options, False)
+    """The scheme lowbit-quantize gives a weight [N, K] for `spec`."""
+    return lowbit.scheme_from_spec(spec, "weight", clusters=list(sizes), k_axis=1)
 
 
 def activation_scheme(spec, sizes):
-    """(scheme text, dynamic) of an activation [tokens, K]."""
-    fmt, gran, options, dynamic = parse_spec(spec)
-    if gran in (None, "token"):
-        g, dynamic = "per_axis<0>", True
-    elif gran == "tensor":
-        g = "per_tensor"
-    elif gran == "channel":
-        g = "per_axis<1>"
-    else:
-        g = "per_cluster<axis = 1, sizes = [%s]>" % ", ".join(map(str, sizes))
-    return scheme_text(fmt, g, options, dynamic), dynamic
+    """(scheme text, dynamic) of an activation [tokens, K] for `spec`."""
+    text = lowbit.scheme_from_spec(spec, "activation", clusters=list(sizes))
+    return text, ", dynamic" in text
 
 
 def fake_quant(scheme, x, param_source):
@@ -204,7 +161,8 @@ def main(argv=None):
         configs.append((label, " ".join(words)))
     wanted = args.linear or [l[0] for l in LINEARS]
 
-    scales, shifts = load(args.scales), load(args.shifts)
+    scales = load(args.scales, "layer_accuracy")
+    shifts = load(args.shifts, "layer_accuracy")
     rows = []
     failures = 0
     start = time.time()

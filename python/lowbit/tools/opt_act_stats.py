@@ -48,19 +48,20 @@ SHARED_INPUT = re.compile(r"^(self_attn\.)(k_proj|v_proj)$")
 README_MARGIN = 1e-6
 
 
-def load(path):
-    """The dict of a ``torch.save`` file, as float64 numpy arrays."""
+def load(path, tool="opt_act_stats"):
+    """The dict of a ``torch.save`` file, as float64 numpy arrays; errors
+    exit with one line naming ``tool``."""
     try:
         import torch
     except ImportError:
-        raise SystemExit("opt_act_stats: error: reading .pt files needs PyTorch "
+        raise SystemExit(f"{tool}: error: reading .pt files needs PyTorch "
                          "(Debian: apt-get install python3-torch)")
     try:
         data = torch.load(path, map_location="cpu")
     except Exception as e:  # torch raises many types for unreadable files
-        raise SystemExit(f"opt_act_stats: error: cannot read '{path}': {e}")
+        raise SystemExit(f"{tool}: error: cannot read '{path}': {e}")
     if not isinstance(data, dict):
-        raise SystemExit(f"opt_act_stats: error: '{path}' holds a "
+        raise SystemExit(f"{tool}: error: '{path}' holds a "
                          f"{type(data).__name__}, expected a dict of tensors")
     return {k: np.asarray(v.detach().cpu().double().numpy()) for k, v in data.items()}
 

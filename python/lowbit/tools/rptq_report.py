@@ -40,6 +40,7 @@ import numpy as np
 import lowbit
 from lowbit import reference
 from lowbit._lowbit import calibration
+from lowbit.tools.opt_act_stats import channel_ranges, load
 
 # (id, RPTQ name, module suffix, description). R2 (q/k heads) is not here:
 # its statistics are projection outputs, which the files do not hold.
@@ -49,32 +50,6 @@ TENSORS = [
     ("R4", "fc1", "norm-2 output (fc1 input)"),
     ("R5", "fc2", "fc1 output after ReLU (fc2 input)"),
 ]
-
-
-def load_stats(path):
-    try:
-        import torch
-    except ImportError:
-        sys.exit("rptq_report: reading .pt files needs torch "
-                 "(Debian: apt-get install python3-torch)")
-    stats = torch.load(path, map_location="cpu")
-    return {k: v.float().numpy().astype(np.float32) for k, v in stats.items()}
-
-
-def channel_ranges(scale, shift):
-    """Per-channel [min, max] from max |x| (scale) and the EMA of the
-    midpoint (shift), by the rule of shared/models/README.md:
-    shift >= 0: max = scale, min = 2 shift - scale; otherwise min = -scale,
-    max = 2 shift + scale. The EMA can leave |shift| > scale; such shifts
-    are clamped to [-scale, scale] first (so min <= max always), and counted.
-    """
-    scale = scale.astype(np.float64)
-    shift = shift.astype(np.float64)
-    clamped = int(np.count_nonzero(np.abs(shift) > scale))
-    shift = np.clip(shift, -scale, scale)
-    lo = np.where(shift >= 0, 2 * shift - scale, -scale)
-    hi = np.where(shift >= 0, scale, 2 * shift + scale)
-    return lo.astype(np.float32), hi.astype(np.float32), clamped
 
 
 def quantization_error(x, stats, scheme):
@@ -270,8 +245,8 @@ def main(argv=None):
     if not 1 <= args.bits <= 8:
         parser.error("--bits must be in 1..8")
 
-    scales = load_stats(args.scales)
-    shifts = load_stats(args.shifts)
+    scales = load(args.scales, "rptq_report")
+    shifts = load(args.shifts, "rptq_report")
     rows = []
     clamped_total = 0
     blocks = []
@@ -280,7 +255,8 @@ def main(argv=None):
             key = "%s%d.%s" % (args.prefix, layer, module)
             if key not in scales or key not in shifts:
                 sys.exit("rptq_report: no statistics for '%s'" % key)
-            lo, hi, clamped = channel_ranges(scales[key], shifts[key])
+            lo, hi, clamped, _ = channel_ranges(scales[key], shifts[key])
+            lo, hi = lo.astype(np.float32), hi.astype(np.float32)
             clamped_total += clamped
             # One generator per tensor, so a tensor's values do not depend on
             # which other tensors are analysed.

@@ -292,6 +292,25 @@ static const Preset kPresets[] = {
      getE4M3},
 };
 
+bool SchemeAttr::isPresetName(StringRef name) {
+  return llvm::any_of(kPresets,
+                      [&](const Preset &p) { return p.name == name; });
+}
+
+bool SchemeAttr::lookupPreset(MLIRContext *context, StringRef name,
+                              Type &element, int64_t &blockSize,
+                              Type &scaleType, Family &family) {
+  const Preset *preset = llvm::find_if(
+      kPresets, [&](const Preset &p) { return p.name == name; });
+  if (preset == std::end(kPresets))
+    return false;
+  element = preset->element(context);
+  blockSize = preset->blockSize;
+  scaleType = preset->scale(context);
+  family = preset->family;
+  return true;
+}
+
 /// Returns the preset that `scheme` spells, if its family rules hold.
 static const Preset *findPreset(SchemeAttr scheme) {
   auto group = dyn_cast<PerGroupAttr>(scheme.getGranularity());

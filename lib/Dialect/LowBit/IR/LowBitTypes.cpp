@@ -4,12 +4,14 @@
 #include "lowbit/Dialect/LowBit/IR/LowBitDialect.h"
 #include "AsmUtils.h"
 #include "lowbit/Numerics/BitPacking.h"
+#include "lowbit/Numerics/LookupTable.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/MathExtras.h"
 
+#include <array>
 #include <cmath>
 
 using namespace mlir;
@@ -30,24 +32,12 @@ void LowBitDialect::registerTypes() {
 //===----------------------------------------------------------------------===//
 
 ArrayRef<double> LutType::getNF4Values() {
-  // NormalFloat4 as published with QLoRA (bitsandbytes), see
-  // shared/reference/formats.md.
-  static const double kNF4[] = {-1.0,
-                                -0.6961928009986877,
-                                -0.5250730514526367,
-                                -0.39491748809814453,
-                                -0.28444138169288635,
-                                -0.18477343022823334,
-                                -0.09105003625154495,
-                                0.0,
-                                0.07958029955625534,
-                                0.16093020141124725,
-                                0.24611230194568634,
-                                0.33791524171829224,
-                                0.44070982933044434,
-                                0.5626170039176941,
-                                0.7229568362236023,
-                                1.0};
+  // The numerics library owns the table (f32 values, exact in f64).
+  static const std::array<double, 16> kNF4 = [] {
+    std::array<double, 16> values;
+    llvm::copy(::lowbit::numerics::kNF4Values, values.begin());
+    return values;
+  }();
   return kNF4;
 }
 

@@ -14,10 +14,10 @@
 #include "lowbit/Dialect/LowBit/IR/LowBitOps.h"
 #include "lowbit/Dialect/LowBit/Transforms/ModelIR.h"
 #include "lowbit/Dialect/LowBit/Transforms/Passes.h"
+#include "lowbit/Dialect/LowBit/Utils/SchemeSpec.h"
 #include "lowbit/Numerics/BitPacking.h"
 #include "lowbit/Reference/Reference.h"
 
-#include "mlir/AsmParser/AsmParser.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Diagnostics.h"
@@ -39,81 +39,10 @@ using namespace mlir::lowbit;
 
 namespace {
 
-/// Block-scaled presets: their granularity is implied (blocks along K).
-constexpr StringLiteral kPresets[] = {"mxfp4",      "mxfp6_e2m3", "mxfp6_e3m2",
-                                      "mxfp8_e4m3", "mxfp8_e5m2", "mxint8",
-                                      "nvfp4"};
-
 /// k and v projection names (docs/model-ir.md): their outputs are the KV
 /// cache.
 constexpr StringLiteral kKeyValueNames[] = {"k_proj", "v_proj", "wk", "wv",
                                             "key",    "value",  "k",  "v"};
-
-enum class Granularity { Unset, Tensor, Channel, Token, Cluster, Group };
-
-/// One tensor kind's scheme as written in a pass option ("i4:g128").
-struct SchemeSpec {
-  std::string text;
-  std::string format;
-  bool preset = false;
-  Granularity granularity = Granularity::Unset;
-  int64_t groupSize = 0;
-  bool dynamic = false;
-  SmallVector<std::string> options;
-
-  bool isNone() const { return format.empty(); }
-};
-
-/// Parses `FORMAT[:PART]...`; the format itself is checked later, by the
-/// scheme parser, where the error can point at an op.
-FailureOr<SchemeSpec> parseSpec(StringRef text, std::string &error) {
-  SchemeSpec spec;
-  spec.text = text.str();
-  text = text.trim();
-  if (text.empty() || text == "none" || text == "f32")
-    return spec;
-  SmallVector<StringRef> parts;
-  text.split(parts, ':');
-  spec.format = parts.front().trim().str();
-  spec.preset = llvm::is_contained(kPresets, spec.format);
-  for (StringRef part : llvm::drop_begin(parts)) {
-    part = part.trim();
-    Granularity g = llvm::StringSwitch<Granularity>(part)
-                        .Case("tensor", Granularity::Tensor)
-                        .Case("channel", Granularity::Channel)
-                        .Case("token", Granularity::Token)
-                        .Case("cluster", Granularity::Cluster)
-                        .Default(Granularity::Unset);
-    int64_t size = 0;
-    if (part.starts_with("g") && !part.drop_front().getAsInteger(10, size)) {
-      if (size <= 0) {
-        error = "group size must be positive in '" + spec.text + "'";
-        return failure();
-      }
-      g = Granularity::Group;
-    }
-    if (g == Granularity::Unset) {
-      if (part == "dynamic")
-        spec.dynamic = true;
-      else
-        spec.options.push_back(part.str());
-      continue;
-    }
-    if (spec.granularity != Granularity::Unset) {
-      error = "more than one granularity in '" + spec.text + "'";
-      return failure();
-    }
-    if (spec.preset) {
-      error = "'" + spec.format +
-              "' is a block-scaled preset with its own granularity; drop '" +
-              part.str() + "'";
-      return failure();
-    }
-    spec.granularity = g;
-    spec.groupSize = size;
-  }
-  return spec;
-}
 
 /// A 2-D operand of a linear layer: which axis is reduced.
 struct LinearOperand {
@@ -129,13 +58,6 @@ DenseI64ArrayAttr getContiguousClusters(ObserveOp observer) {
   if (!observer || observer->hasAttr("cluster_permutation"))
     return {};
   return observer->getAttrOfType<DenseI64ArrayAttr>("cluster_sizes");
-}
-
-std::string joinSizes(ArrayRef<int64_t> sizes) {
-  std::string s;
-  llvm::raw_string_ostream os(s);
-  llvm::interleaveComma(sizes, os);
-  return s;
 }
 
 /// What the pass did, for the report.
@@ -154,25 +76,6 @@ struct QuantizePass : public mlir::lowbit::impl::QuantizeBase<QuantizePass> {
   void runOnOperation() override;
 
 private:
-  /// Builds `#lowbit.scheme<...>` for `spec` with `granularity` (ignored for
-  /// presets, which take `axis`). Diagnostics of the scheme parser are
-  /// reported at `at`.
-  FailureOr<SchemeAttr> buildScheme(Operation *at, StringRef kind,
-                                    const SchemeSpec &spec,
-                                    StringRef granularity, int64_t axis,
-                                    bool dynamic);
-
-  /// The granularity text of a weight with reduction axis `operand.kAxis`.
-  FailureOr<std::string> weightGranularity(Operation *at,
-                                           const SchemeSpec &spec,
-                                           LinearOperand operand,
-                                           ObserveOp inputObserver);
-  /// The granularity text of an activation [tokens, channels], and whether
-  /// it is dynamic.
-  FailureOr<std::pair<std::string, bool>>
-  activationGranularity(Operation *at, StringRef kind, const SchemeSpec &spec,
-                        ObserveOp observer);
-
   /// Creates the constant parameter tensors of `params` for data of `shape`.
   SmallVector<Value> createParams(OpBuilder &b, Location loc, SchemeAttr scheme,
                                   ArrayRef<int64_t> shape,
@@ -193,109 +96,6 @@ private:
 
   SchemeSpec weightSpec, activationSpec, kvSpec;
 };
-
-FailureOr<SchemeAttr> QuantizePass::buildScheme(Operation *at, StringRef kind,
-                                                const SchemeSpec &spec,
-                                                StringRef granularity,
-                                                int64_t axis, bool dynamic) {
-  std::string text = "#lowbit.scheme<" + spec.format;
-  if (spec.preset)
-    text += ", axis = " + std::to_string(axis);
-  else
-    text += ", " + granularity.str();
-  for (const std::string &option : spec.options)
-    text += ", " + option;
-  if (dynamic)
-    text += ", dynamic";
-  text += ">";
-  MLIRContext *ctx = at->getContext();
-  std::string message;
-  Attribute attr;
-  {
-    ScopedDiagnosticHandler handler(ctx, [&](Diagnostic &diag) {
-      if (message.empty())
-        message = diag.str();
-      return success();
-    });
-    attr = parseAttribute(text, ctx);
-  }
-  auto scheme = dyn_cast_or_null<SchemeAttr>(attr);
-  if (!scheme)
-    return at->emitError() << "invalid " << kind << " scheme '" << spec.text
-                           << "' (" << text << "): "
-                           << (message.empty() ? "not a scheme" : message);
-  return scheme;
-}
-
-FailureOr<std::string>
-QuantizePass::weightGranularity(Operation *at, const SchemeSpec &spec,
-                                LinearOperand operand,
-                                ObserveOp inputObserver) {
-  switch (spec.granularity) {
-  case Granularity::Tensor:
-    return std::string("per_tensor");
-  case Granularity::Unset:
-  case Granularity::Channel:
-    return "per_axis<" + std::to_string(operand.otherAxis()) + ">";
-  case Granularity::Group:
-    return "per_group<axis = " + std::to_string(operand.kAxis) +
-           ", size = " + std::to_string(spec.groupSize) + ">";
-  case Granularity::Cluster: {
-    DenseI64ArrayAttr sizes = getContiguousClusters(inputObserver);
-    if (!sizes)
-      return at->emitError()
-             << "weight scheme '" << spec.text
-             << "' needs the RPTQ clusters of the layer's input: no "
-                "lowbit.observe with contiguous `cluster_sizes` feeds this "
-                "matmul (run lowbit-rptq-reorder first)";
-    return "per_cluster<axis = " + std::to_string(operand.kAxis) +
-           ", sizes = [" + joinSizes(sizes.asArrayRef()) + "], per_slice>";
-  }
-  case Granularity::Token:
-    llvm_unreachable("rejected when the options are parsed");
-  }
-  llvm_unreachable("unknown granularity");
-}
-
-FailureOr<std::pair<std::string, bool>> QuantizePass::activationGranularity(
-    Operation *at, StringRef kind, const SchemeSpec &spec, ObserveOp observer) {
-  using Result = std::pair<std::string, bool>;
-  bool dynamic = spec.dynamic || spec.preset;
-  switch (spec.granularity) {
-  case Granularity::Unset:
-  case Granularity::Token:
-    return Result{"per_axis<0>", true};
-  case Granularity::Tensor:
-    return Result{"per_tensor", dynamic};
-  case Granularity::Channel:
-    return Result{"per_axis<1>", dynamic};
-  case Granularity::Group:
-    if (!dynamic)
-      return at->emitError()
-             << kind << " scheme '" << spec.text
-             << "': group parameters of an activation differ per token; add "
-                "':dynamic' to compute them at run time";
-    return Result{
-        "per_group<axis = 1, size = " + std::to_string(spec.groupSize) + ">",
-        true};
-  case Granularity::Cluster: {
-    DenseI64ArrayAttr sizes = getContiguousClusters(observer);
-    if (!sizes) {
-      at->emitWarning()
-          << kind << " scheme '" << spec.text << "': "
-          << (observer ? "observer '" + observer.getId().str() + "'"
-                       : std::string("this value"))
-          << " has no contiguous RPTQ clusters (`cluster_sizes`); quantizing "
-             "per tensor";
-      return Result{"per_tensor", dynamic};
-    }
-    return Result{"per_cluster<axis = 1, sizes = [" +
-                      joinSizes(sizes.asArrayRef()) + "]>",
-                  dynamic};
-  }
-  }
-  llvm_unreachable("unknown granularity");
-}
 
 SmallVector<Value> QuantizePass::createParams(OpBuilder &b, Location loc,
                                               SchemeAttr scheme,
@@ -383,19 +183,28 @@ LogicalResult QuantizePass::quantizeWeight(linalg::MatmulOp matmul,
   auto type = cast<RankedTensorType>(weight.getType());
   std::optional<std::vector<float>> data = getConstantData(weight);
   std::string name = getConstantName(weight);
-  FailureOr<std::string> granularity =
-      weightGranularity(matmul, weightSpec, operand, inputObserver);
-  if (failed(granularity))
-    return failure();
-  FailureOr<SchemeAttr> scheme = buildScheme(
-      matmul, "weight", weightSpec, *granularity, operand.kAxis, false);
+  ArrayRef<int64_t> clusters;
+  if (weightSpec.getGranularity() == SchemeSpec::Granularity::Cluster) {
+    DenseI64ArrayAttr sizes = getContiguousClusters(inputObserver);
+    if (!sizes)
+      return matmul.emitError()
+             << "weight scheme '" << weightSpec.getText()
+             << "' needs the RPTQ clusters of the layer's input: no "
+                "lowbit.observe with contiguous `cluster_sizes` feeds this "
+                "matmul (run lowbit-rptq-reorder first)";
+    clusters = sizes.asArrayRef();
+  }
+  std::string error;
+  FailureOr<SchemeAttr> scheme = weightSpec.getWeightScheme(
+      matmul.getContext(), operand.kAxis, clusters, error);
   if (failed(scheme))
-    return failure();
+    return matmul.emitError() << "invalid weight scheme '"
+                              << weightSpec.getText() << "': " << error;
   auto qtype = QTensorType::get(matmul.getContext(), type.getShape(), *scheme);
   if (failed(QTensorType::verifyInvariants(
           [&] {
             return matmul.emitError()
-                   << "weight scheme '" << weightSpec.text << "': ";
+                   << "weight scheme '" << weightSpec.getText() << "': ";
           },
           type.getShape(), *scheme)))
     return failure();
@@ -406,7 +215,7 @@ LogicalResult QuantizePass::quantizeWeight(linalg::MatmulOp matmul,
     return matmul.emitError()
            << "cannot quantize weight"
            << (name.empty() ? "" : " '" + name + "'") << " with '"
-           << weightSpec.text << "': " << llvm::toString(std::move(error));
+           << weightSpec.getText() << "': " << llvm::toString(std::move(error));
   };
   llvm::Expected<reference::Params> params =
       reference::chooseParams(*scheme, shape, *data);
@@ -466,17 +275,28 @@ FailureOr<Value> QuantizePass::quantizeActivation(OpBuilder &b, Operation *at,
                            << " quantization needs a 2-D [tokens, "
                               "channels] value, got "
                            << x.getType();
-  auto granularity = activationGranularity(at, kind, spec, observer);
-  if (failed(granularity))
-    return failure();
-  auto [text, dynamic] = *granularity;
+  ArrayRef<int64_t> clusters;
+  if (spec.getGranularity() == SchemeSpec::Granularity::Cluster) {
+    if (DenseI64ArrayAttr sizes = getContiguousClusters(observer))
+      clusters = sizes.asArrayRef();
+    else
+      at->emitWarning()
+          << kind << " scheme '" << spec.getText() << "': "
+          << (observer ? "observer '" + observer.getId().str() + "'"
+                       : std::string("this value"))
+          << " has no contiguous RPTQ clusters (`cluster_sizes`); quantizing "
+             "per tensor";
+  }
+  std::string error;
   FailureOr<SchemeAttr> scheme =
-      buildScheme(at, kind, spec, text, /*axis=*/1, dynamic);
+      spec.getActivationScheme(at->getContext(), clusters, error);
   if (failed(scheme))
-    return failure();
+    return at->emitError() << "invalid " << kind << " scheme '"
+                           << spec.getText() << "': " << error;
+  bool dynamic = scheme->getDynamic();
   if (failed(QTensorType::verifyInvariants(
           [&] {
-            return at->emitError() << kind << " scheme '" << spec.text << "': ";
+            return at->emitError() << kind << " scheme '" << spec.getText() << "': ";
           },
           type.getShape(), *scheme)))
     return failure();
@@ -490,7 +310,7 @@ FailureOr<Value> QuantizePass::quantizeActivation(OpBuilder &b, Operation *at,
   } else {
     if (!observer || !observer.getMin() || !observer.getMax())
       return at->emitError()
-             << kind << " scheme '" << spec.text
+             << kind << " scheme '" << spec.getText()
              << "' is static and needs calibration statistics: no "
                 "lowbit.observe with min/max feeds this op (run "
                 "quant-calibrate and lowbit-import-stats, or use ':token' or "
@@ -552,8 +372,9 @@ void QuantizePass::runOnOperation() {
   std::string error;
   auto parse = [&](StringRef option, StringRef text,
                    SchemeSpec &spec) -> LogicalResult {
-    FailureOr<SchemeSpec> parsed = parseSpec(text, error);
-    if (failed(parsed))
+    FailureOr<SchemeSpec> parsed = SchemeSpec::parse(text, error);
+    if (failed(parsed) ||
+        failed(parsed->checkFormatAndOptions(module.getContext(), error)))
       return module.emitError()
              << "invalid option " << option << "=" << text << ": " << error;
     spec = *parsed;
@@ -563,7 +384,7 @@ void QuantizePass::runOnOperation() {
       failed(parse("a", activations, activationSpec)) ||
       failed(parse("kv", kvCache, kvSpec)))
     return signalPassFailure();
-  if (weightSpec.granularity == Granularity::Token)
+  if (weightSpec.getGranularity() == SchemeSpec::Granularity::Token)
     return module.emitError() << "invalid option w=" << weights
                               << ": 'token' applies to activations only",
            signalPassFailure();

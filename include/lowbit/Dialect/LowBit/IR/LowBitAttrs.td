@@ -218,6 +218,15 @@ def LowBit_SchemeAttr : LowBit_Attr<"Scheme", "scheme"> {
     bool hasGlobalScale() const { return getFamily() == Family::NVFP4; }
     /// Returns a copy with another granularity.
     SchemeAttr withGranularity(GranularityAttrInterface granularity) const;
+    /// True for the name of a block-scaled preset.
+    static bool isPresetName(::llvm::StringRef name);
+    /// A block-scaled preset by name (`mxfp4`, `nvfp4`, ...): its element
+    /// type, block size, scale type and family. Returns false for other
+    /// names.
+    static bool lookupPreset(::mlir::MLIRContext *context,
+                             ::llvm::StringRef name, ::mlir::Type &element,
+                             int64_t &blockSize, ::mlir::Type &scaleType,
+                             Family &family);
   }];
 }
 
