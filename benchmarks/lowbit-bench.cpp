@@ -38,7 +38,7 @@
 #include "lowbit/Numerics/FloatFormats.h"
 #include "lowbit/Numerics/LookupTable.h"
 #include "lowbit/Runner/JitRunner.h"
-#include "lowbit/Runner/Pipeline.h"
+#include "lowbit/Conversion/LowBitToLLVM/LowBitToLLVM.h"
 
 #include "BenchUtil.h"
 #include "DnnlMatmul.h"
@@ -173,7 +173,7 @@ public:
   static std::unique_ptr<Kernel> compile(const std::string &source,
                                          bool referenceOnly) {
     auto kernel = std::unique_ptr<Kernel>(new Kernel());
-    runner::registerRunnerDialects(kernel->registry);
+    registerLowBitToLLVMDialects(kernel->registry);
     kernel->context = std::make_unique<MLIRContext>(
         kernel->registry, MLIRContext::Threading::DISABLED);
     OwningOpRef<ModuleOp> module =
@@ -183,10 +183,10 @@ public:
     FailureOr<runner::EntrySignature> signature =
         runner::prepareEntry(*module, "main");
     if (failed(signature) ||
-        failed(runner::lowerToLLVM(
+        failed(lowerToLLVM(
             *module,
             [&](OpPassManager &pm) {
-              runner::addLowBitLoweringPasses(pm, referenceOnly, threads);
+              addLowBitLoweringPasses(pm, referenceOnly, threads);
             },
             threads)))
       fatal("cannot lower the kernel");
@@ -691,7 +691,7 @@ void benchGemm() {
   llvm::outs() << llvm::formatv(
       "\n## W8A8 GEMM (i8 per-token x i8 per-channel, i32 accumulation), "
       "K = N = {0}, {2}, VNNI {1}\n\n",
-      k, runner::hostHasVNNI() ? "on" : "off", threadCount());
+      k, hostHasVNNI() ? "on" : "off", threadCount());
   bool asym = asymmetricActivations;
   llvm::outs() << "| M | fast ms | fast GOPS | oneDNN ms | oneDNN GOPS | "
                   "fast / oneDNN time | sgemm ms | sgemm GOPS | "
@@ -865,7 +865,7 @@ void benchW4A4() {
       "{4}\n\n",
       k, clusters, *std::min_element(sizes.begin(), sizes.end()),
       *std::max_element(sizes.begin(), sizes.end()),
-      runner::hostHasVNNI() ? "on" : "off", threadCount(),
+      hostHasVNNI() ? "on" : "off", threadCount(),
       asymmetricActivations ? "ui4 asymmetric" : "i4");
   llvm::outs() << "| M | W4A4 ms | W4A4 GOPS | W8A8 kernel ms | "
                   "W4A4 / W8A8 time | oneDNN s8 ms | W4A4 / oneDNN time | "
@@ -954,7 +954,7 @@ int main(int argc, char **argv) {
   llvm::outs() << llvm::formatv(
       "# lowbit-bench\nhost VNNI: {0}; L3 reported by the OS: {1} MiB; "
       "weight footprint per GEMV shape: {2} MiB; OpenMP threads: {3}\n",
-      runner::hostHasVNNI() ? "yes" : "no", l3 > 0 ? l3 >> 20 : -1,
+      hostHasVNNI() ? "yes" : "no", l3 > 0 ? l3 >> 20 : -1,
       unsigned(footprintMiB), omp_get_max_threads());
   if (runGemv) {
     size_t bytes = size_t(footprintMiB) << 20;

@@ -10,7 +10,7 @@
 //   1. parse MODEL; if F has no observer, run lowbit-insert-observers;
 //   2. make every observer's value an extra result of F (in memory; the
 //      observers stay identities, the file is not changed);
-//   3. lower with the runner pipeline (lowbit/Runner/Pipeline.h), JIT-compile;
+//   3. lower with the runner pipeline (lowbit/Conversion/LowBitToLLVM/LowBitToLLVM.h), JIT-compile;
 //   4. call F once per sample; reduce each observed value to per-channel
 //      min/max over all its other axes (all tokens of the sample);
 //   5. combine across samples: min of the minima and max of the maxima, or
@@ -28,7 +28,7 @@
 #include "lowbit/Dialect/LowBit/Transforms/Passes.h"
 #include "lowbit/Runner/JitRunner.h"
 #include "lowbit/Runner/Npy.h"
-#include "lowbit/Runner/Pipeline.h"
+#include "lowbit/Conversion/LowBitToLLVM/LowBitToLLVM.h"
 #include "lowbit/Runner/ToolDiagnostics.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -471,7 +471,7 @@ int main(int argc, char **argv) {
   }
 
   DialectRegistry registry;
-  runner::registerRunnerDialects(registry);
+  registerLowBitToLLVMDialects(registry);
   MLIRContext context(registry, MLIRContext::Threading::DISABLED);
   runner::OneLineDiagnostics diagnostics(context, kTool);
 
@@ -544,7 +544,7 @@ int main(int argc, char **argv) {
       return fail("cannot write '" + outputFilename + "': " + ec.message());
   }
 
-  if (failed(runner::lowerToLLVM(*module, [](OpPassManager &pm) {
+  if (failed(lowerToLLVM(*module, [](OpPassManager &pm) {
         pm.addPass(createConvertLowBitToLinalg());
       })))
     return diagnostics.reported() ? 1 : fail("lowering to LLVM failed");

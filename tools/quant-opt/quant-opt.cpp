@@ -9,7 +9,7 @@
 #include "lowbit/Dialect/LowBit/IR/LowBitDialect.h"
 #include "lowbit/Dialect/LowBit/Transforms/Passes.h"
 #include "lowbit/Dialect/LowBit/Transforms/Pipelines.h"
-#include "lowbit/Runner/Pipeline.h"
+#include "lowbit/Conversion/LowBitToLLVM/LowBitToLLVM.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -41,7 +41,7 @@ int main(int argc, char **argv) {
                   mlir::tensor::TensorDialect, mlir::vector::VectorDialect>();
 
   // What the lowbit-to-llvm pipeline consumes and produces.
-  mlir::lowbit::runner::registerRunnerDialects(registry);
+  mlir::lowbit::registerLowBitToLLVMDialects(registry);
 
   // Generic upstream transforms (canonicalize, cse, inline, ...).
   mlir::registerTransformsPasses();
@@ -49,7 +49,7 @@ int main(int argc, char **argv) {
   mlir::lowbit::registerLowBitConversionPasses();
   mlir::lowbit::registerLowBitTransformsPasses();
   mlir::lowbit::registerLowBitTransformsPipelines();
-  mlir::lowbit::runner::registerLowBitPipelines();
+  mlir::lowbit::registerLowBitPipelines();
 
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "LowBit quantization optimizer\n", registry));

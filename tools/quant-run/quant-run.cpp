@@ -3,7 +3,7 @@
 //   quant-run FILE.mlir --entry F --input a.npy [--input b.npz ...]
 //             [--output-dir D] [--print] [-O N] [--timing]
 //
-// Parses FILE, lowers it to the LLVM dialect (lowbit/Runner/Pipeline.h),
+// Parses FILE, lowers it to the LLVM dialect (lowbit/Conversion/LowBitToLLVM/LowBitToLLVM.h),
 // JIT-compiles it and calls F on the arrays read from the .npy/.npz inputs.
 // Results are written to D/result<i>.npy and/or printed. Every problem is a
 // one-line error and a non-zero exit. See docs/quant-run.md.
@@ -13,7 +13,7 @@
 #include "lowbit/Conversion/LowBitToLinalg/LowBitToLinalg.h"
 #include "lowbit/Runner/JitRunner.h"
 #include "lowbit/Runner/Npy.h"
-#include "lowbit/Runner/Pipeline.h"
+#include "lowbit/Conversion/LowBitToLLVM/LowBitToLLVM.h"
 #include "lowbit/Runner/ToolDiagnostics.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -156,7 +156,7 @@ int main(int argc, char **argv) {
   };
 
   DialectRegistry registry;
-  runner::registerRunnerDialects(registry);
+  registerLowBitToLLVMDialects(registry);
   MLIRContext context(registry, MLIRContext::Threading::DISABLED);
   runner::OneLineDiagnostics diagnostics(context, "quant-run");
 
@@ -211,10 +211,10 @@ int main(int argc, char **argv) {
 
   double parseSeconds = lap();
   // Lower, compile, call.
-  if (failed(runner::lowerToLLVM(
+  if (failed(lowerToLLVM(
           *module,
           [](OpPassManager &pm) {
-            runner::addLowBitLoweringPasses(pm, referenceLowering, threads);
+            addLowBitLoweringPasses(pm, referenceLowering, threads);
           },
           threads)))
     return diagnostics.reported() ? 1 : fail("lowering to LLVM failed");

@@ -1,7 +1,7 @@
 //===- JitRunnerTest.cpp - lowering, JIT calls and printing ---------------===//
 
 #include "lowbit/Runner/JitRunner.h"
-#include "lowbit/Runner/Pipeline.h"
+#include "lowbit/Conversion/LowBitToLLVM/LowBitToLLVM.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/Diagnostics.h"
@@ -16,6 +16,7 @@
 #include <cstring>
 
 using namespace mlir;
+using namespace mlir::lowbit;
 using namespace mlir::lowbit;
 using namespace mlir::lowbit::runner;
 
@@ -48,7 +49,7 @@ protected:
 
   static DialectRegistry makeRegistry() {
     DialectRegistry registry;
-    registerRunnerDialects(registry);
+    registerLowBitToLLVMDialects(registry);
     return registry;
   }
 

@@ -202,4 +202,53 @@ def ConvertLowBitMatmulToVector
                            "::mlir::vector::VectorDialect"];
 }
 
+//===----------------------------------------------------------------------===//
+// Lowering to the LLVM dialect (lowbit-to-llvm)
+//===----------------------------------------------------------------------===//
+
+def LowBitDecomposeAggregatedOps
+    : Pass<"lowbit-decompose-aggregated-ops", "::mlir::ModuleOp"> {
+  let summary = "Decompose linalg aggregated ops (linalg.softmax) on tensors";
+  let description = [{
+    Replaces every op with `linalg::AggregatedOpInterface` and tensor
+    results (`linalg.softmax`, the Winograd transforms) by the linalg, arith
+    and math ops it stands for, which bufferize and lower to loops. Ops whose
+    decomposition fails are left for bufferization to report. Stage 0 of
+    `lowbit-to-llvm`.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def LowBitMemRefCopyToLinalg
+    : Pass<"lowbit-memref-copy-to-linalg", "::mlir::ModuleOp"> {
+  let summary = "Rewrite memref.copy with non-identity layouts into linalg.copy";
+  let description = [{
+    The LLVM lowering turns a `memref.copy` where either side has a
+    non-identity layout into a call of the `memrefCopy` runtime routine
+    (libmlir_c_runner_utils). This pass rewrites such copies into
+    `linalg.copy`, which becomes plain loops, so JIT-compiled code needs no
+    runtime library. Copies between identity layouts are left alone (they
+    lower to `llvm.intr.memcpy`).
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def LowBitInlineAllocaScopes
+    : Pass<"lowbit-inline-alloca-scopes", "::mlir::ModuleOp"> {
+  let summary = "Inline memref.alloca_scope bodies, saving and restoring the "
+                "stack around those with allocas";
+  let description = [{
+    Replaces each `memref.alloca_scope` by its body, between
+    `llvm.intr.stacksave` and `llvm.intr.stackrestore` when the body holds
+    allocas. The OpenMP lowering wraps every parallel loop body in a scope
+    (thread-private allocas) whose region must stay one block, which
+    lowering the loops inside to branches would break. Inner scopes are
+    inlined first. Used by `lowbit-to-llvm` with `threads` > 1.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 #endif // LOWBIT_CONVERSION_PASSES_TD

@@ -1,6 +1,6 @@
-//===- Pipeline.cpp - Lowering tensor programs to the LLVM dialect --------===//
+//===- LowBitToLLVM.cpp - lowering programs to the LLVM dialect -----------===//
 
-#include "lowbit/Runner/Pipeline.h"
+#include "lowbit/Conversion/LowBitToLLVM/LowBitToLLVM.h"
 
 #include "lowbit/Conversion/LowBitMatmulToVector/LowBitMatmulToVector.h"
 #include "lowbit/Conversion/LowBitToLinalg/LowBitToLinalg.h"
@@ -58,6 +58,13 @@
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "llvm/TargetParser/Host.h"
 
+namespace mlir::lowbit {
+#define GEN_PASS_DEF_LOWBITDECOMPOSEAGGREGATEDOPS
+#define GEN_PASS_DEF_LOWBITMEMREFCOPYTOLINALG
+#define GEN_PASS_DEF_LOWBITINLINEALLOCASCOPES
+#include "lowbit/Conversion/Passes.h.inc"
+} // namespace mlir::lowbit
+
 using namespace mlir;
 
 namespace {
@@ -84,7 +91,7 @@ struct CallIntrinsicEffects
 
 } // namespace
 
-void lowbit::runner::registerRunnerDialects(DialectRegistry &registry) {
+void lowbit::registerLowBitToLLVMDialects(DialectRegistry &registry) {
   registry
       .insert<lowbit::LowBitDialect, affine::AffineDialect, arith::ArithDialect,
               bufferization::BufferizationDialect, cf::ControlFlowDialect,
@@ -135,18 +142,8 @@ namespace {
 /// to the `memrefCopy` runtime routine (copies where either side has a
 /// non-identity layout) into `linalg.copy`, which becomes plain loops.
 struct MemRefCopyToLinalgPass
-    : public PassWrapper<MemRefCopyToLinalgPass, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(MemRefCopyToLinalgPass)
-
-  StringRef getArgument() const override {
-    return "lowbit-memref-copy-to-linalg";
-  }
-  StringRef getDescription() const override {
-    return "Rewrite strided memref.copy into linalg.copy";
-  }
-  void getDependentDialects(DialectRegistry &registry) const override {
-    registry.insert<linalg::LinalgDialect>();
-  }
+    : public mlir::lowbit::impl::LowBitMemRefCopyToLinalgBase<
+          MemRefCopyToLinalgPass> {
 
   void runOnOperation() override {
     SmallVector<memref::CopyOp> copies;
@@ -173,19 +170,8 @@ struct MemRefCopyToLinalgPass
 /// (thread-private allocas) and the scope's region must stay one block,
 /// which lowering the loops inside it to branches would break.
 struct InlineAllocaScopesPass
-    : public PassWrapper<InlineAllocaScopesPass, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(InlineAllocaScopesPass)
-
-  StringRef getArgument() const override {
-    return "lowbit-inline-alloca-scopes";
-  }
-  StringRef getDescription() const override {
-    return "Inline memref.alloca_scope bodies, saving and restoring the "
-           "stack around those with allocas";
-  }
-  void getDependentDialects(DialectRegistry &registry) const override {
-    registry.insert<LLVM::LLVMDialect>();
-  }
+    : public mlir::lowbit::impl::LowBitInlineAllocaScopesBase<
+          InlineAllocaScopesPass> {
 
   void runOnOperation() override {
     SmallVector<memref::AllocaScopeOp> scopes;
@@ -219,19 +205,8 @@ struct InlineAllocaScopesPass
 /// winograd transforms) on tensors into the linalg/arith ops they stand for,
 /// which bufferize and lower to loops.
 struct DecomposeAggregatedOpsPass
-    : public PassWrapper<DecomposeAggregatedOpsPass, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(DecomposeAggregatedOpsPass)
-
-  StringRef getArgument() const override {
-    return "lowbit-decompose-aggregated-ops";
-  }
-  StringRef getDescription() const override {
-    return "Decompose linalg aggregated ops (e.g. linalg.softmax)";
-  }
-  void getDependentDialects(DialectRegistry &registry) const override {
-    registry.insert<arith::ArithDialect, linalg::LinalgDialect,
-                    math::MathDialect, tensor::TensorDialect>();
-  }
+    : public mlir::lowbit::impl::LowBitDecomposeAggregatedOpsBase<
+          DecomposeAggregatedOpsPass> {
 
   void runOnOperation() override {
     SmallVector<linalg::AggregatedOpInterface> ops;
@@ -253,23 +228,11 @@ struct DecomposeAggregatedOpsPass
 
 } // namespace
 
-std::unique_ptr<Pass> lowbit::runner::createDecomposeAggregatedOpsPass() {
-  return std::make_unique<DecomposeAggregatedOpsPass>();
-}
-
-std::unique_ptr<Pass> lowbit::runner::createMemRefCopyToLinalgPass() {
-  return std::make_unique<MemRefCopyToLinalgPass>();
-}
-
-std::unique_ptr<Pass> lowbit::runner::createInlineAllocaScopesPass() {
-  return std::make_unique<InlineAllocaScopesPass>();
-}
-
-void lowbit::runner::buildTensorToLLVMPipeline(OpPassManager &pm,
+void lowbit::buildTensorToLLVMPipeline(OpPassManager &pm,
                                                unsigned threads) {
   // 0. Aggregated ops (linalg.softmax) to the structured ops they stand for,
   // elementwise arith/math ops on tensors to linalg.generic.
-  pm.addPass(createDecomposeAggregatedOpsPass());
+  pm.addPass(createLowBitDecomposeAggregatedOps());
   pm.addPass(createConvertElementwiseToLinalgPass());
 
   // 1-2. Tensors to buffers; every buffer the function returns is a fresh
@@ -294,11 +257,11 @@ void lowbit::runner::buildTensorToLLVMPipeline(OpPassManager &pm,
   }
 
   // 3-4. Structured ops and copies to loops, loops to branches.
-  pm.addPass(createMemRefCopyToLinalgPass());
+  pm.addPass(createLowBitMemRefCopyToLinalg());
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(createConvertVectorToSCFPass());
   if (threads > 1)
-    pm.addPass(createInlineAllocaScopesPass());
+    pm.addPass(createLowBitInlineAllocaScopes());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
 
@@ -332,19 +295,19 @@ void lowbit::runner::buildTensorToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
-bool lowbit::runner::hostHasVNNI() {
+bool lowbit::hostHasVNNI() {
   return llvm::sys::getHostCPUFeatures().lookup("avx512vnni");
 }
 
-bool lowbit::runner::hostHasAVX512() {
+bool lowbit::hostHasAVX512() {
   return llvm::sys::getHostCPUFeatures().lookup("avx512f");
 }
 
-bool lowbit::runner::hostHasAVX512BF16() {
+bool lowbit::hostHasAVX512BF16() {
   return llvm::sys::getHostCPUFeatures().lookup("avx512bf16");
 }
 
-void lowbit::runner::addLowBitLoweringPasses(OpPassManager &pm,
+void lowbit::addLowBitLoweringPasses(OpPassManager &pm,
                                              bool referenceOnly,
                                              unsigned threads) {
   if (!referenceOnly) {
@@ -361,13 +324,13 @@ void lowbit::runner::addLowBitLoweringPasses(OpPassManager &pm,
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
-void lowbit::runner::buildLowBitToLLVMPipeline(
+void lowbit::buildLowBitToLLVMPipeline(
     OpPassManager &pm, const LowBitToLLVMOptions &options) {
   addLowBitLoweringPasses(pm, options.referenceOnly, options.threads);
   buildTensorToLLVMPipeline(pm, options.threads);
 }
 
-void lowbit::runner::registerLowBitPipelines() {
+void lowbit::registerLowBitPipelines() {
   PassPipelineRegistration<LowBitToLLVMOptions>(
       "lowbit-to-llvm",
       "Lower a program with lowbit ops on tensors to the LLVM dialect "
@@ -379,10 +342,11 @@ void lowbit::runner::registerLowBitPipelines() {
 }
 
 LogicalResult
-lowbit::runner::lowerToLLVM(ModuleOp module,
+lowbit::lowerToLLVM(ModuleOp module,
                             function_ref<void(OpPassManager &)> addFrontPasses,
                             unsigned threads) {
-  // Anchored on builtin.module (see BUILD-NOTES: an `any` anchor nests).
+  // Anchored on builtin.module: a pass manager with the `any` anchor would
+  // nest the module passes.
   PassManager pm(module.getContext(), ModuleOp::getOperationName());
   if (addFrontPasses)
     addFrontPasses(pm);

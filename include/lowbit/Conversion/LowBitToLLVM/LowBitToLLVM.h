@@ -1,7 +1,8 @@
-//===- Pipeline.h - Lowering tensor programs to LLVM ------------*- C++ -*-===//
+//===- LowBitToLLVM.h - lowering programs to the LLVM dialect --*- C++ -*-===//
 //
-// The lowering that `quant-run` applies before JIT compilation, as a reusable
-// pass pipeline: functions on tensors written with linalg, tensor, arith, math,
+// The lowering that `quant-run` applies before JIT compilation and that
+// quant-opt registers as `lowbit-to-llvm`, as a reusable pass pipeline (no
+// JIT here: lowbit/Runner/JitRunner.h compiles its result): functions on tensors written with linalg, tensor, arith, math,
 // scf, affine and bufferization ops become LLVM dialect functions whose tensor
 // arguments and results are memref descriptors with identity layouts.
 //
@@ -39,8 +40,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef LOWBIT_RUNNER_PIPELINE_H
-#define LOWBIT_RUNNER_PIPELINE_H
+#ifndef LOWBIT_CONVERSION_LOWBITTOLLVM_LOWBITTOLLVM_H
+#define LOWBIT_CONVERSION_LOWBITTOLLVM_LOWBITTOLLVM_H
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
@@ -54,31 +55,26 @@ class DialectRegistry;
 class OpPassManager;
 } // namespace mlir
 
-namespace mlir::lowbit::runner {
+namespace mlir::lowbit {
+
+#define GEN_PASS_DECL_LOWBITDECOMPOSEAGGREGATEDOPS
+#define GEN_PASS_DECL_LOWBITMEMREFCOPYTOLINALG
+#define GEN_PASS_DECL_LOWBITINLINEALLOCASCOPES
+#include "lowbit/Conversion/Passes.h.inc"
 
 /// Registers the dialects the pipeline consumes and produces, their
 /// bufferization and convert-to-LLVM interfaces, and the builtin/LLVM dialect
 /// translations to LLVM IR that JIT compilation needs.
-void registerRunnerDialects(DialectRegistry &registry);
+void registerLowBitToLLVMDialects(DialectRegistry &registry);
 
 /// Adds the tensor-to-LLVM lowering described above to `pm`, which must be
 /// anchored on (or nest) builtin.module; with `threads` > 1, scf.parallel
 /// loops run as OpenMP parallel loops on that many threads.
 void buildTensorToLLVMPipeline(OpPassManager &pm, unsigned threads = 1);
 
-/// Creates the LowBit pass of stage 0: replaces each op implementing
-/// linalg::AggregatedOpInterface by its decomposition.
-std::unique_ptr<Pass> createDecomposeAggregatedOpsPass();
-
-/// Creates the LowBit pass of stage 3: rewrites each `memref.copy` whose
-/// source or target has a non-identity layout into `linalg.copy`.
-std::unique_ptr<Pass> createMemRefCopyToLinalgPass();
-
-/// Creates the LowBit pass of stage 4 with threads > 1: replaces each
-/// `memref.alloca_scope` by its body (between llvm.intr.stacksave and
-/// stackrestore when it holds allocas), so that the loops inside can become
-/// branches.
-std::unique_ptr<Pass> createInlineAllocaScopesPass();
+/// The LowBit passes of stages 0, 3 and 4 (declared in Passes.td):
+/// createLowBitDecomposeAggregatedOps(), createLowBitMemRefCopyToLinalg(),
+/// createLowBitInlineAllocaScopes().
 
 /// Options of the `lowbit-to-llvm` pipeline.
 struct LowBitToLLVMOptions : public PassPipelineOptions<LowBitToLLVMOptions> {
@@ -133,6 +129,6 @@ lowerToLLVM(ModuleOp module,
             function_ref<void(OpPassManager &)> addFrontPasses = nullptr,
             unsigned threads = 1);
 
-} // namespace mlir::lowbit::runner
+} // namespace mlir::lowbit
 
-#endif // LOWBIT_RUNNER_PIPELINE_H
+#endif // LOWBIT_CONVERSION_LOWBITTOLLVM_LOWBITTOLLVM_H
