@@ -634,3 +634,33 @@ void mlir::lowbit::npy::sortNpzMembersAsArguments(
     return;
   }
 }
+
+Expected<std::vector<NamedArray>>
+mlir::lowbit::npy::readArgumentFile(StringRef path) {
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+  if (!buffer)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "cannot open input '" + path +
+                                       "': " + buffer.getError().message());
+  ArrayRef<uint8_t> bytes(
+      reinterpret_cast<const uint8_t *>((*buffer)->getBufferStart()),
+      (*buffer)->getBufferSize());
+  std::vector<NamedArray> arguments;
+  if ((*buffer)->getBuffer().starts_with("PK") ||
+      path.ends_with_insensitive(".npz")) {
+    auto members = parseNpz(bytes, path);
+    if (!members)
+      return members.takeError();
+    sortNpzMembersAsArguments(*members);
+    for (NpzMember &member : *members)
+      arguments.push_back({std::move(member.array),
+                           (path + ":" + member.name + ".npy").str()});
+    return arguments;
+  }
+  auto array = parseNpy(bytes, path);
+  if (!array)
+    return array.takeError();
+  arguments.push_back({std::move(*array), path.str()});
+  return arguments;
+}

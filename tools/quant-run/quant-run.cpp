@@ -34,6 +34,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -94,42 +95,6 @@ int fail(const llvm::Twine &message) {
 
 int fail(llvm::Error error) { return runner::failTool("quant-run", std::move(error)); }
 
-/// One function argument read from an --input file.
-struct Argument {
-  npy::Array array;
-  std::string source; // "a.npy" or "b.npz:x.npy"
-};
-
-/// Reads one --input file: a .npy array or every member of an .npz archive
-/// (a ZIP file: "PK" magic bytes or the .npz extension).
-llvm::Error readInput(StringRef path, std::vector<Argument> &arguments) {
-  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                            /*RequiresNullTerminator=*/false);
-  if (!buffer)
-    return llvm::createStringError(llvm::inconvertibleErrorCode(),
-                                   "cannot open input '" + path +
-                                       "': " + buffer.getError().message());
-  ArrayRef<uint8_t> bytes(
-      reinterpret_cast<const uint8_t *>((*buffer)->getBufferStart()),
-      (*buffer)->getBufferSize());
-  if ((*buffer)->getBuffer().starts_with("PK") ||
-      path.ends_with_insensitive(".npz")) {
-    auto members = npy::parseNpz(bytes, path);
-    if (!members)
-      return members.takeError();
-    npy::sortNpzMembersAsArguments(*members);
-    for (npy::NpzMember &member : *members)
-      arguments.push_back({std::move(member.array),
-                           (path + ":" + member.name + ".npy").str()});
-    return llvm::Error::success();
-  }
-  auto array = npy::parseNpy(bytes, path);
-  if (!array)
-    return array.takeError();
-  arguments.push_back({std::move(*array), path.str()});
-  return llvm::Error::success();
-}
-
 } // namespace
 
 int main(int argc, char **argv) {
@@ -177,10 +142,13 @@ int main(int argc, char **argv) {
     return 1;
 
   // Read the inputs and check them against the signature.
-  std::vector<Argument> arguments;
-  for (const std::string &path : inputArrays)
-    if (llvm::Error err = readInput(path, arguments))
-      return fail(std::move(err));
+  std::vector<npy::NamedArray> arguments;
+  for (const std::string &path : inputArrays) {
+    auto read = npy::readArgumentFile(path);
+    if (!read)
+      return fail(read.takeError());
+    std::move(read->begin(), read->end(), std::back_inserter(arguments));
+  }
   if (arguments.size() != signature->inputs.size())
     return fail(llvm::formatv("'{0}' takes {1} argument{2}, got {3} from the "
                               "--input files",

@@ -109,6 +109,20 @@ llvm::Expected<std::vector<NpzMember>> readNpzFile(llvm::StringRef path);
 /// archive order.
 void sortNpzMembersAsArguments(std::vector<NpzMember> &members);
 
+/// An array read as a function argument, and where it came from ("a.npy" or
+/// "b.npz:x.npy") for messages.
+struct NamedArray {
+  Array array;
+  std::string source;
+};
+
+/// The function arguments stored in one file: a .npy array (one argument) or
+/// the members of an .npz archive ("PK" magic bytes or the .npz extension),
+/// in the order of sortNpzMembersAsArguments(). What quant-run's --input and
+/// quant-calibrate's sample files hold.
+llvm::Expected<std::vector<NamedArray>>
+readArgumentFile(llvm::StringRef path);
+
 /// Extracts the files of a ZIP archive (stored or deflated) in central
 /// directory order; exposed for testing.
 struct ZipEntry {
