@@ -1,8 +1,8 @@
-//===- Reference.cpp - host-side reference evaluator of lowbit ops --------===//
+//===- Reference.cpp - the oracle for lowbit quantization -----------------===//
 //
-// Element-by-element evaluation of quantize / dequantize / choose_params with
-// the numerics library. Deliberately simple: one loop over the elements, one
-// grid offset per element, one library call per element or block.
+// Written for clarity, not speed: every element's multi-index is unravelled
+// from its offset and mapped to its grid cell by the granularity's
+// definition; parameter blocks are gathered as lists of element values.
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,12 +16,10 @@
 #include "lowbit/Numerics/LookupTable.h"
 #include "lowbit/Numerics/Params.h"
 
-#include "mlir/IR/Threading.h"
 #include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/raw_ostream.h"
 
-#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -31,24 +29,20 @@ using namespace mlir::lowbit;
 using namespace mlir::lowbit::reference;
 namespace num = ::lowbit::numerics;
 
-//===----------------------------------------------------------------------===//
-// Helpers
-//===----------------------------------------------------------------------===//
+namespace {
 
-static llvm::Error makeError(const llvm::Twine &message) {
+llvm::Error fail(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
 
-static std::string formatShape(ArrayRef<int64_t> shape) {
-  std::string s;
-  llvm::raw_string_ostream os(s);
-  os << "[";
-  llvm::interleaveComma(shape, os);
-  os << "]";
-  return s;
+std::string bracketed(ArrayRef<int64_t> values) {
+  std::string s = "[";
+  for (auto [i, v] : llvm::enumerate(values))
+    s += (i ? ", " : "") + std::to_string(v);
+  return s + "]";
 }
 
-static std::string formatAttr(Attribute attr) {
+std::string str(Attribute attr) {
   std::string s;
   llvm::raw_string_ostream os(s);
   os << attr;
@@ -56,526 +50,362 @@ static std::string formatAttr(Attribute attr) {
 }
 
 //===----------------------------------------------------------------------===//
-// Grid mapping
+// Grids
 //===----------------------------------------------------------------------===//
 
-llvm::Expected<GridMap> GridMap::create(GranularityAttrInterface granularity,
-                                        ArrayRef<int64_t> shape) {
-  if (!granularity)
-    return makeError("no granularity");
-  int64_t rank = shape.size();
-  GridMap map;
-  map.shape.assign(shape.begin(), shape.end());
-  for (auto [d, dim] : llvm::enumerate(shape)) {
-    if (dim < 0)
-      return makeError("dimension " + llvm::Twine(d) + " of data shape " +
-                       formatShape(shape) + " is not a static size");
-    if (__builtin_mul_overflow(map.numElements, dim, &map.numElements))
-      return makeError("data shape " + formatShape(shape) + " is too large");
-  }
-  auto checkAxis = [&](int64_t axis) -> llvm::Error {
-    if (axis < 0 || axis >= rank)
-      return makeError("granularity axis " + llvm::Twine(axis) +
-                       " is out of range for data of rank " +
-                       llvm::Twine(rank));
-    return llvm::Error::success();
-  };
-  using Rule = DimRule;
-  map.rules.assign(rank, Rule{Rule::Zero, 1});
-  map.gridShape.assign(rank, 1);
+/// The data shape, the grid shape and the granularity they came from.
+struct Grid {
+  GranularityAttrInterface granularity;
+  SmallVector<int64_t> shape, grid;
+  int64_t elements = 1, cells = 1;
 
-  if (isa<PerTensorAttr>(granularity)) {
-    // Every dimension maps to 0.
-  } else if (auto axisAttr = dyn_cast<PerAxisAttr>(granularity)) {
-    int64_t axis = axisAttr.getAxis();
-    if (llvm::Error err = checkAxis(axis))
-      return std::move(err);
-    map.rules[axis] = {Rule::Same, 1};
-    map.gridShape[axis] = shape[axis];
-  } else if (auto group = dyn_cast<PerGroupAttr>(granularity)) {
-    int64_t axis = group.getAxis(), size = group.getSize();
-    if (llvm::Error err = checkAxis(axis))
-      return std::move(err);
-    if (size < 1)
-      return makeError("group size must be positive, got " + llvm::Twine(size));
-    for (int64_t d = 0; d < rank; ++d) {
-      map.rules[d] = {Rule::Same, 1};
-      map.gridShape[d] = shape[d];
-    }
-    // A shorter last group when size does not divide the axis.
-    map.rules[axis] = {Rule::Divide, size};
-    map.gridShape[axis] = llvm::divideCeil(shape[axis], size);
-  } else if (auto block = dyn_cast<PerBlockAttr>(granularity)) {
-    ArrayRef<int64_t> sizes = block.getSizes();
-    if (static_cast<int64_t>(sizes.size()) != rank)
-      return makeError("block sizes " + formatShape(sizes) +
-                       " do not match data of rank " + llvm::Twine(rank));
-    for (int64_t d = 0; d < rank; ++d) {
-      if (sizes[d] < 1 || shape[d] % sizes[d] != 0)
-        return makeError("block extent " + llvm::Twine(sizes[d]) +
-                         " does not divide dimension " + llvm::Twine(d) +
-                         " of data shape " + formatShape(shape));
-      map.rules[d] = {Rule::Divide, sizes[d]};
-      map.gridShape[d] = shape[d] / sizes[d];
-    }
-  } else if (auto cluster = dyn_cast<PerClusterAttr>(granularity)) {
-    int64_t axis = cluster.getAxis();
-    if (llvm::Error err = checkAxis(axis))
-      return std::move(err);
-    int64_t sum = 0;
-    for (auto [c, size] : llvm::enumerate(cluster.getSizes())) {
-      if (size < 1)
-        return makeError("cluster sizes must be positive");
-      sum += size;
-      if (sum > shape[axis])
-        break;
-      map.clusterOf.insert(map.clusterOf.end(), size,
-                           static_cast<int64_t>(c));
-    }
-    if (sum != shape[axis])
-      return makeError("cluster sizes " + formatShape(cluster.getSizes()) +
-                       " do not add up to axis " + llvm::Twine(axis) +
-                       " of data shape " + formatShape(shape));
-    if (cluster.getPerSlice()) {
-      for (int64_t d = 0; d < rank; ++d) {
-        map.rules[d] = {Rule::Same, 1};
-        map.gridShape[d] = shape[d];
+  /// The grid index of data index `index`, by the granularity's definition.
+  SmallVector<int64_t> indexOf(ArrayRef<int64_t> index) const {
+    size_t rank = shape.size();
+    SmallVector<int64_t> g(rank, 0);
+    if (auto a = dyn_cast<PerAxisAttr>(granularity)) {
+      g[a.getAxis()] = index[a.getAxis()];
+    } else if (auto p = dyn_cast<PerGroupAttr>(granularity)) {
+      for (size_t d = 0; d < rank; ++d)
+        g[d] = index[d];
+      g[p.getAxis()] = index[p.getAxis()] / p.getSize();
+    } else if (auto b = dyn_cast<PerBlockAttr>(granularity)) {
+      for (size_t d = 0; d < rank; ++d)
+        g[d] = index[d] / b.getSizes()[d];
+    } else if (auto c = dyn_cast<PerClusterAttr>(granularity)) {
+      if (c.getPerSlice())
+        for (size_t d = 0; d < rank; ++d)
+          g[d] = index[d];
+      int64_t start = 0, cluster = 0;
+      for (int64_t size : c.getSizes()) {
+        if (index[c.getAxis()] < start + size)
+          break;
+        start += size;
+        ++cluster;
       }
+      g[c.getAxis()] = cluster;
     }
-    map.rules[axis] = {Rule::Cluster, 1};
-    map.gridShape[axis] = cluster.getSizes().size();
+    return g;
+  }
+
+  /// The row-major data index of offset `element`.
+  SmallVector<int64_t> unravel(int64_t element) const {
+    SmallVector<int64_t> index(shape.size());
+    for (size_t d = shape.size(); d-- > 0;) {
+      index[d] = element % shape[d];
+      element /= shape[d];
+    }
+    return index;
+  }
+
+  /// The row-major grid offset of the element at offset `element`.
+  int64_t cellOf(int64_t element) const {
+    SmallVector<int64_t> g = indexOf(unravel(element));
+    int64_t cell = 0;
+    for (size_t d = 0; d < g.size(); ++d)
+      cell = cell * grid[d] + g[d];
+    return cell;
+  }
+};
+
+llvm::Expected<Grid> makeGrid(GranularityAttrInterface granularity,
+                              ArrayRef<int64_t> shape) {
+  if (!granularity)
+    return fail("no granularity");
+  Grid grid;
+  grid.granularity = granularity;
+  grid.shape.assign(shape.begin(), shape.end());
+  int64_t rank = shape.size();
+  for (int64_t d = 0; d < rank; ++d) {
+    if (shape[d] < 0)
+      return fail("dimension " + llvm::Twine(d) + " of data shape " +
+                  bracketed(shape) + " is not a static size");
+    if (__builtin_mul_overflow(grid.elements, shape[d], &grid.elements))
+      return fail("data shape " + bracketed(shape) + " is too large");
+  }
+  auto axisError = [&](int64_t axis) -> std::optional<llvm::Error> {
+    if (axis >= 0 && axis < rank)
+      return std::nullopt;
+    return fail("granularity axis " + llvm::Twine(axis) +
+                " is out of range for data of rank " + llvm::Twine(rank));
+  };
+  grid.grid.assign(rank, 1);
+  if (isa<PerTensorAttr>(granularity)) {
+  } else if (auto a = dyn_cast<PerAxisAttr>(granularity)) {
+    if (auto err = axisError(a.getAxis()))
+      return std::move(*err);
+    grid.grid[a.getAxis()] = shape[a.getAxis()];
+  } else if (auto p = dyn_cast<PerGroupAttr>(granularity)) {
+    if (auto err = axisError(p.getAxis()))
+      return std::move(*err);
+    if (p.getSize() < 1)
+      return fail("group size must be positive, got " +
+                  llvm::Twine(p.getSize()));
+    grid.grid.assign(shape.begin(), shape.end());
+    // The last group is shorter where the size does not divide the axis.
+    grid.grid[p.getAxis()] =
+        (shape[p.getAxis()] + p.getSize() - 1) / p.getSize();
+  } else if (auto b = dyn_cast<PerBlockAttr>(granularity)) {
+    ArrayRef<int64_t> sizes = b.getSizes();
+    if (static_cast<int64_t>(sizes.size()) != rank)
+      return fail("block sizes " + bracketed(sizes) +
+                  " do not match data of rank " + llvm::Twine(rank));
+    for (int64_t d = 0; d < rank; ++d) {
+      if (sizes[d] < 1 || shape[d] % sizes[d])
+        return fail("block extent " + llvm::Twine(sizes[d]) +
+                    " does not divide dimension " + llvm::Twine(d) +
+                    " of data shape " + bracketed(shape));
+      grid.grid[d] = shape[d] / sizes[d];
+    }
+  } else if (auto c = dyn_cast<PerClusterAttr>(granularity)) {
+    if (auto err = axisError(c.getAxis()))
+      return std::move(*err);
+    int64_t total = 0;
+    for (int64_t size : c.getSizes()) {
+      if (size < 1)
+        return fail("cluster sizes must be positive");
+      total += size;
+    }
+    if (total != shape[c.getAxis()])
+      return fail("cluster sizes " + bracketed(c.getSizes()) +
+                  " do not add up to axis " + llvm::Twine(c.getAxis()) +
+                  " of data shape " + bracketed(shape));
+    if (c.getPerSlice())
+      grid.grid.assign(shape.begin(), shape.end());
+    grid.grid[c.getAxis()] = c.getSizes().size();
   } else {
-    return makeError("unsupported granularity " + formatAttr(granularity));
+    return fail("unsupported granularity " + str(granularity));
   }
-
-  for (int64_t g : map.gridShape)
-    map.numCells *= g;
-  // The innermost dimension's grid offsets (a scalar is one row of one).
-  if (rank == 0) {
-    map.innerCell.push_back(0);
-    return map;
-  }
-  SmallVector<int64_t> index(rank, 0);
-  for (int64_t i = 0; i < shape.back(); ++i) {
-    index.back() = i;
-    map.innerCell.push_back(map.getGridIndex(index).back());
-  }
-  return map;
-}
-
-SmallVector<int64_t> GridMap::getGridIndex(ArrayRef<int64_t> index) const {
-  SmallVector<int64_t> grid;
-  for (auto [rule, i] : llvm::zip_equal(rules, index)) {
-    switch (rule.kind) {
-    case DimRule::Zero:
-      grid.push_back(0);
-      break;
-    case DimRule::Same:
-      grid.push_back(i);
-      break;
-    case DimRule::Divide:
-      grid.push_back(i / rule.divisor);
-      break;
-    case DimRule::Cluster:
-      grid.push_back(clusterOf[i]);
-      break;
-    }
-  }
+  for (int64_t g : grid.grid)
+    grid.cells *= g;
   return grid;
 }
 
-int64_t GridMap::getCell(int64_t element) const {
-  // Peel the data index off the row-major offset, innermost dimension first,
-  // and accumulate the grid offset with the grid's row-major strides.
-  int64_t cell = 0, gridStride = 1;
-  for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
-    int64_t i = element % shape[d];
-    element /= shape[d];
-    int64_t g = 0;
-    switch (rules[d].kind) {
-    case DimRule::Zero:
-      g = 0;
-      break;
-    case DimRule::Same:
-      g = i;
-      break;
-    case DimRule::Divide:
-      g = i / rules[d].divisor;
-      break;
-    case DimRule::Cluster:
-      g = clusterOf[i];
-      break;
-    }
-    cell += g * gridStride;
-    gridStride *= gridShape[d];
-  }
-  return cell;
-}
-
-/// The grid index of row-major cell `cell` of a grid of `gridShape`.
-static SmallVector<int64_t> unflatten(int64_t cell,
-                                      ArrayRef<int64_t> gridShape) {
-  SmallVector<int64_t> index(gridShape.size());
-  for (int64_t d = static_cast<int64_t>(gridShape.size()) - 1; d >= 0; --d) {
-    index[d] = cell % gridShape[d];
-    cell /= gridShape[d];
-  }
-  return index;
-}
-
-llvm::Expected<SmallVector<int64_t>>
-reference::getGridShape(GranularityAttrInterface granularity,
-                        ArrayRef<int64_t> shape) {
-  llvm::Expected<GridMap> map = GridMap::create(granularity, shape);
-  if (!map)
-    return map.takeError();
-  return SmallVector<int64_t>(map->getGridShape());
-}
-
-SmallVector<int64_t> reference::getGridIndex(GranularityAttrInterface granularity,
-                                             ArrayRef<int64_t> shape,
-                                             ArrayRef<int64_t> index) {
-  llvm::Expected<GridMap> map = GridMap::create(granularity, shape);
-  if (!map) {
-    llvm::consumeError(map.takeError());
-    return {};
-  }
-  if (index.size() != shape.size())
-    return {};
-  return map->getGridIndex(index);
-}
-
 //===----------------------------------------------------------------------===//
-// Schemes
+// Formats
 //===----------------------------------------------------------------------===//
 
-namespace {
-/// How a scheme's codes relate to values.
-struct ElementKind {
-  enum Kind { Integer, Float, Table, Binary, MXInt8 } kind = Integer;
-  unsigned bits = 8;
+/// What a scheme's codes are.
+struct Format {
+  enum { Int, Float, Table, Binary, MXInt8 } kind = Int;
+  unsigned bits = 0;
   num::IntFormat intFormat;
   num::FloatFormat floatFormat = num::FloatFormat::E4M3FN;
   std::optional<num::LookupTable> table;
-  num::RoundingMode mode = num::RoundingMode::NearestEven;
-  /// MX or NVFP4: a zero or NaN effective scale gives code 0.
-  bool blockFamily = false;
-
-  uint8_t getMask() const { return static_cast<uint8_t>((1u << bits) - 1); }
+  num::RoundingMode rounding = num::RoundingMode::NearestEven;
+  /// MX and NVFP4: a zero or NaN effective scale encodes every element as 0.
+  bool blockScaled = false;
 };
 
-/// How a scheme's scale elements are held.
-enum class ScaleKind { F32, F16, BF16, E8M0, E4M3 };
-} // namespace
-
-static llvm::Expected<ElementKind> getElementKind(SchemeAttr scheme) {
-  ElementKind kind;
-  kind.mode = toNumerics(scheme.getRounding());
-  kind.blockFamily = scheme.getFamily() != Family::None;
+llvm::Expected<Format> getFormat(SchemeAttr scheme) {
+  Format f;
+  f.rounding = toNumerics(scheme.getRounding());
+  f.blockScaled = scheme.getFamily() != Family::None;
   Type storage = scheme.getStorage();
-  if (auto intType = dyn_cast<IntegerType>(storage)) {
-    unsigned width = intType.getWidth();
-    if (width < 1 || width > 8)
-      return makeError("integer formats of 1..8 bits only, got " +
-                       formatAttr(TypeAttr::get(storage)));
-    kind.bits = width;
+  if (auto i = dyn_cast<IntegerType>(storage)) {
+    if (i.getWidth() < 1 || i.getWidth() > 8)
+      return fail("integer formats of 1..8 bits only, got " +
+                  str(TypeAttr::get(storage)));
+    f.bits = i.getWidth();
     if (scheme.getFamily() == Family::MX) {
-      kind.kind = ElementKind::MXInt8;
-      return kind;
+      f.kind = Format::MXInt8;
+    } else {
+      f.kind = Format::Int;
+      f.intFormat = num::IntFormat{f.bits, !i.isUnsigned(), scheme.getNarrow()};
     }
-    kind.kind = ElementKind::Integer;
-    kind.intFormat = num::IntFormat{width, !intType.isUnsigned(),
-                                    scheme.getNarrow()};
-    return kind;
+    return f;
   }
   if (auto lut = dyn_cast<LutType>(storage)) {
-    std::vector<float> values;
-    for (double v : lut.getValues())
-      values.push_back(static_cast<float>(v));
+    std::vector<float> values(lut.getValues().begin(), lut.getValues().end());
     num::Result<num::LookupTable> table = num::LookupTable::create(values);
     if (!table)
-      return makeError("invalid lookup table: " + table.getError());
-    kind.kind = ElementKind::Table;
-    kind.table = *table;
-    kind.bits = table->getBitWidth();
-    return kind;
+      return fail("invalid lookup table: " + table.getError());
+    f.kind = Format::Table;
+    f.bits = table->getBitWidth();
+    f.table = *table;
+    return f;
   }
   if (isa<BinaryType>(storage)) {
-    kind.kind = ElementKind::Binary;
-    kind.bits = 1;
-    return kind;
+    f.kind = Format::Binary;
+    f.bits = 1;
+    return f;
   }
-  std::optional<num::FloatFormat> format = getNumericsFloatFormat(storage);
-  if (!format || *format == num::FloatFormat::E8M0FNU)
-    return makeError("unsupported storage format " +
-                     formatAttr(TypeAttr::get(storage)));
-  kind.kind = ElementKind::Float;
-  kind.floatFormat = *format;
-  kind.bits = num::getBitWidth(*format);
-  return kind;
+  std::optional<num::FloatFormat> ff = getNumericsFloatFormat(storage);
+  if (!ff || *ff == num::FloatFormat::E8M0FNU)
+    return fail("unsupported storage format " + str(TypeAttr::get(storage)));
+  f.kind = Format::Float;
+  f.floatFormat = *ff;
+  f.bits = num::getBitWidth(*ff);
+  return f;
 }
 
-static llvm::Expected<ScaleKind> getScaleKind(SchemeAttr scheme) {
-  Type type = scheme.getScaleType();
-  if (type.isF32())
-    return ScaleKind::F32;
-  if (type.isF16())
-    return ScaleKind::F16;
-  if (type.isBF16())
-    return ScaleKind::BF16;
-  if (isa<Float8E8M0FNUType>(type))
-    return ScaleKind::E8M0;
-  if (isa<Float8E4M3FNType>(type))
-    return ScaleKind::E4M3;
-  return makeError("unsupported scale type " + formatAttr(TypeAttr::get(type)));
+/// How scales are held: as values of a float type (rounded to it), or as
+/// codes of an 8-bit float format.
+struct ScaleFormat {
+  std::optional<num::FloatFormat> codes;
+  const llvm::fltSemantics *values = nullptr;
+};
+
+llvm::Expected<ScaleFormat> getScaleFormat(SchemeAttr scheme) {
+  Type t = scheme.getScaleType();
+  ScaleFormat s;
+  if (t.isF32())
+    s.values = &llvm::APFloat::IEEEsingle();
+  else if (t.isF16())
+    s.values = &llvm::APFloat::IEEEhalf();
+  else if (t.isBF16())
+    s.values = &llvm::APFloat::BFloat();
+  else if (isa<Float8E8M0FNUType>(t))
+    s.codes = num::FloatFormat::E8M0FNU;
+  else if (isa<Float8E4M3FNType>(t))
+    s.codes = num::FloatFormat::E4M3FN;
+  else
+    return fail("unsupported scale type " + str(TypeAttr::get(t)));
+  return s;
 }
 
-/// Rounds `value` to f16 or bf16 (nearest-even) and widens it back exactly.
-static float roundToScaleType(float value, ScaleKind kind) {
-  if (kind != ScaleKind::F16 && kind != ScaleKind::BF16)
+/// `value` as a tensor of the scale type holds it (nearest-even).
+float roundToScale(float value, const ScaleFormat &s) {
+  if (s.values == &llvm::APFloat::IEEEsingle())
     return value;
   llvm::APFloat f(value);
-  bool losesInfo = false;
-  f.convert(kind == ScaleKind::F16 ? llvm::APFloat::IEEEhalf()
-                                   : llvm::APFloat::BFloat(),
-            llvm::APFloat::rmNearestTiesToEven, &losesInfo);
+  bool inexact;
+  f.convert(*s.values, llvm::APFloat::rmNearestTiesToEven, &inexact);
   f.convert(llvm::APFloat::IEEEsingle(), llvm::APFloat::rmNearestTiesToEven,
-            &losesInfo);
+            &inexact);
   return f.convertToFloat();
 }
 
-bool reference::hasScaleCodes(SchemeAttr scheme) {
-  return isa<Float8E8M0FNUType, Float8E4M3FNType>(scheme.getScaleType());
-}
-
-unsigned reference::getCodeBits(SchemeAttr scheme) {
-  llvm::Expected<ElementKind> kind = getElementKind(scheme);
-  if (!kind) {
-    llvm::consumeError(kind.takeError());
-    return 0;
-  }
-  return kind->bits;
-}
-
-namespace {
-/// Everything the element loops need, validated.
-struct Evaluation {
-  GridMap map;
-  ElementKind kind;
-  /// Effective f32 scale of every grid cell (times the global scale).
-  std::vector<float> cellScale;
-  /// Zero point of every grid cell; empty for symmetric schemes.
-  std::vector<int32_t> cellZeroPoint;
+/// The effective scale and zero point of every cell, checked.
+struct CellParams {
+  std::vector<float> scale;
+  std::vector<int32_t> zeroPoint;
 };
-} // namespace
 
-static llvm::Expected<Evaluation> prepare(SchemeAttr scheme,
-                                          ArrayRef<int64_t> shape,
-                                          size_t dataSize,
-                                          const Params &params) {
-  if (!scheme)
-    return makeError("no scheme");
-  llvm::Expected<GridMap> map = GridMap::create(scheme.getGranularity(), shape);
-  if (!map)
-    return map.takeError();
-  if (static_cast<int64_t>(dataSize) != map->getNumElements())
-    return makeError("data has " + llvm::Twine(dataSize) +
-                     " elements but shape " + formatShape(shape) + " has " +
-                     llvm::Twine(map->getNumElements()));
-  llvm::Expected<ElementKind> kind = getElementKind(scheme);
-  if (!kind)
-    return kind.takeError();
-  llvm::Expected<ScaleKind> scaleKind = getScaleKind(scheme);
-  if (!scaleKind)
-    return scaleKind.takeError();
-
-  size_t cells = map->getNumCells();
-  std::string grid = formatShape(map->getGridShape());
-  std::string scaleType = formatAttr(TypeAttr::get(scheme.getScaleType()));
-  auto sizeError = [&](StringRef what, size_t got) {
-    return makeError(what + " has " + llvm::Twine(got) +
-                     " elements but the parameter grid " + grid + " has " +
-                     llvm::Twine(cells));
+llvm::Expected<CellParams> getCellParams(SchemeAttr scheme, const Grid &grid,
+                                         const ScaleFormat &scaleFormat,
+                                         const Params &params) {
+  auto size = [&](StringRef what, size_t n) {
+    return fail(what + " has " + llvm::Twine(n) +
+                " elements but the parameter grid " + bracketed(grid.grid) +
+                " has " + llvm::Twine(grid.cells));
   };
-
-  std::vector<float> cellScale(cells);
-  if (hasScaleCodes(scheme)) {
+  std::string type = str(TypeAttr::get(scheme.getScaleType()));
+  CellParams cells;
+  if (scaleFormat.codes) {
     if (!params.scale.empty())
-      return makeError("scale type " + scaleType +
-                       " takes 8-bit scale codes, not scale values");
-    if (params.scaleCodes.size() != cells)
-      return sizeError("scale", params.scaleCodes.size());
-    num::FloatFormat format = *scaleKind == ScaleKind::E8M0
-                                  ? num::FloatFormat::E8M0FNU
-                                  : num::FloatFormat::E4M3FN;
-    for (size_t c = 0; c < cells; ++c)
-      cellScale[c] = num::decodeFloat(format, params.scaleCodes[c]);
+      return fail("scale type " + type +
+                  " takes 8-bit scale codes, not scale values");
+    if (static_cast<int64_t>(params.scaleCodes.size()) != grid.cells)
+      return size("scale", params.scaleCodes.size());
+    for (uint8_t code : params.scaleCodes)
+      cells.scale.push_back(num::decodeFloat(*scaleFormat.codes, code));
   } else {
     if (!params.scaleCodes.empty())
-      return makeError("scale type " + scaleType +
-                       " takes scale values, not 8-bit codes");
-    if (params.scale.size() != cells)
-      return sizeError("scale", params.scale.size());
-    for (size_t c = 0; c < cells; ++c)
-      cellScale[c] = roundToScaleType(params.scale[c], *scaleKind);
+      return fail("scale type " + type +
+                  " takes scale values, not 8-bit codes");
+    if (static_cast<int64_t>(params.scale.size()) != grid.cells)
+      return size("scale", params.scale.size());
+    for (float v : params.scale)
+      cells.scale.push_back(roundToScale(v, scaleFormat));
   }
-
-  if (scheme.hasGlobalScale()) {
+  if (scheme.getFamily() == Family::NVFP4) {
     if (!params.globalScale)
-      return makeError("the nvfp4 family needs a global scale");
-    // One f32 product per cell, as the lowering forms the element scale.
-    for (float &s : cellScale)
-      s = s * *params.globalScale;
+      return fail("the nvfp4 family needs a global scale");
+    for (float &s : cells.scale)
+      s *= *params.globalScale;
   } else if (params.globalScale) {
-    return makeError("only the nvfp4 family takes a global scale");
+    return fail("only the nvfp4 family takes a global scale");
   }
-
-  std::vector<int32_t> cellZeroPoint;
-  if (scheme.hasZeroPoint()) {
-    if (params.zeroPoint.size() != cells)
-      return sizeError("zero point", params.zeroPoint.size());
-    cellZeroPoint = params.zeroPoint;
+  if (scheme.getAsymmetric()) {
+    if (static_cast<int64_t>(params.zeroPoint.size()) != grid.cells)
+      return size("zero point", params.zeroPoint.size());
+    cells.zeroPoint = params.zeroPoint;
   } else if (!params.zeroPoint.empty()) {
-    return makeError("a symmetric scheme takes no zero point");
+    return fail("a symmetric scheme takes no zero point");
   }
-  return Evaluation{std::move(*map), std::move(*kind), std::move(cellScale),
-                    std::move(cellZeroPoint)};
+  return cells;
 }
 
-//===----------------------------------------------------------------------===//
-// quantize / dequantize
-//===----------------------------------------------------------------------===//
+/// Grid, format and cell parameters of a quantize or dequantize call.
+struct Setup {
+  Grid grid;
+  Format format;
+  CellParams cells;
+};
 
-static uint8_t quantizeElement(const ElementKind &kind, float x, float scale,
-                               int32_t zeroPoint) {
-  if (kind.kind == ElementKind::Integer) {
-    int32_t q = num::quantizeAffine(x, scale, zeroPoint, kind.intFormat,
-                                    kind.mode);
-    return static_cast<uint8_t>(static_cast<uint32_t>(q) & kind.getMask());
-  }
-  if (kind.blockFamily && (scale == 0.0f || std::isnan(scale)))
+llvm::Expected<Setup> setUp(SchemeAttr scheme, ArrayRef<int64_t> shape,
+                            size_t count, const Params &params) {
+  if (!scheme)
+    return fail("no scheme");
+  llvm::Expected<Grid> grid = makeGrid(scheme.getGranularity(), shape);
+  if (!grid)
+    return grid.takeError();
+  if (static_cast<int64_t>(count) != grid->elements)
+    return fail("data has " + llvm::Twine(count) + " elements but shape " +
+                bracketed(shape) + " has " + llvm::Twine(grid->elements));
+  llvm::Expected<Format> format = getFormat(scheme);
+  if (!format)
+    return format.takeError();
+  llvm::Expected<ScaleFormat> scaleFormat = getScaleFormat(scheme);
+  if (!scaleFormat)
+    return scaleFormat.takeError();
+  llvm::Expected<CellParams> cells =
+      getCellParams(scheme, *grid, *scaleFormat, params);
+  if (!cells)
+    return cells.takeError();
+  return Setup{std::move(*grid), std::move(*format), std::move(*cells)};
+}
+
+uint8_t encode(const Format &f, float x, float scale, int32_t zeroPoint) {
+  if (f.kind == Format::Int)
+    return num::toStorageCode(
+        num::quantizeAffine(x, scale, zeroPoint, f.intFormat, f.rounding),
+        f.intFormat);
+  if (f.blockScaled && (scale == 0.0f || std::isnan(scale)))
     return 0;
   uint8_t code = 0;
-  switch (kind.kind) {
-  case ElementKind::Float:
-    code = num::encodeFloat(kind.floatFormat, x / scale, kind.mode);
-    break;
-  case ElementKind::Table:
-    code = kind.table->encode(x, scale);
-    break;
-  case ElementKind::Binary:
+  if (f.kind == Format::Float)
+    code = num::encodeFloat(f.floatFormat, x / scale, f.rounding);
+  else if (f.kind == Format::Table)
+    code = f.table->encode(x, scale);
+  else if (f.kind == Format::Binary)
     code = num::encodeBinary(x / scale);
-    break;
-  case ElementKind::MXInt8:
+  else
     code = num::encodeMXElement(x / scale, num::MXElementType::INT8,
-                                kind.mode);
-    break;
-  case ElementKind::Integer:
-    break;
-  }
-  return code & kind.getMask();
+                                f.rounding);
+  return code & ((1u << f.bits) - 1);
 }
 
-static float dequantizeElement(const ElementKind &kind, uint8_t code,
-                               float scale, int32_t zeroPoint) {
-  switch (kind.kind) {
-  case ElementKind::Integer: {
-    int32_t q = num::fromStorageCode(code, kind.intFormat);
+float decode(const Format &f, uint8_t code, float scale, int32_t zeroPoint) {
+  switch (f.kind) {
+  case Format::Int: {
+    int32_t q = num::fromStorageCode(code, f.intFormat);
+    // q - z in i32 arithmetic (wrapping, as the IR computes it).
     int64_t diff = int64_t(q) - int64_t(zeroPoint);
-    if (diff >= std::numeric_limits<int32_t>::min() &&
-        diff <= std::numeric_limits<int32_t>::max())
-      return num::dequantizeAffine(q, scale, zeroPoint);
-    // An extreme zero point: q - z wraps in i32, as it does in the IR.
-    auto wrapped = static_cast<int32_t>(static_cast<uint32_t>(q) -
-                                        static_cast<uint32_t>(zeroPoint));
-    return scale * static_cast<float>(wrapped);
+    if (diff < std::numeric_limits<int32_t>::min() ||
+        diff > std::numeric_limits<int32_t>::max())
+      return scale * static_cast<float>(static_cast<int32_t>(
+                         static_cast<uint32_t>(q) -
+                         static_cast<uint32_t>(zeroPoint)));
+    return num::dequantizeAffine(q, scale, zeroPoint);
   }
-  case ElementKind::Float:
-    return num::decodeFloat(kind.floatFormat, code) * scale;
-  case ElementKind::Table:
-    return kind.table->decode(code, scale);
-  case ElementKind::Binary:
+  case Format::Float:
+    return num::decodeFloat(f.floatFormat, code) * scale;
+  case Format::Table:
+    return f.table->decode(code, scale);
+  case Format::Binary:
     return num::decodeBinary(code, scale);
-  case ElementKind::MXInt8:
+  case Format::MXInt8:
     return num::decodeMXElement(code, num::MXElementType::INT8) * scale;
   }
   return std::numeric_limits<float>::quiet_NaN();
 }
 
-llvm::Expected<std::vector<uint8_t>>
-reference::quantize(SchemeAttr scheme, ArrayRef<int64_t> shape,
-                    ArrayRef<float> data, const Params &params) {
-  llvm::Expected<Evaluation> eval = prepare(scheme, shape, data.size(), params);
-  if (!eval)
-    return eval.takeError();
-  std::vector<uint8_t> codes(data.size());
-  // Rows in chunks of about 64K elements on the context's threads (every
-  // code depends on its element and cell only, so the result is the same).
-  const GridMap &map = eval->map;
-  int64_t rowsPerChunk = std::max<int64_t>(
-      1, (int64_t(1) << 16) / std::max<int64_t>(1, map.getRowLength()));
-  int64_t chunks = llvm::divideCeil(map.getNumRows(), rowsPerChunk);
-  mlir::parallelFor(scheme.getContext(), 0, chunks, [&](size_t chunk) {
-    int64_t begin = chunk * rowsPerChunk;
-    map.forEachCellInRows(
-        begin, std::min(begin + rowsPerChunk, map.getNumRows()),
-        [&](int64_t e, int64_t c) {
-          int32_t zp = eval->cellZeroPoint.empty() ? 0 : eval->cellZeroPoint[c];
-          codes[e] =
-              quantizeElement(eval->kind, data[e], eval->cellScale[c], zp);
-        });
-  });
-  return codes;
-}
-
-llvm::Expected<std::vector<float>>
-reference::dequantize(SchemeAttr scheme, ArrayRef<int64_t> shape,
-                      ArrayRef<uint8_t> codes, const Params &params) {
-  llvm::Expected<Evaluation> eval =
-      prepare(scheme, shape, codes.size(), params);
-  if (!eval)
-    return eval.takeError();
-  uint8_t mask = eval->kind.getMask();
-  for (size_t e = 0; e < codes.size(); ++e)
-    if (codes[e] & ~mask)
-      return makeError("code " + llvm::Twine(unsigned(codes[e])) +
-                       " of element " + llvm::Twine(e) + " does not fit in " +
-                       llvm::Twine(eval->kind.bits) + " bits");
-  std::vector<float> values(codes.size());
-  eval->map.forEachCell([&](int64_t e, int64_t c) {
-    int32_t zp = eval->cellZeroPoint.empty() ? 0 : eval->cellZeroPoint[c];
-    values[e] = dequantizeElement(eval->kind, codes[e], eval->cellScale[c], zp);
-  });
-  return values;
-}
-
-//===----------------------------------------------------------------------===//
-// choose_params
-//===----------------------------------------------------------------------===//
-
-namespace {
-/// What one parameter block holds.
-struct BlockStats {
-  /// Range of the finite elements; min > max when there are none.
-  float min = std::numeric_limits<float>::infinity();
-  float max = -std::numeric_limits<float>::infinity();
-  bool hasNaN = false, hasInf = false;
-
-  bool hasFinite() const { return min <= max; }
-  /// The range of the finite elements; none is the all-zero range.
-  num::Range getRange() const {
-    return hasFinite() ? num::Range{min, max} : num::Range{0.0f, 0.0f};
-  }
-  float getFiniteAbsMax() const {
-    return hasFinite() ? std::max(std::fabs(min), std::fabs(max)) : 0.0f;
-  }
-};
-} // namespace
-
-static num::MXElementType getKindMXElementType(const ElementKind &kind) {
-  if (kind.kind == ElementKind::MXInt8)
+num::MXElementType getMXElementType(const Format &f) {
+  if (f.kind == Format::MXInt8)
     return num::MXElementType::INT8;
-  switch (kind.floatFormat) {
+  switch (f.floatFormat) {
   case num::FloatFormat::E4M3FN:
     return num::MXElementType::FP8E4M3;
   case num::FloatFormat::E5M2:
@@ -589,136 +419,195 @@ static num::MXElementType getKindMXElementType(const ElementKind &kind) {
   }
 }
 
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Public functions
+//===----------------------------------------------------------------------===//
+
+llvm::Expected<SmallVector<int64_t>>
+reference::getGridShape(GranularityAttrInterface granularity,
+                        ArrayRef<int64_t> shape) {
+  llvm::Expected<Grid> grid = makeGrid(granularity, shape);
+  if (!grid)
+    return grid.takeError();
+  return grid->grid;
+}
+
+SmallVector<int64_t> reference::getGridIndex(GranularityAttrInterface granularity,
+                                             ArrayRef<int64_t> shape,
+                                             ArrayRef<int64_t> index) {
+  llvm::Expected<Grid> grid = makeGrid(granularity, shape);
+  if (!grid) {
+    llvm::consumeError(grid.takeError());
+    return {};
+  }
+  if (index.size() != shape.size())
+    return {};
+  return grid->indexOf(index);
+}
+
+bool reference::hasScaleCodes(SchemeAttr scheme) {
+  return isa<Float8E8M0FNUType, Float8E4M3FNType>(scheme.getScaleType());
+}
+
+unsigned reference::getCodeBits(SchemeAttr scheme) {
+  llvm::Expected<Format> format = getFormat(scheme);
+  if (!format) {
+    llvm::consumeError(format.takeError());
+    return 0;
+  }
+  return format->bits;
+}
+
+llvm::Expected<std::vector<uint8_t>>
+reference::quantize(SchemeAttr scheme, ArrayRef<int64_t> shape,
+                    ArrayRef<float> data, const Params &params) {
+  llvm::Expected<Setup> setup = setUp(scheme, shape, data.size(), params);
+  if (!setup)
+    return setup.takeError();
+  std::vector<uint8_t> codes;
+  for (int64_t e = 0; e < setup->grid.elements; ++e) {
+    int64_t c = setup->grid.cellOf(e);
+    int32_t zp = setup->cells.zeroPoint.empty() ? 0 : setup->cells.zeroPoint[c];
+    codes.push_back(encode(setup->format, data[e], setup->cells.scale[c], zp));
+  }
+  return codes;
+}
+
+llvm::Expected<std::vector<float>>
+reference::dequantize(SchemeAttr scheme, ArrayRef<int64_t> shape,
+                      ArrayRef<uint8_t> codes, const Params &params) {
+  llvm::Expected<Setup> setup = setUp(scheme, shape, codes.size(), params);
+  if (!setup)
+    return setup.takeError();
+  std::vector<float> values;
+  for (int64_t e = 0; e < setup->grid.elements; ++e) {
+    if (codes[e] >> setup->format.bits)
+      return fail("code " + llvm::Twine(unsigned(codes[e])) + " of element " +
+                  llvm::Twine(e) + " does not fit in " +
+                  llvm::Twine(setup->format.bits) + " bits");
+    int64_t c = setup->grid.cellOf(e);
+    int32_t zp = setup->cells.zeroPoint.empty() ? 0 : setup->cells.zeroPoint[c];
+    values.push_back(
+        decode(setup->format, codes[e], setup->cells.scale[c], zp));
+  }
+  return values;
+}
+
 llvm::Expected<Params> reference::chooseParams(SchemeAttr scheme,
                                                ArrayRef<int64_t> shape,
                                                ArrayRef<float> data) {
   if (!scheme)
-    return makeError("no scheme");
-  llvm::Expected<GridMap> map = GridMap::create(scheme.getGranularity(), shape);
-  if (!map)
-    return map.takeError();
-  if (static_cast<int64_t>(data.size()) != map->getNumElements())
-    return makeError("data has " + llvm::Twine(data.size()) +
-                     " elements but shape " + formatShape(shape) + " has " +
-                     llvm::Twine(map->getNumElements()));
-  llvm::Expected<ElementKind> kind = getElementKind(scheme);
-  if (!kind)
-    return kind.takeError();
-  llvm::Expected<ScaleKind> scaleKind = getScaleKind(scheme);
-  if (!scaleKind)
-    return scaleKind.takeError();
-  size_t cells = map->getNumCells();
-  Params params;
+    return fail("no scheme");
+  llvm::Expected<Grid> grid = makeGrid(scheme.getGranularity(), shape);
+  if (!grid)
+    return grid.takeError();
+  if (static_cast<int64_t>(data.size()) != grid->elements)
+    return fail("data has " + llvm::Twine(data.size()) +
+                " elements but shape " + bracketed(shape) + " has " +
+                llvm::Twine(grid->elements));
+  llvm::Expected<Format> format = getFormat(scheme);
+  if (!format)
+    return format.takeError();
+  llvm::Expected<ScaleFormat> scaleFormat = getScaleFormat(scheme);
+  if (!scaleFormat)
+    return scaleFormat.takeError();
 
-  // MX: the library's scale rule on each block's elements.
+  // Every block's elements, in element order.
+  std::vector<std::vector<float>> blocks(grid->cells);
+  for (int64_t e = 0; e < grid->elements; ++e)
+    blocks[grid->cellOf(e)].push_back(data[e]);
+
+  Params params;
   if (scheme.getFamily() == Family::MX) {
-    std::vector<std::vector<float>> blocks(cells);
-    map->forEachCell(
-        [&](int64_t e, int64_t cell) { blocks[cell].push_back(data[e]); });
-    num::MXElementType type = getKindMXElementType(*kind);
     for (const std::vector<float> &block : blocks)
-      params.scaleCodes.push_back(
-          num::computeMXScaleCode(block.data(), block.size(), type));
+      params.scaleCodes.push_back(num::computeMXScaleCode(
+          block.data(), block.size(), getMXElementType(*format)));
     return params;
   }
 
-  std::vector<BlockStats> stats(cells);
-  map->forEachCell([&](int64_t e, int64_t cell) {
-    BlockStats &s = stats[cell];
-    float v = data[e];
-    if (std::isnan(v)) {
-      s.hasNaN = true;
-    } else if (std::isinf(v)) {
-      s.hasInf = true;
-    } else {
-      s.min = std::min(s.min, v);
-      s.max = std::max(s.max, v);
-    }
-  });
-
-  // NVFP4: a global scale from the finite elements of the whole tensor,
-  // then one E4M3 code per block.
   if (scheme.getFamily() == Family::NVFP4) {
     std::vector<float> finite;
-    for (float v : data)
-      if (std::isfinite(v))
-        finite.push_back(v);
+    llvm::copy_if(data, std::back_inserter(finite),
+                  [](float v) { return std::isfinite(v); });
     num::Result<float> global =
         num::computeNVFP4GlobalScale(finite.data(), finite.size());
     if (!global)
-      return makeError(global.getError());
-    for (const BlockStats &s : stats) {
-      if (s.hasNaN) {
-        params.scaleCodes.push_back(0x7F);
-        continue;
-      }
-      float absMax = s.hasInf ? std::numeric_limits<float>::infinity()
-                              : s.getFiniteAbsMax();
-      params.scaleCodes.push_back(
-          num::computeNVFP4BlockScaleCode(absMax, *global));
-    }
+      return fail(global.getError());
     params.globalScale = *global;
+    for (const std::vector<float> &block : blocks) {
+      bool nan = llvm::any_of(block, [](float v) { return std::isnan(v); });
+      float absMax = 0.0f;
+      for (float v : block)
+        if (!std::isnan(v))
+          absMax = std::max(absMax, std::fabs(v));
+      // A NaN anywhere in the block: the E4M3 NaN code.
+      params.scaleCodes.push_back(
+          nan ? 0x7F : num::computeNVFP4BlockScaleCode(absMax, *global));
+    }
     return params;
   }
 
-  if (*scaleKind != ScaleKind::F32 && *scaleKind != ScaleKind::F16 &&
-      *scaleKind != ScaleKind::BF16)
-    return makeError("cannot choose " +
-                     formatAttr(TypeAttr::get(scheme.getScaleType())) +
-                     " scales at run time outside the mx and nvfp4 families");
+  if (scaleFormat->codes)
+    return fail("cannot choose " + str(TypeAttr::get(scheme.getScaleType())) +
+                " scales at run time outside the mx and nvfp4 families");
   float clip = 1.0f;
-  switch (scheme.getClipKind()) {
-  case ClipKind::None:
-    break;
-  case ClipKind::Ratio:
+  if (scheme.getClipKind() == ClipKind::Ratio)
     clip = static_cast<float>(scheme.getClipValue().convertToDouble());
-    break;
-  default:
-    return makeError("clip = " + stringifyClipKind(scheme.getClipKind()) +
-                     " needs calibration data; run-time parameter choice "
-                     "supports none and ratio");
-  }
+  else if (scheme.getClipKind() != ClipKind::None)
+    return fail("clip = " + stringifyClipKind(scheme.getClipKind()) +
+                " needs calibration data; run-time parameter choice supports "
+                "none and ratio");
 
-  for (size_t c = 0; c < cells; ++c) {
-    num::Range range = stats[c].getRange();
-    num::QuantParams chosen;
-    std::string error;
-    switch (kind->kind) {
-    case ElementKind::Integer: {
+  for (auto [c, block] : llvm::enumerate(blocks)) {
+    // The range of the finite elements; none at all is [0, 0].
+    float lo = std::numeric_limits<float>::infinity(), hi = -lo;
+    for (float v : block)
+      if (std::isfinite(v)) {
+        lo = std::min(lo, v);
+        hi = std::max(hi, v);
+      }
+    num::Range range = lo <= hi ? num::Range{lo, hi} : num::Range{0.0f, 0.0f};
+    std::optional<std::string> error;
+    float scale = 0.0f;
+    int32_t zeroPoint = 0;
+    if (format->kind == Format::Int) {
       num::Result<num::QuantParams> r = num::chooseIntParams(
-          range, kind->intFormat, scheme.getAsymmetric(), clip);
-      if (r)
-        chosen = *r;
-      else
+          range, format->intFormat, scheme.getAsymmetric(), clip);
+      if (r) {
+        scale = r->scale;
+        zeroPoint = r->zeroPoint;
+      } else {
         error = r.getError();
-      break;
-    }
-    case ElementKind::Float:
-    case ElementKind::Table:
-    case ElementKind::Binary: {
+      }
+    } else if (format->kind == Format::MXInt8) {
+      error = "MXINT8 elements need the mx family";
+    } else {
       num::Result<float> r =
-          kind->kind == ElementKind::Float
-              ? num::chooseFloatScale(range, kind->floatFormat, clip)
-          : kind->kind == ElementKind::Table
-              ? num::chooseLookupScale(range, *kind->table, clip)
+          format->kind == Format::Float
+              ? num::chooseFloatScale(range, format->floatFormat, clip)
+          : format->kind == Format::Table
+              ? num::chooseLookupScale(range, *format->table, clip)
               : num::chooseBinaryScale(range, clip);
       if (r)
-        chosen.scale = *r;
+        scale = *r;
       else
         error = r.getError();
-      break;
     }
-    case ElementKind::MXInt8:
-      error = "MXINT8 elements need the mx family";
-      break;
+    if (error) {
+      // The block's grid index, for the message.
+      SmallVector<int64_t> index(grid->grid.size());
+      int64_t rest = c;
+      for (size_t d = index.size(); d-- > 0;) {
+        index[d] = rest % grid->grid[d];
+        rest /= grid->grid[d];
+      }
+      return fail("parameter block " + bracketed(index) + ": " + *error);
     }
-    if (!error.empty())
-      return makeError("parameter block " +
-                       formatShape(unflatten(c, map->getGridShape())) + ": " +
-                       error);
-    params.scale.push_back(roundToScaleType(chosen.scale, *scaleKind));
+    params.scale.push_back(roundToScale(scale, *scaleFormat));
     if (scheme.getAsymmetric())
-      params.zeroPoint.push_back(chosen.zeroPoint);
+      params.zeroPoint.push_back(zeroPoint);
   }
   return params;
 }

@@ -1,4 +1,4 @@
-//===- ReferenceTest.cpp - host-side reference evaluator ------------------===//
+//===- ReferenceTest.cpp - the oracle of lowbit quantization --------------===//
 //
 // Grid mapping against the dialect's grid shapes and hand-written indices,
 // and quantize / dequantize / choose_params on small hand-computed cases.
@@ -118,40 +118,6 @@ TEST_F(ReferenceTest, GridIndices) {
       "#lowbit.per_cluster<axis = 1, sizes = [1, 3, 2], per_slice>";
   EXPECT_EQ(at(sliced, {3, 5}), Index({3, 2}));
   EXPECT_EQ(at(sliced, {2, 0}), Index({2, 0}));
-}
-
-TEST_F(ReferenceTest, GridMapCellsAreRowMajorGridOffsets) {
-  SmallVector<int64_t> shape = {4, 3, 6};
-  const char *granularities[] = {
-      "#lowbit.per_tensor",
-      "#lowbit.per_axis<1>",
-      "#lowbit.per_group<axis = 2, size = 2>",
-      "#lowbit.per_block<[2, 3, 3]>",
-      "#lowbit.per_cluster<axis = 2, sizes = [4, 2], per_slice>",
-      "#lowbit.per_group<axis = 2, size = 4>",
-      "#lowbit.per_cluster<axis = 2, sizes = [1, 5]>"};
-  for (const char *text : granularities) {
-    GranularityAttrInterface g = granularity(text);
-    llvm::Expected<GridMap> map = GridMap::create(g, shape);
-    ASSERT_TRUE(!!map) << llvm::toString(map.takeError());
-    ArrayRef<int64_t> grid = map->getGridShape();
-    EXPECT_EQ(map->getNumElements(), 72);
-    int64_t element = 0;
-    for (int64_t i = 0; i < 4; ++i)
-      for (int64_t j = 0; j < 3; ++j)
-        for (int64_t k = 0; k < 6; ++k, ++element) {
-          Index gi = getGridIndex(g, shape, {i, j, k});
-          int64_t cell = (gi[0] * grid[1] + gi[1]) * grid[2] + gi[2];
-          EXPECT_EQ(map->getCell(element), cell) << text;
-        }
-    // The row-wise walk visits every element in order with the same cells.
-    int64_t visited = 0;
-    map->forEachCell([&](int64_t e, int64_t cell) {
-      EXPECT_EQ(e, visited++) << text;
-      EXPECT_EQ(cell, map->getCell(e)) << text;
-    });
-    EXPECT_EQ(visited, 72) << text;
-  }
 }
 
 TEST_F(ReferenceTest, ShapeErrors) {

@@ -14,9 +14,9 @@
 #include "lowbit/Dialect/LowBit/IR/LowBitOps.h"
 #include "lowbit/Dialect/LowBit/Transforms/ModelIR.h"
 #include "lowbit/Dialect/LowBit/Transforms/Passes.h"
+#include "lowbit/Dialect/LowBit/Utils/HostQuantizer.h"
 #include "lowbit/Dialect/LowBit/Utils/SchemeSpec.h"
 #include "lowbit/Numerics/BitPacking.h"
-#include "lowbit/Reference/Reference.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -79,7 +79,7 @@ private:
   /// Creates the constant parameter tensors of `params` for data of `shape`.
   SmallVector<Value> createParams(OpBuilder &b, Location loc, SchemeAttr scheme,
                                   ArrayRef<int64_t> shape,
-                                  const reference::Params &params,
+                                  const quantizer::Params &params,
                                   StringRef name);
 
   /// Quantizes the constant weight operand of `matmul` at compile time.
@@ -100,7 +100,7 @@ private:
 SmallVector<Value> QuantizePass::createParams(OpBuilder &b, Location loc,
                                               SchemeAttr scheme,
                                               ArrayRef<int64_t> shape,
-                                              const reference::Params &params,
+                                              const quantizer::Params &params,
                                               StringRef name) {
   SmallVector<int64_t> grid = scheme.getGranularity().getParamShape(shape);
   auto constant = [&](ShapedType type, ArrayRef<char> bytes,
@@ -112,7 +112,7 @@ SmallVector<Value> QuantizePass::createParams(OpBuilder &b, Location loc,
   SmallVector<Value> values;
   Type scaleType = scheme.getScaleType();
   auto scaleTensor = RankedTensorType::get(grid, scaleType);
-  if (reference::hasScaleCodes(scheme)) {
+  if (quantizer::hasScaleCodes(scheme)) {
     values.push_back(constant(
         scaleTensor,
         ArrayRef<char>(reinterpret_cast<const char *>(params.scaleCodes.data()),
@@ -217,15 +217,15 @@ LogicalResult QuantizePass::quantizeWeight(linalg::MatmulOp matmul,
            << (name.empty() ? "" : " '" + name + "'") << " with '"
            << weightSpec.getText() << "': " << llvm::toString(std::move(error));
   };
-  llvm::Expected<reference::Params> params =
-      reference::chooseParams(*scheme, shape, *data);
+  llvm::Expected<quantizer::Params> params =
+      quantizer::chooseParams(*scheme, shape, *data);
   if (!params)
     return fail(params.takeError());
   llvm::Expected<std::vector<uint8_t>> codes =
-      reference::quantize(*scheme, shape, *data, *params);
+      quantizer::quantize(*scheme, shape, *data, *params);
   if (!codes)
     return fail(codes.takeError());
-  unsigned bits = reference::getCodeBits(*scheme);
+  unsigned bits = quantizer::getCodeBits(*scheme);
   ::lowbit::numerics::Result<std::vector<uint8_t>> packed =
       ::lowbit::numerics::pack(*codes, shape.back(), bits);
   if (!packed)
@@ -321,8 +321,8 @@ FailureOr<Value> QuantizePass::quantizeActivation(OpBuilder &b, Operation *at,
     std::vector<float> rows(min.begin(), min.end());
     rows.insert(rows.end(), max.begin(), max.end());
     SmallVector<int64_t> rowShape{2, static_cast<int64_t>(min.size())};
-    llvm::Expected<reference::Params> chosen =
-        reference::chooseParams(*scheme, rowShape, rows);
+    llvm::Expected<quantizer::Params> chosen =
+        quantizer::chooseParams(*scheme, rowShape, rows);
     if (!chosen)
       return at->emitError()
              << "cannot choose " << kind << " parameters from '"
