@@ -1,7 +1,7 @@
 // Planned reorders (as lowbit-plan-reorder leaves them) on small LLaMA-style
 // blocks; fold-llama-cases.test folds them and runs every function before
 // and after. The same cases, with FileCheck lines, are in
-// test/Transforms/lowbit-fold-reorders.mlir.
+// test/Dialect/LowBit/Transforms/lowbit-fold-reorders.mlir.
 #mm = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
 #rope = [affine_map<(s, h, i, t) -> (s, h, i, 0)>, affine_map<(s, h, i, t) -> (s, h, i, 1)>, affine_map<(s, h, i, t) -> (s, i)>, affine_map<(s, h, i, t) -> (s, i)>, affine_map<(s, h, i, t) -> (s, h, i, t)>]
 #par4 = ["parallel", "parallel", "parallel", "parallel"]
