@@ -327,15 +327,15 @@ llvm::Expected<CellParams> getCellParams(SchemeAttr scheme, const Grid &grid,
   return cells;
 }
 
-/// Grid, format and cell parameters of a quantize or dequantize call.
-struct Setup {
+/// The grid and the formats of a call on `count` elements of `shape`.
+struct Layout {
   Grid grid;
   Format format;
-  CellParams cells;
+  ScaleFormat scaleFormat;
 };
 
-llvm::Expected<Setup> setUp(SchemeAttr scheme, ArrayRef<int64_t> shape,
-                            size_t count, const Params &params) {
+llvm::Expected<Layout> getLayout(SchemeAttr scheme, ArrayRef<int64_t> shape,
+                                 size_t count) {
   if (!scheme)
     return fail("no scheme");
   llvm::Expected<Grid> grid = makeGrid(scheme.getGranularity(), shape);
@@ -350,11 +350,27 @@ llvm::Expected<Setup> setUp(SchemeAttr scheme, ArrayRef<int64_t> shape,
   llvm::Expected<ScaleFormat> scaleFormat = getScaleFormat(scheme);
   if (!scaleFormat)
     return scaleFormat.takeError();
+  return Layout{std::move(*grid), std::move(*format), *scaleFormat};
+}
+
+/// Grid, format and cell parameters of a quantize or dequantize call.
+struct Setup {
+  Grid grid;
+  Format format;
+  CellParams cells;
+};
+
+llvm::Expected<Setup> setUp(SchemeAttr scheme, ArrayRef<int64_t> shape,
+                            size_t count, const Params &params) {
+  llvm::Expected<Layout> layout = getLayout(scheme, shape, count);
+  if (!layout)
+    return layout.takeError();
   llvm::Expected<CellParams> cells =
-      getCellParams(scheme, *grid, *scaleFormat, params);
+      getCellParams(scheme, layout->grid, layout->scaleFormat, params);
   if (!cells)
     return cells.takeError();
-  return Setup{std::move(*grid), std::move(*format), std::move(*cells)};
+  return Setup{std::move(layout->grid), std::move(layout->format),
+               std::move(*cells)};
 }
 
 uint8_t encode(const Format &f, float x, float scale, int32_t zeroPoint) {
@@ -402,22 +418,6 @@ float decode(const Format &f, uint8_t code, float scale, int32_t zeroPoint) {
   return std::numeric_limits<float>::quiet_NaN();
 }
 
-num::MXElementType getMXElementType(const Format &f) {
-  if (f.kind == Format::MXInt8)
-    return num::MXElementType::INT8;
-  switch (f.floatFormat) {
-  case num::FloatFormat::E4M3FN:
-    return num::MXElementType::FP8E4M3;
-  case num::FloatFormat::E5M2:
-    return num::MXElementType::FP8E5M2;
-  case num::FloatFormat::E3M2FN:
-    return num::MXElementType::FP6E3M2;
-  case num::FloatFormat::E2M3FN:
-    return num::MXElementType::FP6E2M3;
-  default:
-    return num::MXElementType::FP4E2M1;
-  }
-}
 
 } // namespace
 
@@ -498,21 +498,12 @@ reference::dequantize(SchemeAttr scheme, ArrayRef<int64_t> shape,
 llvm::Expected<Params> reference::chooseParams(SchemeAttr scheme,
                                                ArrayRef<int64_t> shape,
                                                ArrayRef<float> data) {
-  if (!scheme)
-    return fail("no scheme");
-  llvm::Expected<Grid> grid = makeGrid(scheme.getGranularity(), shape);
-  if (!grid)
-    return grid.takeError();
-  if (static_cast<int64_t>(data.size()) != grid->elements)
-    return fail("data has " + llvm::Twine(data.size()) +
-                " elements but shape " + bracketed(shape) + " has " +
-                llvm::Twine(grid->elements));
-  llvm::Expected<Format> format = getFormat(scheme);
-  if (!format)
-    return format.takeError();
-  llvm::Expected<ScaleFormat> scaleFormat = getScaleFormat(scheme);
-  if (!scaleFormat)
-    return scaleFormat.takeError();
+  llvm::Expected<Layout> layout = getLayout(scheme, shape, data.size());
+  if (!layout)
+    return layout.takeError();
+  const Grid *grid = &layout->grid;
+  const Format *format = &layout->format;
+  const ScaleFormat *scaleFormat = &layout->scaleFormat;
 
   // Every block's elements, in element order.
   std::vector<std::vector<float>> blocks(grid->cells);
@@ -523,7 +514,7 @@ llvm::Expected<Params> reference::chooseParams(SchemeAttr scheme,
   if (scheme.getFamily() == Family::MX) {
     for (const std::vector<float> &block : blocks)
       params.scaleCodes.push_back(num::computeMXScaleCode(
-          block.data(), block.size(), getMXElementType(*format)));
+          block.data(), block.size(), getMXElementType(scheme.getStorage())));
     return params;
   }
 

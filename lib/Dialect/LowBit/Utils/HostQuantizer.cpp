@@ -369,10 +369,18 @@ struct Evaluation {
 };
 } // namespace
 
-static llvm::Expected<Evaluation> prepare(SchemeAttr scheme,
-                                          ArrayRef<int64_t> shape,
-                                          size_t dataSize,
-                                          const Params &params) {
+namespace {
+/// The grid map and the formats of a call, validated.
+struct Layout {
+  GridMap map;
+  ElementKind kind;
+  ScaleKind scaleKind;
+};
+} // namespace
+
+static llvm::Expected<Layout> getLayout(SchemeAttr scheme,
+                                        ArrayRef<int64_t> shape,
+                                        size_t dataSize) {
   if (!scheme)
     return makeError("no scheme");
   llvm::Expected<GridMap> map = GridMap::create(scheme.getGranularity(), shape);
@@ -388,6 +396,19 @@ static llvm::Expected<Evaluation> prepare(SchemeAttr scheme,
   llvm::Expected<ScaleKind> scaleKind = getScaleKind(scheme);
   if (!scaleKind)
     return scaleKind.takeError();
+  return Layout{std::move(*map), std::move(*kind), *scaleKind};
+}
+
+static llvm::Expected<Evaluation> prepare(SchemeAttr scheme,
+                                          ArrayRef<int64_t> shape,
+                                          size_t dataSize,
+                                          const Params &params) {
+  llvm::Expected<Layout> layout = getLayout(scheme, shape, dataSize);
+  if (!layout)
+    return layout.takeError();
+  GridMap *map = &layout->map;
+  ElementKind *kind = &layout->kind;
+  ScaleKind *scaleKind = &layout->scaleKind;
 
   size_t cells = map->getNumCells();
   std::string grid = formatShape(map->getGridShape());
@@ -572,41 +593,16 @@ struct BlockStats {
 };
 } // namespace
 
-static num::MXElementType getKindMXElementType(const ElementKind &kind) {
-  if (kind.kind == ElementKind::MXInt8)
-    return num::MXElementType::INT8;
-  switch (kind.floatFormat) {
-  case num::FloatFormat::E4M3FN:
-    return num::MXElementType::FP8E4M3;
-  case num::FloatFormat::E5M2:
-    return num::MXElementType::FP8E5M2;
-  case num::FloatFormat::E3M2FN:
-    return num::MXElementType::FP6E3M2;
-  case num::FloatFormat::E2M3FN:
-    return num::MXElementType::FP6E2M3;
-  default:
-    return num::MXElementType::FP4E2M1;
-  }
-}
 
 llvm::Expected<Params> quantizer::chooseParams(SchemeAttr scheme,
                                                ArrayRef<int64_t> shape,
                                                ArrayRef<float> data) {
-  if (!scheme)
-    return makeError("no scheme");
-  llvm::Expected<GridMap> map = GridMap::create(scheme.getGranularity(), shape);
-  if (!map)
-    return map.takeError();
-  if (static_cast<int64_t>(data.size()) != map->getNumElements())
-    return makeError("data has " + llvm::Twine(data.size()) +
-                     " elements but shape " + formatShape(shape) + " has " +
-                     llvm::Twine(map->getNumElements()));
-  llvm::Expected<ElementKind> kind = getElementKind(scheme);
-  if (!kind)
-    return kind.takeError();
-  llvm::Expected<ScaleKind> scaleKind = getScaleKind(scheme);
-  if (!scaleKind)
-    return scaleKind.takeError();
+  llvm::Expected<Layout> layout = getLayout(scheme, shape, data.size());
+  if (!layout)
+    return layout.takeError();
+  GridMap *map = &layout->map;
+  ElementKind *kind = &layout->kind;
+  ScaleKind *scaleKind = &layout->scaleKind;
   size_t cells = map->getNumCells();
   Params params;
 
@@ -615,7 +611,7 @@ llvm::Expected<Params> quantizer::chooseParams(SchemeAttr scheme,
     std::vector<std::vector<float>> blocks(cells);
     map->forEachCell(
         [&](int64_t e, int64_t cell) { blocks[cell].push_back(data[e]); });
-    num::MXElementType type = getKindMXElementType(*kind);
+    num::MXElementType type = getMXElementType(scheme.getStorage());
     for (const std::vector<float> &block : blocks)
       params.scaleCodes.push_back(
           num::computeMXScaleCode(block.data(), block.size(), type));
