@@ -419,8 +419,16 @@ Error mlir::lowbit::npy::writeNpyFile(StringRef path, const Array &array) {
 // ZIP and .npz
 //===----------------------------------------------------------------------===//
 
-Expected<std::vector<ZipEntry>>
-mlir::lowbit::npy::readZip(ArrayRef<uint8_t> bytes, StringRef name) {
+namespace {
+
+/// Where the central directory is, from the end of central directory record
+/// (and the ZIP64 record where the fields overflow).
+struct CentralDirectory {
+  uint64_t count, offset, size;
+};
+
+Expected<CentralDirectory> findCentralDirectory(ArrayRef<uint8_t> bytes,
+                                                StringRef name) {
   const size_t size = bytes.size();
   const uint8_t *base = bytes.data();
   // End of central directory record: 22 bytes plus a comment of up to 64 KiB.
@@ -440,137 +448,189 @@ mlir::lowbit::npy::readZip(ArrayRef<uint8_t> bytes, StringRef name) {
                            "record; truncated?)");
   if (readU16(base + eocd + 4) != 0 || readU16(base + eocd + 6) != 0)
     return makeError(name, "multi-disk zip archives are not supported");
-  uint64_t count = readU16(base + eocd + 10);
-  uint64_t cdSize = readU32(base + eocd + 12);
-  uint64_t cdOffset = readU32(base + eocd + 16);
-  if (count == 0xffff || cdSize == 0xffffffff || cdOffset == 0xffffffff) {
+  CentralDirectory cd{readU16(base + eocd + 10), readU32(base + eocd + 16),
+                      readU32(base + eocd + 12)};
+  if (cd.count == 0xffff || cd.size == 0xffffffff ||
+      cd.offset == 0xffffffff) {
     // ZIP64: a locator right before the record points at the ZIP64 record.
     if (eocd < 20 || readU32(base + eocd - 20) != 0x07064b50)
       return makeError(name, "malformed zip64 archive (no locator)");
     uint64_t z64 = readU64(base + eocd - 20 + 8);
     if (z64 > size || size - z64 < 56 || readU32(base + z64) != 0x06064b50)
       return makeError(name, "malformed zip64 archive (bad end record)");
-    count = readU64(base + z64 + 32);
-    cdSize = readU64(base + z64 + 40);
-    cdOffset = readU64(base + z64 + 48);
+    cd.count = readU64(base + z64 + 32);
+    cd.size = readU64(base + z64 + 40);
+    cd.offset = readU64(base + z64 + 48);
   }
-  if (cdOffset > size || cdSize > size - cdOffset)
+  if (cd.offset > size || cd.size > size - cd.offset)
     return makeError(name, "malformed zip archive (central directory out of "
                            "bounds; truncated?)");
+  return cd;
+}
 
+/// One central directory entry: what the member's data needs.
+struct MemberRecord {
+  std::string name;
+  uint16_t flags, method;
+  uint32_t crc;
+  uint64_t compressedSize, size, localOffset;
+};
+
+/// Reads central directory entry `index` at `pos` (advanced past it), with
+/// the 64-bit sizes and offset of its ZIP64 extra field where it has one.
+Expected<MemberRecord> readMemberRecord(const uint8_t *base, uint64_t &pos,
+                                        uint64_t end, uint64_t index,
+                                        StringRef name) {
+  auto bad = [&] {
+    return makeError(name, "malformed zip archive (bad central directory "
+                           "entry {0})",
+                     index);
+  };
+  if (end - pos < 46 || readU32(base + pos) != 0x02014b50)
+    return bad();
+  const uint8_t *cd = base + pos;
+  MemberRecord record{"",
+                      readU16(cd + 8),
+                      readU16(cd + 10),
+                      readU32(cd + 16),
+                      readU32(cd + 20),
+                      readU32(cd + 24),
+                      readU32(cd + 42)};
+  uint16_t nameLen = readU16(cd + 28);
+  uint16_t extraLen = readU16(cd + 30);
+  uint16_t commentLen = readU16(cd + 32);
+  if (end - pos < 46ull + nameLen + extraLen + commentLen)
+    return bad();
+  record.name =
+      escaped(StringRef(reinterpret_cast<const char *>(cd + 46), nameLen));
+  // ZIP64 extended information: 64-bit fields for those that are all ones.
+  const uint8_t *extra = cd + 46 + nameLen;
+  for (size_t e = 0; e + 4 <= extraLen;) {
+    uint16_t id = readU16(extra + e), len = readU16(extra + e + 2);
+    if (e + 4 + len > extraLen)
+      break;
+    if (id == 0x0001) {
+      const uint8_t *f = extra + e + 4;
+      size_t left = len;
+      auto take = [&](uint64_t &field) {
+        if (field != 0xffffffff || left < 8)
+          return;
+        field = readU64(f);
+        f += 8;
+        left -= 8;
+      };
+      take(record.size);
+      take(record.compressedSize);
+      take(record.localOffset);
+    }
+    e += 4 + len;
+  }
+  pos += 46ull + nameLen + extraLen + commentLen;
+  return record;
+}
+
+/// Inflates `csize` raw deflate bytes at `data` into `out` (`out.size()`
+/// bytes expected).
+Error inflateMember(const uint8_t *data, uint64_t csize,
+                    std::vector<uint8_t> &out, StringRef name,
+                    StringRef member) {
+  uint64_t usize = out.size();
+  if (csize > std::numeric_limits<uInt>::max() ||
+      usize > std::numeric_limits<uInt>::max())
+    return makeError(name, "member '{0}' is too large", member);
+  z_stream strm;
+  std::memset(&strm, 0, sizeof(strm));
+  if (inflateInit2(&strm, -MAX_WBITS) != Z_OK)
+    return makeError(name, "cannot initialize zlib");
+  strm.next_in = const_cast<Bytef *>(data);
+  strm.avail_in = static_cast<uInt>(csize);
+  strm.next_out = out.data();
+  strm.avail_out = static_cast<uInt>(usize);
+  int rc = inflate(&strm, Z_FINISH);
+  uint64_t produced = strm.total_out;
+  inflateEnd(&strm);
+  if (rc != Z_STREAM_END || produced != usize)
+    return makeError(name, "corrupt deflate data in member '{0}'", member);
+  return Error::success();
+}
+
+/// The data of one member: found through its local header, stored or
+/// deflated, CRC checked.
+Expected<std::vector<uint8_t>> readMemberData(ArrayRef<uint8_t> bytes,
+                                              const MemberRecord &record,
+                                              StringRef name) {
+  const size_t size = bytes.size();
+  const uint8_t *base = bytes.data();
+  if (record.flags & 1)
+    return makeError(name, "member '{0}' is encrypted", record.name);
+  uint64_t localOffset = record.localOffset;
+  if (localOffset > size || size - localOffset < 30 ||
+      readU32(base + localOffset) != 0x04034b50)
+    return makeError(name, "malformed zip archive (bad local header for "
+                           "'{0}')",
+                     record.name);
+  const uint8_t *local = base + localOffset;
+  uint64_t dataOffset =
+      localOffset + 30 + readU16(local + 26) + readU16(local + 28);
+  uint64_t csize = record.compressedSize, usize = record.size;
+  if (dataOffset > size || csize > size - dataOffset)
+    return makeError(name, "truncated zip archive (member '{0}' needs {1} "
+                           "bytes of data)",
+                     record.name, csize);
+  const uint8_t *data = base + dataOffset;
+  std::vector<uint8_t> out;
+  if (record.method == 0) {
+    if (csize != usize)
+      return makeError(name, "malformed zip archive (stored member '{0}' "
+                             "has mismatched sizes)",
+                       record.name);
+    out.assign(data, data + csize);
+  } else if (record.method == 8) {
+    // Deflate never expands by more than ~1032:1; reject absurd claims
+    // before allocating.
+    if (usize > 1040 * csize + 1024)
+      return makeError(name, "malformed zip archive (member '{0}' claims "
+                             "{1} bytes from {2} compressed)",
+                       record.name, usize, csize);
+    out.resize(usize);
+    if (Error err = inflateMember(data, csize, out, name, record.name))
+      return std::move(err);
+  } else {
+    return makeError(name, "member '{0}' uses unsupported compression "
+                           "method {1} (only stored and deflate)",
+                     record.name, record.method);
+  }
+  uLong actual = crc32(0L, Z_NULL, 0);
+  // crc32 takes uInt lengths; feed large buffers in pieces.
+  for (size_t off = 0; off < out.size();) {
+    size_t chunk = std::min<size_t>(out.size() - off, 1u << 30);
+    actual = crc32(actual, out.data() + off, static_cast<uInt>(chunk));
+    off += chunk;
+  }
+  if (actual != record.crc)
+    return makeError(name, "CRC mismatch in member '{0}' (corrupt archive)",
+                     record.name);
+  return out;
+}
+
+} // namespace
+
+Expected<std::vector<ZipEntry>>
+mlir::lowbit::npy::readZip(ArrayRef<uint8_t> bytes, StringRef name) {
+  Expected<CentralDirectory> cd = findCentralDirectory(bytes, name);
+  if (!cd)
+    return cd.takeError();
   std::vector<ZipEntry> entries;
-  uint64_t pos = cdOffset;
-  const uint64_t cdEnd = cdOffset + cdSize;
-  for (uint64_t i = 0; i < count; ++i) {
-    if (cdEnd - pos < 46 || readU32(base + pos) != 0x02014b50)
-      return makeError(name, "malformed zip archive (bad central directory "
-                             "entry {0})",
-                       i);
-    const uint8_t *cd = base + pos;
-    uint16_t flags = readU16(cd + 8);
-    uint16_t method = readU16(cd + 10);
-    uint32_t crc = readU32(cd + 16);
-    uint64_t csize = readU32(cd + 20);
-    uint64_t usize = readU32(cd + 24);
-    uint16_t nameLen = readU16(cd + 28);
-    uint16_t extraLen = readU16(cd + 30);
-    uint16_t commentLen = readU16(cd + 32);
-    uint64_t localOffset = readU32(cd + 42);
-    if (cdEnd - pos < 46ull + nameLen + extraLen + commentLen)
-      return makeError(name, "malformed zip archive (bad central directory "
-                             "entry {0})",
-                       i);
-    ZipEntry entry;
-    entry.name =
-        escaped(StringRef(reinterpret_cast<const char *>(cd + 46), nameLen));
-    // ZIP64 extended information: 64-bit fields for those that are all ones.
-    const uint8_t *extra = cd + 46 + nameLen;
-    for (size_t e = 0; e + 4 <= extraLen;) {
-      uint16_t id = readU16(extra + e), len = readU16(extra + e + 2);
-      if (e + 4 + len > extraLen)
-        break;
-      if (id == 0x0001) {
-        const uint8_t *f = extra + e + 4;
-        size_t left = len;
-        auto take = [&](uint64_t &field) {
-          if (field != 0xffffffff || left < 8)
-            return;
-          field = readU64(f);
-          f += 8;
-          left -= 8;
-        };
-        take(usize);
-        take(csize);
-        take(localOffset);
-      }
-      e += 4 + len;
-    }
-    pos += 46ull + nameLen + extraLen + commentLen;
-
-    if (flags & 1)
-      return makeError(name, "member '{0}' is encrypted", entry.name);
-    if (localOffset > size || size - localOffset < 30 ||
-        readU32(base + localOffset) != 0x04034b50)
-      return makeError(name, "malformed zip archive (bad local header for "
-                             "'{0}')",
-                       entry.name);
-    const uint8_t *local = base + localOffset;
-    uint64_t dataOffset =
-        localOffset + 30 + readU16(local + 26) + readU16(local + 28);
-    if (dataOffset > size || csize > size - dataOffset)
-      return makeError(name, "truncated zip archive (member '{0}' needs {1} "
-                             "bytes of data)",
-                       entry.name, csize);
-    const uint8_t *data = base + dataOffset;
-    if (method == 0) {
-      if (csize != usize)
-        return makeError(name, "malformed zip archive (stored member '{0}' "
-                               "has mismatched sizes)",
-                         entry.name);
-      entry.data.assign(data, data + csize);
-    } else if (method == 8) {
-      // Deflate never expands by more than ~1032:1; reject absurd claims
-      // before allocating.
-      if (usize > 1040 * csize + 1024)
-        return makeError(name, "malformed zip archive (member '{0}' claims "
-                               "{1} bytes from {2} compressed)",
-                         entry.name, usize, csize);
-      entry.data.resize(usize);
-      z_stream strm;
-      std::memset(&strm, 0, sizeof(strm));
-      if (inflateInit2(&strm, -MAX_WBITS) != Z_OK)
-        return makeError(name, "cannot initialize zlib");
-      strm.next_in = const_cast<Bytef *>(data);
-      strm.avail_in = static_cast<uInt>(csize);
-      strm.next_out = entry.data.data();
-      strm.avail_out = static_cast<uInt>(usize);
-      if (csize > std::numeric_limits<uInt>::max() ||
-          usize > std::numeric_limits<uInt>::max()) {
-        inflateEnd(&strm);
-        return makeError(name, "member '{0}' is too large", entry.name);
-      }
-      int rc = inflate(&strm, Z_FINISH);
-      uint64_t produced = strm.total_out;
-      inflateEnd(&strm);
-      if (rc != Z_STREAM_END || produced != usize)
-        return makeError(name, "corrupt deflate data in member '{0}'",
-                         entry.name);
-    } else {
-      return makeError(name, "member '{0}' uses unsupported compression "
-                             "method {1} (only stored and deflate)",
-                       entry.name, method);
-    }
-    uLong actual = crc32(0L, Z_NULL, 0);
-    // crc32 takes uInt lengths; feed large buffers in pieces.
-    for (size_t off = 0; off < entry.data.size();) {
-      size_t chunk = std::min<size_t>(entry.data.size() - off, 1u << 30);
-      actual = crc32(actual, entry.data.data() + off, static_cast<uInt>(chunk));
-      off += chunk;
-    }
-    if (actual != crc)
-      return makeError(name, "CRC mismatch in member '{0}' (corrupt archive)",
-                       entry.name);
-    entries.push_back(std::move(entry));
+  uint64_t pos = cd->offset;
+  for (uint64_t i = 0; i < cd->count; ++i) {
+    Expected<MemberRecord> record =
+        readMemberRecord(bytes.data(), pos, cd->offset + cd->size, i, name);
+    if (!record)
+      return record.takeError();
+    Expected<std::vector<uint8_t>> data = readMemberData(bytes, *record, name);
+    if (!data)
+      return data.takeError();
+    entries.push_back({record->name, std::move(*data)});
   }
   return entries;
 }

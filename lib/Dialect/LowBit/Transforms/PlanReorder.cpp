@@ -202,6 +202,32 @@ private:
   /// whole RoPE pairs (2i, 2i+1). Returns failure after emitting an error.
   LogicalResult planQueryKey(ObserveOp q, ObserveOp k, bool pairs,
                              llvm::DenseMap<Operation *, Planned> &plans);
+
+  /// Attention outputs (R3) and the value observers they read: `valueOf`
+  /// maps each such output to its value observer, `subsumedBy` each value
+  /// observer whose channels the output's plan reorders when folded.
+  void findValueProjections(ArrayRef<ObserveOp> observers);
+
+  /// The outcome of planning one observer.
+  enum class Outcome { Planned, Skipped, Failed };
+
+  /// Plans `op`, a q or k projection output, together with its partner
+  /// (named by `partner`: id, and whether `op` is q).
+  Outcome planPartnered(ObserveOp op, std::pair<std::string, bool> partner);
+
+  /// Plans `op`, an activation of `channels` channels planned on its own
+  /// (per head where it has heads; groups of query heads that read one value
+  /// head share a permutation).
+  Outcome planAlone(ObserveOp op, int64_t channels);
+
+  /// Inserts the planned pair P / P^-1 after `op` and reports it.
+  void insertReorders(ObserveOp op, const Planned &planned, int64_t channels);
+
+  llvm::StringMap<ObserveOp> byId;
+  llvm::DenseMap<Operation *, ObserveOp> subsumedBy, valueOf;
+  llvm::DenseMap<Operation *, Planned> plans;
+  /// q/k observers refused together with their partner.
+  llvm::DenseSet<Operation *> refused;
 };
 
 /// True when `value` is split into RoPE channel pairs: it reaches (directly
@@ -306,28 +332,7 @@ PlanReorderPass::planQueryKey(ObserveOp q, ObserveOp k, bool pairs,
   return success();
 }
 
-void PlanReorderPass::runOnOperation() {
-  ModuleOp module = getOperation();
-  if (clusters < 1 || headClusters < 1 || restarts < 1) {
-    module.emitError() << "lowbit-plan-reorder needs clusters, head-clusters "
-                          "and restarts >= 1 (got "
-                       << static_cast<int64_t>(clusters) << ", "
-                       << static_cast<int64_t>(headClusters) << ", "
-                       << static_cast<int64_t>(restarts) << ")";
-    return signalPassFailure();
-  }
-
-  SmallVector<ObserveOp> observers;
-  llvm::StringMap<ObserveOp> byId;
-  module.walk([&](ObserveOp op) {
-    observers.push_back(op);
-    byId.try_emplace(op.getId(), op);
-  });
-
-  // Value projections whose channels the attention output's plan (R3)
-  // reorders when folded, and the observers of those outputs.
-  llvm::DenseMap<Operation *, ObserveOp> subsumedBy;
-  llvm::DenseMap<Operation *, ObserveOp> valueOf;
+void PlanReorderPass::findValueProjections(ArrayRef<ObserveOp> observers) {
   for (ObserveOp op : observers) {
     if (!op.getHeads() || getQueryKeyPartner(op.getId()))
       continue;
@@ -340,10 +345,149 @@ void PlanReorderPass::runOnOperation() {
             op.getInput().getType().getDimSize(op.getChannelAxis())))
       subsumedBy[value] = op;
   }
+}
 
-  llvm::DenseMap<Operation *, Planned> plans;
-  // q/k observers refused together with their partner.
-  llvm::DenseSet<Operation *> refused;
+PlanReorderPass::Outcome
+PlanReorderPass::planPartnered(ObserveOp op,
+                               std::pair<std::string, bool> partner) {
+  auto it = byId.find(partner.first);
+  ObserveOp other = it == byId.end() ? ObserveOp() : it->second;
+  if (other)
+    refused.insert(other);
+  if (!op.getHeads()) {
+    op.emitWarning() << "not reordered: q/k projection output '" << op.getId()
+                     << "' has no heads";
+    return Outcome::Skipped;
+  }
+  if (!other || !hasStats(other) || !other.getHeads() ||
+      ShapedType::isDynamic(
+          other.getInput().getType().getDimSize(other.getChannelAxis()))) {
+    op.emitWarning() << "not reordered: q and k must share one permutation but "
+                     << (other ? "observer '" + partner.first +
+                                     "' has no statistics, heads or static "
+                                     "channels"
+                               : "there is no observer '" + partner.first +
+                                     "'");
+    return Outcome::Skipped;
+  }
+  ObserveOp q = partner.second ? op : other;
+  ObserveOp k = partner.second ? other : op;
+  // RoPE rotates channel pairs with a per-pair frequency: whole pairs are
+  // clustered so that no plan splits one.
+  bool rotary = splitsIntoRotaryPairs(q.getResult()) ||
+                splitsIntoRotaryPairs(k.getResult());
+  if (failed(planQueryKey(q, k, rotary, plans)))
+    return Outcome::Failed;
+  // Cannot happen with pair clustering; kept as a guard.
+  if (rotary && (!keepsPairs(plans[q].plan.permutation) ||
+                 !keepsPairs(plans[k].plan.permutation))) {
+    q.emitRemark() << "not reordered: '" << q.getId() << "' and '"
+                   << k.getId()
+                   << "' are rotated (RoPE) in channel pairs (2i, 2i+1) and "
+                      "the clustering splits pairs";
+    plans.erase(q);
+    plans.erase(k);
+    refused.insert(q);
+    refused.insert(k);
+    return Outcome::Skipped;
+  }
+  refused.erase(other);
+  return Outcome::Planned;
+}
+
+PlanReorderPass::Outcome PlanReorderPass::planAlone(ObserveOp op,
+                                                    int64_t channels) {
+  int64_t heads = op.getHeads().value_or(1);
+  // Grouped-query attention output: the query heads reading one value head
+  // share its permutation (see the file comment).
+  int64_t group = 1;
+  if (auto it = valueOf.find(op); it != valueOf.end()) {
+    int64_t valueHeads = *it->second.getHeads();
+    if (valueHeads < heads && heads % valueHeads == 0 && channels % heads == 0)
+      group = heads / valueHeads;
+  }
+  std::vector<double> features =
+      group == 1 ? cal::rangeFeatures(toVector(*op.getMin()),
+                                      toVector(*op.getMax()))
+                 : groupedRangeFeatures(*op.getMin(), *op.getMax(), heads,
+                                        group, channels / heads);
+  cal::Result<cal::ReorderPlan> plan = cal::planReorder(
+      features, channels / group, /*d=*/2, heads / group,
+      kmeansOptions(op.getHeads() ? headClusters : clusters));
+  if (!plan) {
+    op.emitError() << "cannot plan '" << op.getId()
+                   << "': " << plan.getError();
+    return Outcome::Failed;
+  }
+  plans[op] = Planned{group == 1 ? *plan
+                                 : cal::expandGroupedPlan(*plan, heads,
+                                                          heads / group,
+                                                          channels / heads),
+                      heads, "", group, false};
+  return Outcome::Planned;
+}
+
+void PlanReorderPass::insertReorders(ObserveOp op, const Planned &planned,
+                                     int64_t channels) {
+  int64_t axis = op.getChannelAxis();
+  OpBuilder builder(op.getContext());
+  builder.setInsertionPointAfter(op);
+  auto reorder = ReorderOp::create(
+      builder, op.getLoc(), op.getType(), op.getResult(), axis,
+      planned.plan.permutation,
+      builder.getDenseI64ArrayAttr(planned.plan.clusterSizes));
+  SmallVector<int64_t> inverse(planned.plan.permutation.size());
+  for (auto [i, p] : llvm::enumerate(planned.plan.permutation))
+    inverse[p] = i;
+  auto back = ReorderOp::create(builder, op.getLoc(), op.getType(),
+                                reorder.getResult(), axis, inverse,
+                                DenseI64ArrayAttr());
+  op.getResult().replaceAllUsesExcept(back.getResult(), reorder);
+
+  InFlightDiagnostic remark = op.emitRemark();
+  remark << "'" << op.getId() << "': " << channels << " channels in "
+         << planned.plan.clusterSizes.size() << " clusters";
+  if (planned.heads > 1) {
+    remark << " (" << planned.heads << " heads of "
+           << channels / planned.heads << " channels, clustered per head";
+    if (planned.group > 1)
+      remark << "; groups of " << planned.group
+             << " heads reading one value head share a permutation";
+    if (planned.pairs)
+      remark << "; RoPE pairs kept together";
+    remark << ")";
+  }
+  if (!planned.sharedWith.empty())
+    remark << ", permutation shared with '" << planned.sharedWith << "'";
+  remark << ", sizes [";
+  llvm::interleaveComma(planned.plan.clusterSizes, remark);
+  remark << "]";
+}
+
+void PlanReorderPass::runOnOperation() {
+  ModuleOp module = getOperation();
+  if (clusters < 1 || headClusters < 1 || restarts < 1) {
+    module.emitError() << "lowbit-plan-reorder needs clusters, head-clusters "
+                          "and restarts >= 1 (got "
+                       << static_cast<int64_t>(clusters) << ", "
+                       << static_cast<int64_t>(headClusters) << ", "
+                       << static_cast<int64_t>(restarts) << ")";
+    return signalPassFailure();
+  }
+
+  // A pass instance may run again (on another module).
+  byId.clear();
+  subsumedBy.clear();
+  valueOf.clear();
+  plans.clear();
+  refused.clear();
+  SmallVector<ObserveOp> observers;
+  module.walk([&](ObserveOp op) {
+    observers.push_back(op);
+    byId.try_emplace(op.getId(), op);
+  });
+  findValueProjections(observers);
+
   bool failedAny = false;
   for (ObserveOp op : observers) {
     if (!hasStats(op) || isPlanned(op) || refused.contains(op))
@@ -362,120 +506,17 @@ void PlanReorderPass::runOnOperation() {
                        << " is dynamic";
       continue;
     }
-
+    // A q/k partner planned earlier already has its plan.
     if (!plans.count(op)) {
       std::optional<std::pair<std::string, bool>> partner =
           getQueryKeyPartner(op.getId());
-      if (partner) {
-        auto it = byId.find(partner->first);
-        ObserveOp other = it == byId.end() ? ObserveOp() : it->second;
-        if (other)
-          refused.insert(other);
-        if (!op.getHeads()) {
-          op.emitWarning() << "not reordered: q/k projection output '"
-                           << op.getId() << "' has no heads";
-          continue;
-        }
-        if (!other || !hasStats(other) || !other.getHeads() ||
-            ShapedType::isDynamic(other.getInput().getType().getDimSize(
-                other.getChannelAxis()))) {
-          op.emitWarning()
-              << "not reordered: q and k must share one permutation but "
-              << (other ? "observer '" + partner->first +
-                              "' has no statistics, heads or static channels"
-                        : "there is no observer '" + partner->first + "'");
-          continue;
-        }
-        ObserveOp q = partner->second ? op : other;
-        ObserveOp k = partner->second ? other : op;
-        // RoPE rotates channel pairs with a per-pair frequency: whole pairs
-        // are clustered so that no plan splits one.
-        bool rotary = splitsIntoRotaryPairs(q.getResult()) ||
-                      splitsIntoRotaryPairs(k.getResult());
-        if (failed(planQueryKey(q, k, rotary, plans))) {
-          failedAny = true;
-          continue;
-        }
-        // Cannot happen with pair clustering; kept as a guard.
-        if (rotary && (!keepsPairs(plans[q].plan.permutation) ||
-                       !keepsPairs(plans[k].plan.permutation))) {
-          q.emitRemark() << "not reordered: '" << q.getId() << "' and '"
-                         << k.getId()
-                         << "' are rotated (RoPE) in channel pairs (2i, 2i+1) "
-                            "and the clustering splits pairs";
-          plans.erase(q);
-          plans.erase(k);
-          refused.insert(q);
-          refused.insert(k);
-          continue;
-        }
-        refused.erase(other);
-      } else {
-        int64_t heads = op.getHeads().value_or(1);
-        // Grouped-query attention output: the query heads reading one value
-        // head share its permutation (see the file comment).
-        int64_t group = 1;
-        if (auto it = valueOf.find(op); it != valueOf.end()) {
-          int64_t valueHeads = *it->second.getHeads();
-          if (valueHeads < heads && heads % valueHeads == 0 &&
-              channels % heads == 0)
-            group = heads / valueHeads;
-        }
-        std::vector<double> features =
-            group == 1 ? cal::rangeFeatures(toVector(*op.getMin()),
-                                            toVector(*op.getMax()))
-                       : groupedRangeFeatures(*op.getMin(), *op.getMax(), heads,
-                                              group, channels / heads);
-        cal::Result<cal::ReorderPlan> plan = cal::planReorder(
-            features, channels / group, /*d=*/2, heads / group,
-            kmeansOptions(op.getHeads() ? headClusters : clusters));
-        if (!plan) {
-          op.emitError() << "cannot plan '" << op.getId()
-                         << "': " << plan.getError();
-          failedAny = true;
-          continue;
-        }
-        plans[op] = Planned{
-            group == 1 ? *plan
-                       : cal::expandGroupedPlan(*plan, heads, heads / group,
-                                                channels / heads),
-            heads, "", group, false};
-      }
+      Outcome outcome = partner ? planPartnered(op, *partner)
+                                : planAlone(op, channels);
+      failedAny |= outcome == Outcome::Failed;
+      if (outcome != Outcome::Planned)
+        continue;
     }
-
-    const Planned &planned = plans[op];
-    OpBuilder builder(op.getContext());
-    builder.setInsertionPointAfter(op);
-    auto reorder = ReorderOp::create(
-        builder, op.getLoc(), op.getType(), op.getResult(), axis,
-        planned.plan.permutation,
-        builder.getDenseI64ArrayAttr(planned.plan.clusterSizes));
-    SmallVector<int64_t> inverse(planned.plan.permutation.size());
-    for (auto [i, p] : llvm::enumerate(planned.plan.permutation))
-      inverse[p] = i;
-    auto back = ReorderOp::create(builder, op.getLoc(), op.getType(),
-                                  reorder.getResult(), axis, inverse,
-                                  DenseI64ArrayAttr());
-    op.getResult().replaceAllUsesExcept(back.getResult(), reorder);
-
-    InFlightDiagnostic remark = op.emitRemark();
-    remark << "'" << op.getId() << "': " << channels << " channels in "
-           << planned.plan.clusterSizes.size() << " clusters";
-    if (planned.heads > 1) {
-      remark << " (" << planned.heads << " heads of "
-             << channels / planned.heads << " channels, clustered per head";
-      if (planned.group > 1)
-        remark << "; groups of " << planned.group
-               << " heads reading one value head share a permutation";
-      if (planned.pairs)
-        remark << "; RoPE pairs kept together";
-      remark << ")";
-    }
-    if (!planned.sharedWith.empty())
-      remark << ", permutation shared with '" << planned.sharedWith << "'";
-    remark << ", sizes [";
-    llvm::interleaveComma(planned.plan.clusterSizes, remark);
-    remark << "]";
+    insertReorders(op, plans[op], channels);
   }
   if (failedAny)
     signalPassFailure();
