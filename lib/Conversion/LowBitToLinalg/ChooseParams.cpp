@@ -271,179 +271,205 @@ static double getSymmetricTarget(SchemeAttr scheme) {
 }
 
 /// Lowers choose_params; returns the results in op order.
-SmallVector<Value> codegen::emitChooseParams(OpBuilder &b,
-                                                      Location loc,
-                                                      ChooseParamsOp op,
-                                                      Value x) {
-  SchemeAttr scheme = op.getScheme();
-  auto type = cast<RankedTensorType>(x.getType());
-  Type scaleType = scheme.getScaleType();
-  unsigned rank = type.getRank();
-  BlockStats stats = emitGranularityStats(b, loc, x, scheme.getGranularity());
-  SmallVector<OpFoldResult> grid = tensor::getMixedSizes(b, loc, stats.min);
-  auto at = [&](OpBuilder &nb, Location l, Value t, ArrayRef<Value> idx) {
-    return tensor::ExtractOp::create(nb, l, t, idx).getResult();
-  };
-  auto bitcastTo = [&](OpBuilder &nb, Location l, Value code, Type to) {
-    Value byte = arith::TruncIOp::create(nb, l, nb.getI8Type(), code);
-    return arith::BitcastOp::create(nb, l, to, byte).getResult();
-  };
+namespace {
+/// What every parameter rule reads: the per-block statistics of the input
+/// and the parameter grid.
+struct BlockParams {
+  SchemeAttr scheme;
+  BlockStats stats;
+  SmallVector<OpFoldResult> grid;
+  Type scaleType;
+  unsigned rank;
+};
 
-  if (scheme.getFamily() == Family::MX) {
-    int emax = num::getMXElementEmax(getMXElementType(scheme.getStorage()));
-    Value scale = buildTensor(
-        b, loc, grid, scaleType,
-        [&](OpBuilder &nb, Location l, ArrayRef<Value> idx) -> Value {
-          Value amax = arith::MaximumFOp::create(
-              nb, l, math::AbsFOp::create(nb, l, at(nb, l, stats.min, idx)),
-              math::AbsFOp::create(nb, l, at(nb, l, stats.max, idx)));
-          Value nonFinite = arith::OrIOp::create(
-              nb, l, at(nb, l, stats.hasNaN, idx), at(nb, l, stats.hasInf, idx));
-          Value exponent = arith::AddIOp::create(
-              nb, l, emitILogB(nb, l, amax), i32Const(nb, l, 127 - emax));
-          exponent = arith::MaxSIOp::create(nb, l, exponent, i32Const(nb, l, 0));
-          exponent = arith::MinSIOp::create(nb, l, exponent, i32Const(nb, l, 254));
-          // No finite element (min = +inf) or all zeros: code 0.
-          Value zero = arith::CmpFOp::create(
-              nb, l, arith::CmpFPredicate::UNE, amax,
-              arith::ConstantFloatOp::create(nb, l, nb.getF32Type(),
-                                             APFloat(0.0f)));
-          Value finiteMax = arith::CmpFOp::create(
-              nb, l, arith::CmpFPredicate::OLE,
-              at(nb, l, stats.min, idx), at(nb, l, stats.max, idx));
-          Value code = arith::SelectOp::create(
-              nb, l, arith::AndIOp::create(nb, l, zero, finiteMax), exponent,
-              i32Const(nb, l, 0));
-          code = arith::SelectOp::create(
-              nb, l,
-              arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ne, nonFinite,
-                                    arith::ConstantIntOp::create(
-                                        nb, l, nb.getI8Type(), 0)),
-              i32Const(nb, l, num::kMXNaNScaleCode), code);
-          return bitcastTo(nb, l, code, scaleType);
-        });
-    return SmallVector<Value>{scale};
-  }
+Value extractAt(OpBuilder &nb, Location l, Value t, ArrayRef<Value> idx) {
+  return tensor::ExtractOp::create(nb, l, t, idx).getResult();
+}
 
-  if (scheme.getFamily() == Family::NVFP4) {
-    // Global: finite absmax of the whole tensor / (448 * 6) in f32.
-    BlockStats all = emitBlockStats(b, loc, x,
-                                    SmallVector<BlockSpec>(rank, {BlockSpec::Full}));
-    Value global = buildTensor(
-        b, loc, tensor::getMixedSizes(b, loc, all.min), b.getF32Type(),
-        [&](OpBuilder &nb, Location l, ArrayRef<Value> idx) -> Value {
-          Value lo = at(nb, l, all.min, idx), hi = at(nb, l, all.max, idx);
-          Value zeroF = arith::ConstantFloatOp::create(nb, l, nb.getF32Type(),
-                                                       APFloat(0.0f));
-          Value amax = emitFiniteAbsMax(nb, l, lo, hi);
-          Value g = arith::DivFOp::create(
-              nb, l, amax,
-              arith::ConstantFloatOp::create(nb, l, nb.getF32Type(),
-                                             APFloat(448.0f * 6.0f)));
-          g = arith::MaximumFOp::create(
-              nb, l, g,
-              arith::ConstantFloatOp::create(nb, l, nb.getF32Type(),
-                                             APFloat(FLT_MIN)));
-          Value isZero = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ,
-                                               amax, zeroF);
-          return arith::SelectOp::create(
-              nb, l, isZero,
-              arith::ConstantFloatOp::create(nb, l, nb.getF32Type(),
-                                             APFloat(1.0f)),
-              g);
-        });
-    ElementFormat e4m3 = getElementFormat(SchemeAttr::get(
-        Float8E4M3FNType::get(b.getContext()),
-        PerTensorAttr::get(b.getContext())));
-    Value scale = buildTensor(
-        b, loc, grid, scaleType,
-        [&](OpBuilder &nb, Location l, ArrayRef<Value> idx) -> Value {
-          Value lo = at(nb, l, stats.min, idx), hi = at(nb, l, stats.max, idx);
-          Value amax = emitFiniteAbsMax(nb, l, lo, hi);
-          Value zeroI8 = arith::ConstantIntOp::create(nb, l, nb.getI8Type(), 0);
-          Value hasInf = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ne,
-                                               at(nb, l, stats.hasInf, idx),
-                                               zeroI8);
-          amax = arith::SelectOp::create(
-              nb, l, hasInf,
-              arith::ConstantFloatOp::create(
-                  nb, l, nb.getF32Type(),
-                  APFloat(std::numeric_limits<float>::infinity())),
-              amax);
-          SmallVector<Value> zeros(rank, indexConst(nb, l, 0));
-          Value g = at(nb, l, global, zeros);
-          Value v = arith::DivFOp::create(
-              nb, l,
-              arith::DivFOp::create(nb, l, amax,
-                                    arith::ConstantFloatOp::create(
-                                        nb, l, nb.getF32Type(), APFloat(6.0f))),
-              g);
-          Value code = emitTableEncode(nb, l, e4m3, v);
-          Value hasNaN = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ne,
-                                               at(nb, l, stats.hasNaN, idx),
-                                               zeroI8);
-          code = arith::SelectOp::create(nb, l, hasNaN, i32Const(nb, l, 0x7F),
-                                         code);
-          return bitcastTo(nb, l, code, scaleType);
-        });
-    return SmallVector<Value>{scale, global};
-  }
+/// The low byte of an i32 `code` as an 8-bit float (a scale code).
+Value bitcastCode(OpBuilder &nb, Location l, Value code, Type to) {
+  Value byte = arith::TruncIOp::create(nb, l, nb.getI8Type(), code);
+  return arith::BitcastOp::create(nb, l, to, byte).getResult();
+}
 
-  double clip = 1.0;
-  if (scheme.getClipKind() == ClipKind::Ratio)
-    clip = static_cast<double>(
-        static_cast<float>(scheme.getClipValue().convertToDouble()));
-  bool asymmetric = scheme.getAsymmetric();
-  int64_t qmin = scheme.isInteger() ? scheme.getQMin() : 0;
-  int64_t qmax = scheme.isInteger() ? scheme.getQMax() : 0;
-  double target = getSymmetricTarget(scheme);
+/// MX: per block the E8M0 code of 2^(floor(log2 amax) - emax), clamped; 0
+/// for all-zero or empty blocks, the NaN code for blocks with inf/NaN.
+SmallVector<Value> emitMXScales(OpBuilder &b, Location loc,
+                                const BlockParams &c) {
+  int emax = num::getMXElementEmax(getMXElementType(c.scheme.getStorage()));
+  Value scale = buildTensor(
+      b, loc, c.grid, c.scaleType,
+      [&](OpBuilder &nb, Location l, ArrayRef<Value> idx) -> Value {
+        Value amax = arith::MaximumFOp::create(
+            nb, l,
+            math::AbsFOp::create(nb, l, extractAt(nb, l, c.stats.min, idx)),
+            math::AbsFOp::create(nb, l, extractAt(nb, l, c.stats.max, idx)));
+        Value nonFinite =
+            arith::OrIOp::create(nb, l, extractAt(nb, l, c.stats.hasNaN, idx),
+                                 extractAt(nb, l, c.stats.hasInf, idx));
+        Value exponent = arith::AddIOp::create(nb, l, emitILogB(nb, l, amax),
+                                               i32Const(nb, l, 127 - emax));
+        exponent = arith::MaxSIOp::create(nb, l, exponent, i32Const(nb, l, 0));
+        exponent =
+            arith::MinSIOp::create(nb, l, exponent, i32Const(nb, l, 254));
+        // No finite element (min = +inf) or all zeros: code 0.
+        Value zero =
+            arith::CmpFOp::create(nb, l, arith::CmpFPredicate::UNE, amax,
+                                  arith::ConstantFloatOp::create(
+                                      nb, l, nb.getF32Type(), APFloat(0.0f)));
+        Value finiteMax =
+            arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OLE,
+                                  extractAt(nb, l, c.stats.min, idx),
+                                  extractAt(nb, l, c.stats.max, idx));
+        Value code = arith::SelectOp::create(
+            nb, l, arith::AndIOp::create(nb, l, zero, finiteMax), exponent,
+            i32Const(nb, l, 0));
+        code = arith::SelectOp::create(
+            nb, l,
+            arith::CmpIOp::create(
+                nb, l, arith::CmpIPredicate::ne, nonFinite,
+                arith::ConstantIntOp::create(nb, l, nb.getI8Type(), 0)),
+            i32Const(nb, l, num::kMXNaNScaleCode), code);
+        return bitcastCode(nb, l, code, c.scaleType);
+      });
+  return SmallVector<Value>{scale};
+}
 
-  // Range over finite elements; none at all counts as the all-zero range.
-  auto range = [&](OpBuilder &nb, Location l, ArrayRef<Value> idx) {
-    Value lo = at(nb, l, stats.min, idx), hi = at(nb, l, stats.max, idx);
-    Value some =
-        arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OLE, lo, hi);
-    Value zero = arith::ConstantFloatOp::create(nb, l, nb.getF32Type(),
-                                                APFloat(0.0f));
-    lo = arith::SelectOp::create(nb, l, some, lo, zero);
-    hi = arith::SelectOp::create(nb, l, some, hi, zero);
-    Type f64 = nb.getF64Type();
-    return std::make_pair(arith::ExtFOp::create(nb, l, f64, lo).getResult(),
-                          arith::ExtFOp::create(nb, l, f64, hi).getResult());
-  };
-  auto castScale = [&](OpBuilder &nb, Location l, Value f32Scale) {
-    return fromF32(nb, l, f32Scale, scaleType);
-  };
-  Value one = arith::ConstantFloatOp::create(b, loc, b.getF32Type(),
-                                             APFloat(1.0f));
-  if (!asymmetric) {
-    Value scale = buildTensor(
-        b, loc, grid, scaleType,
-        [&](OpBuilder &nb, Location l, ArrayRef<Value> idx) -> Value {
-          auto [lo, hi] = range(nb, l, idx);
-          Value absMax = arith::MaximumFOp::create(
-              nb, l, math::AbsFOp::create(nb, l, lo),
-              math::AbsFOp::create(nb, l, hi));
-          absMax = arith::MulFOp::create(nb, l, absMax, f64Const(nb, l, clip));
-          Value s = emitToF32Scale(
-              nb, l,
-              arith::DivFOp::create(nb, l, absMax, f64Const(nb, l, target)));
-          Value isZero = arith::CmpFOp::create(
-              nb, l, arith::CmpFPredicate::OEQ, absMax, f64Const(nb, l, 0.0));
-          return castScale(nb, l,
-                           arith::SelectOp::create(nb, l, isZero, one, s));
-        });
-    return SmallVector<Value>{scale};
-  }
+/// NVFP4: a global f32 scale from the finite absmax of the whole tensor and
+/// per block the E4M3 code of its absmax / 6 / global.
+SmallVector<Value> emitNVFP4Scales(OpBuilder &b, Location loc,
+                                   const BlockParams &c, Value x) {
+  // Global: finite absmax of the whole tensor / (448 * 6) in f32.
+  BlockStats all = emitBlockStats(
+      b, loc, x, SmallVector<BlockSpec>(c.rank, {BlockSpec::Full}));
+  Value global = buildTensor(
+      b, loc, tensor::getMixedSizes(b, loc, all.min), b.getF32Type(),
+      [&](OpBuilder &nb, Location l, ArrayRef<Value> idx) -> Value {
+        Value lo = extractAt(nb, l, all.min, idx),
+              hi = extractAt(nb, l, all.max, idx);
+        Value zeroF = arith::ConstantFloatOp::create(nb, l, nb.getF32Type(),
+                                                     APFloat(0.0f));
+        Value amax = emitFiniteAbsMax(nb, l, lo, hi);
+        Value g = arith::DivFOp::create(
+            nb, l, amax,
+            arith::ConstantFloatOp::create(nb, l, nb.getF32Type(),
+                                           APFloat(448.0f * 6.0f)));
+        g = arith::MaximumFOp::create(
+            nb, l, g,
+            arith::ConstantFloatOp::create(nb, l, nb.getF32Type(),
+                                           APFloat(FLT_MIN)));
+        Value isZero = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ,
+                                             amax, zeroF);
+        return arith::SelectOp::create(
+            nb, l, isZero,
+            arith::ConstantFloatOp::create(nb, l, nb.getF32Type(),
+                                           APFloat(1.0f)),
+            g);
+      });
+  ElementFormat e4m3 =
+      getElementFormat(SchemeAttr::get(Float8E4M3FNType::get(b.getContext()),
+                                       PerTensorAttr::get(b.getContext())));
+  Value scale = buildTensor(
+      b, loc, c.grid, c.scaleType,
+      [&](OpBuilder &nb, Location l, ArrayRef<Value> idx) -> Value {
+        Value lo = extractAt(nb, l, c.stats.min, idx),
+              hi = extractAt(nb, l, c.stats.max, idx);
+        Value amax = emitFiniteAbsMax(nb, l, lo, hi);
+        Value zeroI8 = arith::ConstantIntOp::create(nb, l, nb.getI8Type(), 0);
+        Value hasInf = arith::CmpIOp::create(
+            nb, l, arith::CmpIPredicate::ne,
+            extractAt(nb, l, c.stats.hasInf, idx), zeroI8);
+        amax = arith::SelectOp::create(
+            nb, l, hasInf,
+            arith::ConstantFloatOp::create(
+                nb, l, nb.getF32Type(),
+                APFloat(std::numeric_limits<float>::infinity())),
+            amax);
+        SmallVector<Value> zeros(c.rank, indexConst(nb, l, 0));
+        Value g = extractAt(nb, l, global, zeros);
+        Value v = arith::DivFOp::create(
+            nb, l,
+            arith::DivFOp::create(nb, l, amax,
+                                  arith::ConstantFloatOp::create(
+                                      nb, l, nb.getF32Type(), APFloat(6.0f))),
+            g);
+        Value code = emitTableEncode(nb, l, e4m3, v);
+        Value hasNaN = arith::CmpIOp::create(
+            nb, l, arith::CmpIPredicate::ne,
+            extractAt(nb, l, c.stats.hasNaN, idx), zeroI8);
+        code =
+            arith::SelectOp::create(nb, l, hasNaN, i32Const(nb, l, 0x7F), code);
+        return bitcastCode(nb, l, code, c.scaleType);
+      });
+  return SmallVector<Value>{scale, global};
+}
 
-  // Asymmetric: the range extended to include 0.
+/// The finite range of block `idx` in f64 ([0, 0] when it has none).
+std::pair<Value, Value> emitFiniteRange(OpBuilder &nb, Location l,
+                                        const BlockParams &c,
+                                        ArrayRef<Value> idx) {
+  Value lo = extractAt(nb, l, c.stats.min, idx);
+  Value hi = extractAt(nb, l, c.stats.max, idx);
+  Value some = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OLE, lo, hi);
+  Value zero =
+      arith::ConstantFloatOp::create(nb, l, nb.getF32Type(), APFloat(0.0f));
+  lo = arith::SelectOp::create(nb, l, some, lo, zero);
+  hi = arith::SelectOp::create(nb, l, some, hi, zero);
+  Type f64 = nb.getF64Type();
+  return {arith::ExtFOp::create(nb, l, f64, lo).getResult(),
+          arith::ExtFOp::create(nb, l, f64, hi).getResult()};
+}
+
+/// The clip ratio of the scheme (1 without clipping), as the f32 it is.
+double getClipRatio(SchemeAttr scheme) {
+  if (scheme.getClipKind() != ClipKind::Ratio)
+    return 1.0;
+  return static_cast<double>(
+      static_cast<float>(scheme.getClipValue().convertToDouble()));
+}
+
+/// Symmetric: scale = clip * absmax / target (1 for an all-zero block).
+SmallVector<Value> emitSymmetricScales(OpBuilder &b, Location loc,
+                                       const BlockParams &c) {
+  double clip = getClipRatio(c.scheme);
+  double target = getSymmetricTarget(c.scheme);
+  Value one =
+      arith::ConstantFloatOp::create(b, loc, b.getF32Type(), APFloat(1.0f));
+  Value scale = buildTensor(
+      b, loc, c.grid, c.scaleType,
+      [&](OpBuilder &nb, Location l, ArrayRef<Value> idx) -> Value {
+        auto [lo, hi] = emitFiniteRange(nb, l, c, idx);
+        Value absMax =
+            arith::MaximumFOp::create(nb, l, math::AbsFOp::create(nb, l, lo),
+                                      math::AbsFOp::create(nb, l, hi));
+        absMax = arith::MulFOp::create(nb, l, absMax, f64Const(nb, l, clip));
+        Value s = emitToF32Scale(
+            nb, l,
+            arith::DivFOp::create(nb, l, absMax, f64Const(nb, l, target)));
+        Value isZero = arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ,
+                                             absMax, f64Const(nb, l, 0.0));
+        return fromF32(nb, l, arith::SelectOp::create(nb, l, isZero, one, s),
+                       c.scaleType);
+      });
+  return SmallVector<Value>{scale};
+}
+
+/// Asymmetric integers: the clipped range extended to include 0, scale =
+/// (hi - lo) / (qmax - qmin), zero point = round-even(qmin - lo / scale)
+/// clamped (the code of 0 for a degenerate range), in `zpType`.
+SmallVector<Value> emitAsymmetricParams(OpBuilder &b, Location loc,
+                                        const BlockParams &c, Type zpType) {
+  double clip = getClipRatio(c.scheme);
+  int64_t qmin = c.scheme.getQMin(), qmax = c.scheme.getQMax();
+  Value one =
+      arith::ConstantFloatOp::create(b, loc, b.getF32Type(), APFloat(1.0f));
   auto bounds = [&](OpBuilder &nb, Location l, ArrayRef<Value> idx) {
-    auto [lo, hi] = range(nb, l, idx);
-    Value c = f64Const(nb, l, clip), z = f64Const(nb, l, 0.0);
-    lo = arith::MinimumFOp::create(nb, l,
-                                   arith::MulFOp::create(nb, l, lo, c), z);
-    hi = arith::MaximumFOp::create(nb, l,
-                                   arith::MulFOp::create(nb, l, hi, c), z);
+    auto [lo, hi] = emitFiniteRange(nb, l, c, idx);
+    Value cl = f64Const(nb, l, clip), z = f64Const(nb, l, 0.0);
+    lo = arith::MinimumFOp::create(nb, l, arith::MulFOp::create(nb, l, lo, cl),
+                                   z);
+    hi = arith::MaximumFOp::create(nb, l, arith::MulFOp::create(nb, l, hi, cl),
+                                   z);
     return std::make_pair(lo, hi);
   };
   auto f32Scale = [&](OpBuilder &nb, Location l, Value lo, Value hi) {
@@ -453,18 +479,18 @@ SmallVector<Value> codegen::emitChooseParams(OpBuilder &b,
                               f64Const(nb, l, double(qmax - qmin))));
     Value degenerate =
         arith::CmpFOp::create(nb, l, arith::CmpFPredicate::OEQ, hi, lo);
-    return std::make_pair(arith::SelectOp::create(nb, l, degenerate, one, s)
-                              .getResult(),
-                          degenerate);
+    return std::make_pair(
+        arith::SelectOp::create(nb, l, degenerate, one, s).getResult(),
+        degenerate);
   };
   Value scale = buildTensor(
-      b, loc, grid, scaleType,
+      b, loc, c.grid, c.scaleType,
       [&](OpBuilder &nb, Location l, ArrayRef<Value> idx) -> Value {
         auto [lo, hi] = bounds(nb, l, idx);
-        return castScale(nb, l, f32Scale(nb, l, lo, hi).first);
+        return fromF32(nb, l, f32Scale(nb, l, lo, hi).first, c.scaleType);
       });
   Value zeroPoint = buildTensor(
-      b, loc, grid, b.getI32Type(),
+      b, loc, c.grid, b.getI32Type(),
       [&](OpBuilder &nb, Location l, ArrayRef<Value> idx) -> Value {
         auto [lo, hi] = bounds(nb, l, idx);
         auto [s, degenerate] = f32Scale(nb, l, lo, hi);
@@ -472,23 +498,45 @@ SmallVector<Value> codegen::emitChooseParams(OpBuilder &b,
         Value zp = arith::SubFOp::create(nb, l, f64Const(nb, l, double(qmin)),
                                          arith::DivFOp::create(nb, l, lo, sd));
         zp = math::RoundEvenOp::create(nb, l, zp);
-        zp = arith::MaximumFOp::create(nb, l, zp, f64Const(nb, l, double(qmin)));
-        zp = arith::MinimumFOp::create(nb, l, zp, f64Const(nb, l, double(qmax)));
+        zp =
+            arith::MaximumFOp::create(nb, l, zp, f64Const(nb, l, double(qmin)));
+        zp =
+            arith::MinimumFOp::create(nb, l, zp, f64Const(nb, l, double(qmax)));
         Value z = arith::FPToSIOp::create(nb, l, nb.getI32Type(), zp);
         int64_t zeroCode = std::clamp<int64_t>(0, qmin, qmax);
         return arith::SelectOp::create(nb, l, degenerate,
                                        i32Const(nb, l, zeroCode), z);
       });
-  Type zpType = cast<RankedTensorType>(op.getZeroPoint().getType())
-                    .getElementType();
   if (zpType != b.getI32Type())
     zeroPoint = buildTensor(
-        b, loc, grid, zpType,
+        b, loc, c.grid, zpType,
         [&](OpBuilder &nb, Location l, ArrayRef<Value> idx) -> Value {
-          Value v = at(nb, l, zeroPoint, idx);
+          Value v = extractAt(nb, l, zeroPoint, idx);
           return zpType.getIntOrFloatBitWidth() < 32
                      ? arith::TruncIOp::create(nb, l, zpType, v).getResult()
                      : arith::ExtSIOp::create(nb, l, zpType, v).getResult();
         });
   return SmallVector<Value>{scale, zeroPoint};
+}
+} // namespace
+
+SmallVector<Value> codegen::emitChooseParams(OpBuilder &b, Location loc,
+                                             ChooseParamsOp op, Value x) {
+  SchemeAttr scheme = op.getScheme();
+  auto type = cast<RankedTensorType>(x.getType());
+  BlockParams c{scheme,
+                emitGranularityStats(b, loc, x, scheme.getGranularity()),
+                {},
+                scheme.getScaleType(),
+                static_cast<unsigned>(type.getRank())};
+  c.grid = tensor::getMixedSizes(b, loc, c.stats.min);
+  if (scheme.getFamily() == Family::MX)
+    return emitMXScales(b, loc, c);
+  if (scheme.getFamily() == Family::NVFP4)
+    return emitNVFP4Scales(b, loc, c, x);
+  if (!scheme.getAsymmetric())
+    return emitSymmetricScales(b, loc, c);
+  return emitAsymmetricParams(
+      b, loc, c,
+      cast<RankedTensorType>(op.getZeroPoint().getType()).getElementType());
 }
