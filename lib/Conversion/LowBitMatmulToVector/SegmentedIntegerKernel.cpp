@@ -560,6 +560,238 @@ struct SegmentedIntegerKernel {
                 });
   }
 
+  /// The integer dot products of one segment [k0, k1) for the tile at
+  /// (m0, n0): MR x NR i32 vector accumulators (reduced later), then, with
+  /// tileWeightSums, NR more: the weight rows' sums over the segment.
+  SmallVector<Value> segmentDots(OpBuilder &b, Location loc, TileShape s,
+                                 Value m0, Value n0, Value k0, Value k1) const {
+    int64_t outputs = s.mr * s.nr;
+    auto i32s = VectorType::get({kChunk}, b.getI32Type());
+    SmallVector<Value> acc(outputs + (tileWeightSums ? s.nr : 0),
+                           zeros(b, loc, accType(b)));
+    // A step reads 64 codes of each weight row (weightSteps).
+    auto step = [&](OpBuilder &b, Location loc, Value c, ValueRange accArgs,
+                    bool inBounds) -> SmallVector<Value> {
+      SmallVector<Value> next(accArgs);
+      Value inSegment = segmentLanes(b, loc, k0, k1, c);
+      Value zeroBytes = byteSplat(b, loc, 64, 0);
+      SmallVector<Value> rows;
+      for (int64_t i = 0; i < s.mr; ++i) {
+        Value v =
+            read(b, loc, bytes(b, kChunk), a, {add(b, loc, m0, i), c}, true);
+        v = arith::SelectOp::create(b, loc, inSegment, v, zeroBytes);
+        rows.push_back(
+            vnni ? v : arith::ExtSIOp::create(b, loc, i32s, v).getResult());
+      }
+      for (int64_t j = 0; j < s.nr; ++j) {
+        Value v = weights(b, loc,
+                          loadCodes(b, loc, w, plan.rhs.bits,
+                                    weightRow(b, loc, s, n0, j), c, inBounds));
+        // (Unsigned 8-bit codes widen as such; nibbles are 0..15.)
+        if (!vnni)
+          v = plan.rhs.isSigned
+                  ? arith::ExtSIOp::create(b, loc, i32s, v).getResult()
+                  : arith::ExtUIOp::create(b, loc, i32s, v).getResult();
+        for (int64_t i = 0; i < s.mr; ++i) {
+          Value &sum = next[i * s.nr + j];
+          sum =
+              vnni ? dpbusd(b, loc, sum, v, rows[i])
+                   : arith::AddIOp::create(
+                         b, loc, sum, arith::MulIOp::create(b, loc, rows[i], v))
+                         .getResult();
+        }
+        if (tileWeightSums) {
+          // The row's (biased, with VNNI) weights in the segment.
+          Value &sum = next[outputs + j];
+          sum = vnni ? dpbusd(b, loc, sum,
+                              arith::SelectOp::create(b, loc, inSegment, v,
+                                                      zeroBytes),
+                              byteSplat(b, loc, 64, 1))
+                     : arith::AddIOp::create(
+                           b, loc, sum,
+                           arith::SelectOp::create(b, loc, inSegment, v,
+                                                   zeros(b, loc, i32s)))
+                           .getResult();
+        }
+      }
+      return next;
+    };
+    return weightSteps(b, loc, k0, k1, acc, step);
+  }
+
+  /// What turns one segment's integer sums into f32 terms: per tile row
+  /// (i) and column (j) the scales, and the zero-point corrections
+  /// sum - bias - as zw - zout ws + zout zw (k1 - k0).
+  struct SegmentTerms {
+    SmallVector<Value> sa, sw;   // activation / weight scales
+    SmallVector<Value> rowBias;  // VNNI weight bias x activation sums
+    SmallVector<Value> as, zw;   // weight zero points
+    SmallVector<Value> zout, ws; // activation zero points
+    Value length;                // k1 - k0 in i32, where needed
+    bool cross = false;          // zero points on both operands
+  };
+
+  SegmentTerms segmentTerms(OpBuilder &b, Location loc, TileShape s, Value m0,
+                            Value n0, Value seg, Value k0, Value k1,
+                            ArrayRef<Value> tileSums) const {
+    SegmentTerms t;
+    Value c0 = idx(b, loc, 0);
+    // out += float(sum) * (sa * sw), as the reference scales a segment.
+    Value lhsColumn = tableAt(b, loc, lhsColumns, seg);
+    Value rhsColumn = tableAt(b, loc, rhsColumns, seg);
+    for (int64_t i = 0; i < s.mr; ++i)
+      t.sa.push_back(tensor::ExtractOp::create(
+          b, loc, aScale,
+          ValueRange{plan.lhs.rowScale ? add(b, loc, m0, i) : c0, lhsColumn}));
+    for (int64_t j = 0; j < s.nr; ++j)
+      t.sw.push_back(tensor::ExtractOp::create(
+          b, loc, wScale,
+          ValueRange{plan.rhs.rowScale ? weightRow(b, loc, s, n0, j) : c0,
+                     rhsColumn}));
+    // With VNNI, the weight bias times each row's activation sum.
+    if (activationBias)
+      for (int64_t i = 0; i < s.mr; ++i)
+        t.rowBias.push_back(tensor::ExtractOp::create(
+            b, loc, activationBias, ValueRange{add(b, loc, m0, i), seg}));
+    // With weight zero points, zw x activation sum per output.
+    if (plan.rhs.zeroPoint) {
+      for (int64_t i = 0; i < s.mr; ++i)
+        t.as.push_back(tensor::ExtractOp::create(
+            b, loc, activationSum, ValueRange{add(b, loc, m0, i), seg}));
+      for (int64_t j = 0; j < s.nr; ++j)
+        t.zw.push_back(tensor::ExtractOp::create(
+            b, loc, wZero,
+            ValueRange{plan.rhs.rowScale ? weightRow(b, loc, s, n0, j) : c0,
+                       rhsColumn}));
+    }
+    // The segment length k1 - k0 in i32 (bias and cross terms), made once,
+    // where it is first needed.
+    auto segmentLength = [&] {
+      if (!t.length)
+        t.length = arith::IndexCastOp::create(
+            b, loc, b.getI32Type(), arith::SubIOp::create(b, loc, k1, k0));
+      return t.length;
+    };
+    // With activation zero points, zout x weight sum per output.
+    if (plan.lhs.zeroPoint) {
+      for (int64_t i = 0; i < s.mr; ++i) {
+        // zout = za - zin: zin was subtracted while unpacking.
+        Value whole = tensor::ExtractOp::create(
+            b, loc, aZero,
+            ValueRange{plan.lhs.rowScale ? add(b, loc, m0, i) : c0, lhsColumn});
+        t.zout.push_back(
+            arith::SubIOp::create(b, loc, whole, clampZin(b, loc, whole)));
+      }
+      for (int64_t j = 0; j < s.nr; ++j) {
+        if (!tileWeightSums) {
+          t.ws.push_back(tensor::ExtractOp::create(
+              b, loc, weightSum, ValueRange{weightRow(b, loc, s, n0, j), seg}));
+          continue;
+        }
+        // Biased sums lose the bias times the segment length.
+        Value sum = vector::ReductionOp::create(
+            b, loc, vector::CombiningKind::ADD, tileSums[j]);
+        if (vnni && weightBias())
+          sum = arith::SubIOp::create(
+              b, loc, sum,
+              arith::MulIOp::create(
+                  b, loc, segmentLength(),
+                  arith::ConstantIntOp::create(b, loc, b.getI32Type(),
+                                               uint8_t(weightBias()))));
+        t.ws.push_back(sum);
+      }
+    }
+    // With zero points on both operands, the cross term of
+    // (a - zout)(w - zw) = a w - zw a - zout w + zout zw (a, w as the tiles
+    // multiply them), summed over the segment: zout zw (k1 - k0).
+    t.cross = plan.lhs.zeroPoint && plan.rhs.zeroPoint;
+    if (t.cross)
+      segmentLength();
+    return t;
+  }
+
+  /// out (one f32 vector, lane o being output (o / NR, o % NR)) += the
+  /// segment's terms, computed on all 16 outputs at once.
+  Value accumulatePacked(OpBuilder &b, Location loc, TileShape s,
+                         ArrayRef<Value> acc, const SegmentTerms &t,
+                         Value out) const {
+    auto f32s = VectorType::get({kLanes}, b.getF32Type());
+    auto spread = [&](ArrayRef<Value> scalars, bool byRow) {
+      Value v = vector::FromElementsOp::create(
+          b, loc,
+          VectorType::get({int64_t(scalars.size())}, scalars[0].getType()),
+          scalars);
+      SmallVector<int64_t> mask;
+      for (int64_t o = 0; o < kLanes; ++o)
+        mask.push_back(byRow ? o / s.nr : o % s.nr);
+      return vector::ShuffleOp::create(b, loc, v, v, mask);
+    };
+    Value sums = transposeReduce(b, loc, acc);
+    if (activationBias)
+      sums = arith::SubIOp::create(b, loc, sums, spread(t.rowBias, true));
+    if (plan.rhs.zeroPoint)
+      sums = arith::SubIOp::create(b, loc, sums,
+                                   arith::MulIOp::create(b, loc,
+                                                         spread(t.as, true),
+                                                         spread(t.zw, false)));
+    if (plan.lhs.zeroPoint)
+      sums = arith::SubIOp::create(b, loc, sums,
+                                   arith::MulIOp::create(b, loc,
+                                                         spread(t.zout, true),
+                                                         spread(t.ws, false)));
+    if (t.cross) {
+      auto lanes = VectorType::get({kLanes}, b.getI32Type());
+      sums = arith::AddIOp::create(
+          b, loc, sums,
+          arith::MulIOp::create(
+              b, loc,
+              arith::MulIOp::create(b, loc, spread(t.zout, true),
+                                    spread(t.zw, false)),
+              vector::BroadcastOp::create(b, loc, lanes, t.length)));
+    }
+    Value scale =
+        arith::MulFOp::create(b, loc, spread(t.sa, true), spread(t.sw, false));
+    Value term = arith::MulFOp::create(
+        b, loc, arith::SIToFPOp::create(b, loc, f32s, sums), scale);
+    return arith::AddFOp::create(b, loc, out, term);
+  }
+
+  /// out[i * NR + j] (f32 scalars) += the segment's term of output (i, j).
+  SmallVector<Value> accumulateScalars(OpBuilder &b, Location loc, TileShape s,
+                                       ArrayRef<Value> acc,
+                                       const SegmentTerms &t,
+                                       ValueRange out) const {
+    SmallVector<Value> next(out);
+    for (int64_t i = 0; i < s.mr; ++i) {
+      for (int64_t j = 0; j < s.nr; ++j) {
+        Value sum = vector::ReductionOp::create(
+            b, loc, vector::CombiningKind::ADD, acc[i * s.nr + j]);
+        if (activationBias)
+          sum = arith::SubIOp::create(b, loc, sum, t.rowBias[i]);
+        if (plan.rhs.zeroPoint)
+          sum = arith::SubIOp::create(
+              b, loc, sum, arith::MulIOp::create(b, loc, t.as[i], t.zw[j]));
+        if (plan.lhs.zeroPoint)
+          sum = arith::SubIOp::create(
+              b, loc, sum, arith::MulIOp::create(b, loc, t.zout[i], t.ws[j]));
+        if (t.cross)
+          sum = arith::AddIOp::create(
+              b, loc, sum,
+              arith::MulIOp::create(
+                  b, loc, arith::MulIOp::create(b, loc, t.zout[i], t.zw[j]),
+                  t.length));
+        Value term = arith::MulFOp::create(
+            b, loc, arith::SIToFPOp::create(b, loc, b.getF32Type(), sum),
+            arith::MulFOp::create(b, loc, t.sa[i], t.sw[j]));
+        next[i * s.nr + j] =
+            arith::AddFOp::create(b, loc, next[i * s.nr + j], term);
+      }
+    }
+    return next;
+  }
+
+  /// The MR x NR outputs at (m0, n0): per segment the integer dot products,
+  /// then their scaled (and zero-point corrected) terms added in f32.
   Value tile(OpBuilder &b, Location loc, TileShape s, Value m0, Value n0,
              Value result) const {
     int64_t outputs = s.mr * s.nr;
@@ -568,224 +800,22 @@ struct SegmentedIntegerKernel {
     SmallVector<Value> out(outputs, f32Zero);
     if (packed(s))
       out = {zeros(b, loc, VectorType::get({kLanes}, b.getF32Type()))};
-    auto i32s = VectorType::get({kChunk}, b.getI32Type());
-    Value c0 = idx(b, loc, 0);
-    out = loop(
-        b, loc, c0, idx(b, loc, plan.bounds.size() - 1), idx(b, loc, 1), out,
-        [&](OpBuilder &b, Location loc, Value seg, ValueRange outArgs) {
-          Value k0 = tableAt(b, loc, bounds, seg);
-          Value k1 = tableAt(b, loc, bounds, add(b, loc, seg, 1));
-          // (With tileWeightSums, NR more accumulators: the weight rows'
-          // sums over the segment.)
-          SmallVector<Value> acc(outputs + (tileWeightSums ? s.nr : 0),
-                                 zeros(b, loc, accType(b)));
-          // A step reads 64 codes of each weight row (weightSteps).
-          auto step = [&](OpBuilder &b, Location loc, Value c,
-                          ValueRange accArgs,
-                          bool inBounds) -> SmallVector<Value> {
-            SmallVector<Value> next(accArgs);
-            Value inSegment = segmentLanes(b, loc, k0, k1, c);
-            Value zeroBytes = byteSplat(b, loc, 64, 0);
-            SmallVector<Value> rows;
-            for (int64_t i = 0; i < s.mr; ++i) {
-              Value v = read(b, loc, bytes(b, kChunk), a,
-                             {add(b, loc, m0, i), c}, true);
-              v = arith::SelectOp::create(b, loc, inSegment, v, zeroBytes);
-              rows.push_back(
-                  vnni ? v
-                       : arith::ExtSIOp::create(b, loc, i32s, v).getResult());
-            }
-            for (int64_t j = 0; j < s.nr; ++j) {
-              Value v =
-                  weights(b, loc,
-                          loadCodes(b, loc, w, plan.rhs.bits,
-                                    weightRow(b, loc, s, n0, j), c, inBounds));
-              // (Unsigned 8-bit codes widen as such; nibbles are 0..15.)
-              if (!vnni)
-                v = plan.rhs.isSigned
-                        ? arith::ExtSIOp::create(b, loc, i32s, v).getResult()
-                        : arith::ExtUIOp::create(b, loc, i32s, v).getResult();
-              for (int64_t i = 0; i < s.mr; ++i) {
-                Value &sum = next[i * s.nr + j];
-                sum = vnni ? dpbusd(b, loc, sum, v, rows[i])
-                           : arith::AddIOp::create(
-                                 b, loc, sum,
-                                 arith::MulIOp::create(b, loc, rows[i], v))
-                                 .getResult();
-              }
-              if (tileWeightSums) {
-                // The row's (biased, with VNNI) weights in the segment.
-                Value &sum = next[outputs + j];
-                sum = vnni ? dpbusd(b, loc, sum,
-                                    arith::SelectOp::create(b, loc, inSegment,
-                                                            v, zeroBytes),
-                                    byteSplat(b, loc, 64, 1))
-                           : arith::AddIOp::create(
-                                 b, loc, sum,
-                                 arith::SelectOp::create(b, loc, inSegment, v,
-                                                         zeros(b, loc, i32s)))
-                                 .getResult();
-              }
-            }
-            return next;
-          };
-          acc = weightSteps(b, loc, k0, k1, acc, step);
-          SmallVector<Value> tileSums(acc.begin() + outputs, acc.end());
-          acc.resize(outputs);
-          // out += float(sum) * (sa * sw), as the reference scales a segment.
-          Value lhsColumn = tableAt(b, loc, lhsColumns, seg);
-          Value rhsColumn = tableAt(b, loc, rhsColumns, seg);
-          SmallVector<Value> sa, sw;
-          for (int64_t i = 0; i < s.mr; ++i)
-            sa.push_back(tensor::ExtractOp::create(
-                b, loc, aScale,
-                ValueRange{plan.lhs.rowScale ? add(b, loc, m0, i) : c0,
-                           lhsColumn}));
-          for (int64_t j = 0; j < s.nr; ++j)
-            sw.push_back(tensor::ExtractOp::create(
-                b, loc, wScale,
-                ValueRange{plan.rhs.rowScale ? weightRow(b, loc, s, n0, j) : c0,
-                           rhsColumn}));
-          // With VNNI, the weight bias times each row's activation sum.
-          SmallVector<Value> rowBias;
-          if (activationBias)
-            for (int64_t i = 0; i < s.mr; ++i)
-              rowBias.push_back(tensor::ExtractOp::create(
-                  b, loc, activationBias, ValueRange{add(b, loc, m0, i), seg}));
-          // With weight zero points, zw x activation sum per output.
-          SmallVector<Value> zw, as;
-          if (plan.rhs.zeroPoint) {
-            for (int64_t i = 0; i < s.mr; ++i)
-              as.push_back(tensor::ExtractOp::create(
-                  b, loc, activationSum, ValueRange{add(b, loc, m0, i), seg}));
-            for (int64_t j = 0; j < s.nr; ++j)
-              zw.push_back(tensor::ExtractOp::create(
-                  b, loc, wZero,
-                  ValueRange{plan.rhs.rowScale ? weightRow(b, loc, s, n0, j)
-                                               : c0,
-                             rhsColumn}));
-          }
-          // The segment length k1 - k0 in i32 (bias and cross terms), made
-          // once, where it is first needed.
-          Value length;
-          auto segmentLength = [&] {
-            if (!length)
-              length = arith::IndexCastOp::create(
-                  b, loc, b.getI32Type(),
-                  arith::SubIOp::create(b, loc, k1, k0));
-            return length;
-          };
-          // With activation zero points, zout x weight sum per output.
-          SmallVector<Value> zout, ws;
-          if (plan.lhs.zeroPoint) {
-            for (int64_t i = 0; i < s.mr; ++i) {
-              // zout = za - zin: zin was subtracted while unpacking.
-              Value whole = tensor::ExtractOp::create(
-                  b, loc, aZero,
-                  ValueRange{plan.lhs.rowScale ? add(b, loc, m0, i) : c0,
-                             lhsColumn});
-              zout.push_back(arith::SubIOp::create(b, loc, whole,
-                                                   clampZin(b, loc, whole)));
-            }
-            for (int64_t j = 0; j < s.nr; ++j) {
-              if (!tileWeightSums) {
-                ws.push_back(tensor::ExtractOp::create(
-                    b, loc, weightSum,
-                    ValueRange{weightRow(b, loc, s, n0, j), seg}));
-                continue;
-              }
-              // Biased sums lose the bias times the segment length.
-              Value sum = vector::ReductionOp::create(
-                  b, loc, vector::CombiningKind::ADD, tileSums[j]);
-              if (vnni && weightBias())
-                sum = arith::SubIOp::create(
-                    b, loc, sum,
-                    arith::MulIOp::create(
-                        b, loc, segmentLength(),
-                        arith::ConstantIntOp::create(b, loc, b.getI32Type(),
-                                                     uint8_t(weightBias()))));
-              ws.push_back(sum);
-            }
-          }
-          // With zero points on both operands, the cross term of
-          // (a - zout)(w - zw) = a w - zw a - zout w + zout zw (a, w as the
-          // tiles multiply them), summed over the segment: zout zw (k1 - k0).
-          bool cross = plan.lhs.zeroPoint && plan.rhs.zeroPoint;
-          if (cross)
-            segmentLength();
-          if (packed(s)) {
-            // The same arithmetic on all 16 outputs at once, lane o being
-            // output (o / NR, o % NR).
-            auto f32s = VectorType::get({kLanes}, b.getF32Type());
-            auto spread = [&](ArrayRef<Value> scalars, bool byRow) {
-              Value v = vector::FromElementsOp::create(
-                  b, loc,
-                  VectorType::get({int64_t(scalars.size())},
-                                  scalars[0].getType()),
-                  scalars);
-              SmallVector<int64_t> mask;
-              for (int64_t o = 0; o < kLanes; ++o)
-                mask.push_back(byRow ? o / s.nr : o % s.nr);
-              return vector::ShuffleOp::create(b, loc, v, v, mask);
-            };
-            Value sums = transposeReduce(b, loc, acc);
-            if (activationBias)
-              sums = arith::SubIOp::create(b, loc, sums, spread(rowBias, true));
-            if (plan.rhs.zeroPoint)
-              sums = arith::SubIOp::create(
-                  b, loc, sums,
-                  arith::MulIOp::create(b, loc, spread(as, true),
-                                        spread(zw, false)));
-            if (plan.lhs.zeroPoint)
-              sums = arith::SubIOp::create(
-                  b, loc, sums,
-                  arith::MulIOp::create(b, loc, spread(zout, true),
-                                        spread(ws, false)));
-            if (cross) {
-              auto lanes = VectorType::get({kLanes}, b.getI32Type());
-              sums = arith::AddIOp::create(
-                  b, loc, sums,
-                  arith::MulIOp::create(
-                      b, loc,
-                      arith::MulIOp::create(b, loc, spread(zout, true),
-                                            spread(zw, false)),
-                      vector::BroadcastOp::create(b, loc, lanes, length)));
-            }
-            Value scale = arith::MulFOp::create(b, loc, spread(sa, true),
-                                                spread(sw, false));
-            Value term = arith::MulFOp::create(
-                b, loc, arith::SIToFPOp::create(b, loc, f32s, sums), scale);
-            return SmallVector<Value>{
-                arith::AddFOp::create(b, loc, outArgs[0], term)};
-          }
-          SmallVector<Value> next(outArgs);
-          for (int64_t i = 0; i < s.mr; ++i) {
-            for (int64_t j = 0; j < s.nr; ++j) {
-              Value sum = vector::ReductionOp::create(
-                  b, loc, vector::CombiningKind::ADD, acc[i * s.nr + j]);
-              if (activationBias)
-                sum = arith::SubIOp::create(b, loc, sum, rowBias[i]);
-              if (plan.rhs.zeroPoint)
-                sum = arith::SubIOp::create(
-                    b, loc, sum, arith::MulIOp::create(b, loc, as[i], zw[j]));
-              if (plan.lhs.zeroPoint)
-                sum = arith::SubIOp::create(
-                    b, loc, sum, arith::MulIOp::create(b, loc, zout[i], ws[j]));
-              if (cross)
-                sum = arith::AddIOp::create(
-                    b, loc, sum,
-                    arith::MulIOp::create(
-                        b, loc, arith::MulIOp::create(b, loc, zout[i], zw[j]),
-                        length));
-              Value term = arith::MulFOp::create(
-                  b, loc, arith::SIToFPOp::create(b, loc, b.getF32Type(), sum),
-                  arith::MulFOp::create(b, loc, sa[i], sw[j]));
-              next[i * s.nr + j] =
-                  arith::AddFOp::create(b, loc, next[i * s.nr + j], term);
-            }
-          }
-          return next;
-        });
+    out = loop(b, loc, idx(b, loc, 0), idx(b, loc, plan.bounds.size() - 1),
+               idx(b, loc, 1), out,
+               [&](OpBuilder &b, Location loc, Value seg, ValueRange outArgs) {
+                 Value k0 = tableAt(b, loc, bounds, seg);
+                 Value k1 = tableAt(b, loc, bounds, add(b, loc, seg, 1));
+                 SmallVector<Value> acc =
+                     segmentDots(b, loc, s, m0, n0, k0, k1);
+                 SmallVector<Value> tileSums(acc.begin() + outputs, acc.end());
+                 acc.resize(outputs);
+                 SegmentTerms terms =
+                     segmentTerms(b, loc, s, m0, n0, seg, k0, k1, tileSums);
+                 if (packed(s))
+                   return SmallVector<Value>{
+                       accumulatePacked(b, loc, s, acc, terms, outArgs[0])};
+                 return accumulateScalars(b, loc, s, acc, terms, outArgs);
+               });
     if (packed(s))
       out = llvm::to_vector(llvm::map_range(
           llvm::seq<int64_t>(0, outputs), [&](int64_t o) -> Value {
