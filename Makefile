@@ -9,7 +9,7 @@ LLVM_PREFIX := /usr/lib/llvm-22
 APT_PACKAGES := cmake ninja-build clang-22 lld-22 llvm-22-dev llvm-22-tools \
   libmlir-22-dev mlir-22-tools libgtest-dev pybind11-dev python3-pybind11 \
   python3-dev python3-numpy python3-torch zlib1g-dev libopenblas-dev libdnnl-dev \
-  libomp-22-dev
+  libomp-22-dev python3-matplotlib
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 .PHONY: all deps configure build check demo docs clean

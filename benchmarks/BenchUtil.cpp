@@ -2,7 +2,15 @@
 
 #include "BenchUtil.h"
 
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/raw_ostream.h"
+
 #include <chrono>
+#include <ctime>
+#include <fstream>
 #include <cstring>
 #include <immintrin.h>
 #include <random>
@@ -126,6 +134,131 @@ double measureChunkedReadBandwidth(size_t bytes, size_t chunk) {
   }
   std::sort(passes.begin(), passes.end());
   return double(chunks * chunk) / passes[passes.size() / 2];
+}
+
+//===----------------------------------------------------------------------===//
+// Result tables
+//===----------------------------------------------------------------------===//
+
+namespace {
+struct ResultsFile {
+  std::string path, run, cpu;
+  unsigned threads = 1;
+};
+ResultsFile &resultsFile() {
+  static ResultsFile file;
+  return file;
+}
+
+/// The cells of a Markdown row, trimmed.
+std::vector<std::string> splitCells(llvm::StringRef row) {
+  row = row.trim();
+  row.consume_front("|");
+  row.consume_back("|");
+  llvm::SmallVector<llvm::StringRef> parts;
+  row.split(parts, '|');
+  std::vector<std::string> cells;
+  for (llvm::StringRef part : parts)
+    cells.push_back(part.trim().str());
+  return cells;
+}
+
+/// A CSV field, quoted when it holds a comma, a quote or a space.
+std::string csvField(llvm::StringRef text) {
+  if (text.find_first_of(",\" ") == llvm::StringRef::npos)
+    return text.str();
+  std::string quoted = "\"";
+  for (char c : text) {
+    if (c == '"')
+      quoted += '"';
+    quoted += c;
+  }
+  return quoted + "\"";
+}
+
+/// The CPU's model name and the vector extensions the kernels select by
+/// ("AMD EPYC (AVX-512 VNNI BF16)", "... (AVX2 FMA)"), from /proc/cpuinfo.
+std::string cpuName() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line, name = "unknown CPU", isa;
+  bool haveFlags = false;
+  while (std::getline(in, line)) {
+    llvm::StringRef l(line);
+    if (l.starts_with("model name") && name == "unknown CPU")
+      name = l.split(':').second.trim().str();
+    if (l.starts_with("flags") && !haveFlags) {
+      haveFlags = true;
+      llvm::SmallVector<llvm::StringRef> flags;
+      l.split(':').second.split(flags, ' ', -1, false);
+      auto has = [&](llvm::StringRef f) { return llvm::is_contained(flags, f); };
+      if (has("avx512f")) {
+        isa = "AVX-512";
+        if (has("avx512_vnni"))
+          isa += " VNNI";
+        if (has("avx512_bf16"))
+          isa += " BF16";
+      } else if (has("avx2")) {
+        isa = has("fma") ? "AVX2 FMA" : "AVX2";
+        if (has("avx_vnni"))
+          isa += " AVX-VNNI";
+      }
+    }
+  }
+  return isa.empty() ? name : name + " (" + isa + ")";
+}
+} // namespace
+
+void setResultsFile(llvm::StringRef path, unsigned threads) {
+  ResultsFile &file = resultsFile();
+  file.path = path.str();
+  file.threads = threads;
+  file.cpu = cpuName();
+  std::time_t t = std::time(nullptr);
+  char buffer[32];
+  std::strftime(buffer, sizeof(buffer), "%Y-%m-%dT%H:%M:%SZ",
+                std::gmtime(&t));
+  file.run = buffer;
+  if (!path.empty() && !llvm::sys::fs::exists(path)) {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(path, ec);
+    if (ec) {
+      llvm::errs() << "lowbit-bench: cannot write '" << path
+                   << "': " << ec.message() << "\n";
+      std::exit(2);
+    }
+    os << "utc,run,cpu,threads,table,row,column,value\n";
+  }
+}
+
+ResultTable::ResultTable(std::string name, llvm::StringRef header)
+    : name(std::move(name)), columns(splitCells(header)) {
+  llvm::outs() << header.trim() << "\n|";
+  for (size_t i = 0; i < columns.size(); ++i)
+    llvm::outs() << "---|";
+  llvm::outs() << "\n";
+}
+
+void ResultTable::addRow(llvm::StringRef markdownRow) {
+  llvm::outs() << markdownRow.trim() << "\n";
+  llvm::outs().flush();
+  ResultsFile &file = resultsFile();
+  if (file.path.empty())
+    return;
+  std::error_code ec;
+  llvm::raw_fd_ostream os(file.path, ec, llvm::sys::fs::OF_Append);
+  if (ec) {
+    llvm::errs() << "lowbit-bench: cannot append to '" << file.path
+                 << "': " << ec.message() << "\n";
+    std::exit(2);
+  }
+  std::vector<std::string> cells = splitCells(markdownRow);
+  std::time_t t = std::time(nullptr);
+  char utc[32];
+  std::strftime(utc, sizeof(utc), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  for (size_t i = 1; i < cells.size() && i < columns.size(); ++i)
+    os << utc << ',' << file.run << ',' << csvField(file.cpu) << ','
+       << file.threads << ',' << csvField(name) << ',' << csvField(cells[0])
+       << ',' << csvField(columns[i]) << ',' << csvField(cells[i]) << '\n';
 }
 
 } // namespace lowbit::bench

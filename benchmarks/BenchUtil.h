@@ -19,6 +19,7 @@
 #include <cstdlib>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -156,6 +157,29 @@ double measureReadBandwidth(ReadTeam &team, size_t bytes, unsigned streams);
 /// a weight-sized piece costs. Median over 5 passes of the summed chunk
 /// times.
 double measureChunkedReadBandwidth(size_t bytes, size_t chunk);
+
+/// A result table: printed as Markdown as its rows come in and, when
+/// setResultsFile() named a file, appended to that CSV file one cell per
+/// line (`utc,run,cpu,threads,table,row,column,value`), so that the history
+/// of runs is data that benchmarks/plot_results.py reads.
+class ResultTable {
+public:
+  /// `name` identifies the table in the CSV; `header` is its Markdown header
+  /// row ("| a | b |"), whose cells name the columns.
+  ResultTable(std::string name, llvm::StringRef header);
+  /// Prints a Markdown row ("| 1 | 2 |") and records its cells; the first
+  /// cell names the row.
+  void addRow(llvm::StringRef markdownRow);
+
+private:
+  std::string name;
+  std::vector<std::string> columns;
+};
+
+/// Where ResultTable rows are appended (empty: nowhere). `threads` and the
+/// CPU name go into every row; one run id (the UTC start time) marks the
+/// rows of one process.
+void setResultsFile(llvm::StringRef path, unsigned threads);
 
 } // namespace lowbit::bench
 

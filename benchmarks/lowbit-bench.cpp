@@ -117,6 +117,12 @@ static cl::opt<WeightFormat> weightFormat(
                           "MXFP6 E2M3 (densely packed, an E8M0 scale per "
                           "32)")),
     cl::init(WeightFormat::I4), cl::cat(category));
+static cl::opt<std::string> resultsPath(
+    "results",
+    cl::desc("Append every table cell to this CSV file (created with a "
+             "header if missing): the run history that "
+             "benchmarks/plot_results.py reads"),
+    cl::value_desc("file.csv"), cl::cat(category));
 static cl::opt<unsigned> reps("reps", cl::desc("Timed calls per kernel"),
                               cl::init(50), cl::cat(category));
 static cl::opt<unsigned>
@@ -281,6 +287,13 @@ int64_t codeBits() {
 }
 
 /// The weight scheme as the table headers describe it.
+/// The --weights value, for result table names.
+const char *weightName() {
+  static const char *const names[] = {"i4",   "nf4", "fp4",  "e4m3",
+                                      "nvfp4", "i3", "mxfp6"};
+  return names[static_cast<int>(weightFormat.getValue())];
+}
+
 std::string weightLabel() {
   if (nvfp4())
     return "nvfp4: E2M1, an E4M3 scale per 16, a global f32 scale";
@@ -466,13 +479,15 @@ void benchGemv(ReadTeam &team, double bandwidth,
       "faster median of the two\n\n",
       bandwidth / 1e9, bf16Activations ? "bf16" : "f32", weightLabel(),
       threadCount());
-  llvm::outs() << "| N x K | weight+scale MiB | copies | fast cold us | "
-                  "fast hot us | GB/s | % of start bandwidth | paired read "
-                  "us (GB/s, streams) | % of paired read | fastest cold us "
-                  "(% of start bandwidth) | reference us | "
-                  "sgemv us | vs sgemv | vs reference | max rel err |\n"
-                  "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
-                  "---|\n";
+  ResultTable table(
+      llvm::formatv("gemv w={0} a={1}", weightName(),
+                    bf16Activations ? "bf16" : "f32")
+          .str(),
+      "| N x K | weight+scale MiB | copies | fast cold us | "
+      "fast hot us | GB/s | % of start bandwidth | paired read "
+      "us (GB/s, streams) | % of paired read | fastest cold us "
+      "(% of start bandwidth) | reference us | "
+      "sgemv us | vs sgemv | vs reference | max rel err |");
   size_t footprint = size_t(footprintMiB) << 20;
   for (const auto &shape : shapes) {
     int64_t n = shape.first, k = shape.second;
@@ -585,7 +600,7 @@ void benchGemv(ReadTeam &team, double bandwidth,
                       1, 0.0f, y.data(), 1);
         });
     double rate = double(bytes) / cold;
-    llvm::outs() << llvm::formatv(
+    table.addRow(llvm::formatv(
         "| {0} x {1} | {2:F2} | {3} | {4:F1} | {5:F1} | {6:F1} | {7:F0}% | "
         "{15:F1} ({16:F1}, {18}) | {17:F0}% | "
         "{13:F1} ({14:F0}%) | {8:F0} | {9:F1} | {10:F2}x | {11:F0}x | "
@@ -594,8 +609,8 @@ void benchGemv(ReadTeam &team, double bandwidth,
         rate / 1e9, 100 * rate / bandwidth, ref * 1e6, sgemv * 1e6,
         sgemv / cold, ref / cold, err, coldMin * 1e6,
         100 * double(bytes) / coldMin / bandwidth, pairedRead * 1e6,
-        pairedRate / 1e9, 100 * rate / pairedRate, pairedStreams);
-    llvm::outs().flush();
+        pairedRate / 1e9, 100 * rate / pairedRate, pairedStreams)
+                     .str());
   }
 }
 
@@ -611,9 +626,13 @@ void benchW4Gemm() {
   llvm::outs() << llvm::formatv(
       "\n## Weight-only GEMM ({2}, {1} activations), K = N = {0}, {3}\n\n", k,
       bf16Activations ? "bf16" : "f32", weightLabel(), threadCount());
-  llvm::outs() << "| M | fast ms | fast GFLOPS | sgemm on dequantized "
-                  "weights ms | sgemm GFLOPS | fast vs sgemm | max rel err "
-                  "vs sgemm |\n|---|---|---|---|---|---|---|\n";
+  ResultTable table(
+      llvm::formatv("weight-only gemm w={0} a={1}", weightName(),
+                    bf16Activations ? "bf16" : "f32")
+          .str(),
+      "| M | fast ms | fast GFLOPS | sgemm on dequantized "
+      "weights ms | sgemm GFLOPS | fast vs sgemm | max rel err "
+      "vs sgemm |");
   Buffer codes(n * rowBytes(k)), scales(n * groups * scaleBytes());
   fillRandomCodes(codes, 11);
   fillScales(scales, n * groups, 12);
@@ -647,11 +666,12 @@ void benchW4Gemm() {
     letWorkersSleep();
     double tSgemm = median(1, count, sgemm);
     double flops = 2.0 * m * n * k;
-    llvm::outs() << llvm::formatv(
-        "| {0} | {1:F2} | {2:F0} | {3:F2} | {4:F0} | {5:F2}x | {6:E1} |\n", m,
-        tFast * 1e3, flops / tFast / 1e9, tSgemm * 1e3, flops / tSgemm / 1e9,
-        tSgemm / tFast, err);
-    llvm::outs().flush();
+    table.addRow(llvm::formatv(
+                     "| {0} | {1:F2} | {2:F0} | {3:F2} | {4:F0} | {5:F2}x | "
+                     "{6:E1} |",
+                     m, tFast * 1e3, flops / tFast / 1e9, tSgemm * 1e3,
+                     flops / tSgemm / 1e9, tSgemm / tFast, err)
+                     .str());
   }
 }
 
@@ -693,16 +713,16 @@ void benchGemm() {
       "K = N = {0}, {2}, VNNI {1}\n\n",
       k, hostHasVNNI() ? "on" : "off", threadCount());
   bool asym = asymmetricActivations;
-  llvm::outs() << "| M | fast ms | fast GOPS | oneDNN ms | oneDNN GOPS | "
+  ResultTable table(
+      asym ? "w8a8 gemm (with zero points)" : "w8a8 gemm",
+      std::string("| M | fast ms | fast GOPS | oneDNN ms | oneDNN GOPS | "
                   "fast / oneDNN time | sgemm ms | sgemm GOPS | "
-                  "fast vs sgemm | max rel err vs oneDNN |"
-               << (asym ? " ui8 asymmetric ms | asymmetric / symmetric "
-                          "time | asymmetric == symmetric | ui8 x ui8 both "
-                          "asymmetric ms | both / symmetric time | both == "
-                          "symmetric |"
-                        : "")
-               << "\n|---|---|---|---|---|---|---|---|---|---|"
-               << (asym ? "---|---|---|---|---|---|" : "") << "\n";
+                  "fast vs sgemm | max rel err vs oneDNN |") +
+          (asym ? " ui8 asymmetric ms | asymmetric / symmetric "
+                  "time | asymmetric == symmetric | ui8 x ui8 both "
+                  "asymmetric ms | both / symmetric time | both == "
+                  "symmetric |"
+                : ""));
   Buffer w(n * k), sw(n * 4);
   std::mt19937 rng(7);
   for (int64_t i = 0; i < n * k; ++i)
@@ -749,7 +769,7 @@ void benchGemm() {
                   af.data(), k, wf.data(), k, 0.0f, c.data(), n);
     });
     double ops = 2.0 * m * n * k;
-    llvm::outs() << llvm::formatv(
+    std::string row = llvm::formatv(
         "| {0} | {1:F3} | {2:F0} | {3:F3} | {4:F0} | {5:F2}x | {6:F1} | "
         "{7:F0} | {8:F2}x | {9:E1} |",
         m, tFast * 1e3, ops / tFast / 1e9, tDnnl * 1e3, ops / tDnnl / 1e9,
@@ -777,8 +797,9 @@ void benchGemm() {
             median(1, count, [&](unsigned) { kernel->call(variantInputs); });
         bool same = std::memcmp(y.data(), yFast.data(),
                                 yFast.size() * sizeof(float)) == 0;
-        llvm::outs() << llvm::formatv(" {0:F3} | {1:F2}x | {2} |", t * 1e3,
-                                      t / tFast, same ? "yes" : "NO");
+        row += llvm::formatv(" {0:F3} | {1:F2}x | {2} |", t * 1e3, t / tFast,
+                             same ? "yes" : "NO")
+                   .str();
       };
       timeVariant(gemmSource(m, n, k, true),
                   {describe(au.ptr, m, k), describe(sa.ptr, m, 1),
@@ -797,8 +818,7 @@ void benchGemm() {
                    describe(za.ptr, m, 1), describe(wu.ptr, n, k),
                    describe(sw.ptr, n, 1), describe(zw.ptr, n, 1)});
     }
-    llvm::outs() << "\n";
-    llvm::outs().flush();
+    table.addRow(row);
   }
 }
 
@@ -867,10 +887,12 @@ void benchW4A4() {
       *std::max_element(sizes.begin(), sizes.end()),
       hostHasVNNI() ? "on" : "off", threadCount(),
       asymmetricActivations ? "ui4 asymmetric" : "i4");
-  llvm::outs() << "| M | W4A4 ms | W4A4 GOPS | W8A8 kernel ms | "
-                  "W4A4 / W8A8 time | oneDNN s8 ms | W4A4 / oneDNN time | "
-                  "reference ms | reference / W4A4 time | W4A4 == "
-                  "reference |\n|---|---|---|---|---|---|---|---|---|---|\n";
+  ResultTable table(asymmetricActivations ? "w4a4 rptq (ui4 activations)"
+                                         : "w4a4 rptq",
+                    "| M | W4A4 ms | W4A4 GOPS | W8A8 kernel ms | "
+                    "W4A4 / W8A8 time | oneDNN s8 ms | W4A4 / oneDNN time | "
+                    "reference ms | reference / W4A4 time | W4A4 == "
+                    "reference |");
   Buffer w4(n * k / 2), sw(n * clusters * 4), w8(n * k), sw8(n * 4);
   fillRandomBytes(w4, 31);
   fillRandomBytes(w8, 32);
@@ -918,12 +940,12 @@ void benchW4A4() {
       ratio = llvm::formatv("{0:F0}x", tRef / tFast).str();
     }
     double ops = 2.0 * m * n * k;
-    llvm::outs() << llvm::formatv(
-        "| {0} | {1:F3} | {2:F0} | {3:F3} | {4:F2}x | {5:F3} | {6:F2}x | {7} "
-        "| {8} | {9} |\n",
-        m, tFast * 1e3, ops / tFast / 1e9, tInt8 * 1e3, tFast / tInt8,
-        tDnnl * 1e3, tFast / tDnnl, reference, ratio, same);
-    llvm::outs().flush();
+    table.addRow(llvm::formatv("| {0} | {1:F3} | {2:F0} | {3:F3} | {4:F2}x | "
+                               "{5:F3} | {6:F2}x | {7} | {8} | {9} |",
+                               m, tFast * 1e3, ops / tFast / 1e9, tInt8 * 1e3,
+                               tFast / tInt8, tDnnl * 1e3, tFast / tDnnl,
+                               reference, ratio, same)
+                     .str());
   }
 }
 
@@ -948,6 +970,7 @@ int main(int argc, char **argv) {
   openblas_set_num_threads(threads);
   omp_set_num_threads(threads);
   ReadTeam team(threads);
+  setResultsFile(resultsPath, threads);
   if (!runGemv && !runGemm && !runW4Gemm && !runW4A4)
     runGemv = runGemm = runW4Gemm = runW4A4 = true;
   long l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);

@@ -34,5 +34,18 @@ if os.path.isdir(shared_models):
     config.available_features.add("shared-models")
     config.substitutions.append(("%shared_models", shared_models))
 
+# Optional Python modules of the test interpreter (Debian python3-torch,
+# python3-matplotlib): tests that need one say `REQUIRES: torch` or
+# `REQUIRES: matplotlib` and are skipped without it.
+import subprocess
+for module in ("torch", "matplotlib"):
+    try:
+        subprocess.run([config.python_executable, "-c", "import " + module],
+                       check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        config.available_features.add(module)
+    except (OSError, subprocess.CalledProcessError):
+        pass
+
 tool_dirs = [config.lowbit_tools_dir, config.llvm_tools_dir]
 llvm_config.add_tool_substitutions(["quant-opt", "quant-run", "quant-calibrate"], tool_dirs)

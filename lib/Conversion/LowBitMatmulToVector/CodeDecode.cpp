@@ -36,8 +36,8 @@ static SmallVector<Value> widenHalves(OpBuilder &b, Location loc, Value bits) {
 /// code is the top byte of the f16 of the same value; an f8E4M3FN code
 /// s.eeee.mmm put into the f16 fields (s.0eeee.mmm0000000) is its value
 /// times 2^-8 (the exponent biases differ by 8, and E4M3 subnormals land on
-/// f16 subnormals with the same scaling). A first version that built f32
-/// subnormals and scaled them ran 4x slower. E4M3FN's NaN codes
+/// f16 subnormals with the same scaling), cheaper than building f32
+/// subnormals and scaling them. E4M3FN's NaN codes
 /// (S.1111.111, a finite f16) are selected as an f16 NaN.
 SmallVector<Value> tiled::fp8Decode(OpBuilder &b, Location loc, Value bytes,
                                     unsigned mantissa) {

@@ -876,10 +876,8 @@ Value tiled::lowerSegmentedInteger(OpBuilder &b, Location loc,
   };
   // One activation row: 1 x 16 tiles, whose 16 outputs share the
   // activation loads and one reduction tree per segment; 1 x 8 when the
-  // tiles also sum their weight rows (16 + 16 accumulators spilled: W8A8
-  // with ui8 activation zero points at M = 1 took 1.2-1.5x the symmetric
-  // kernel's time with 1 x 16 tiles, 1.1x with 1 x 8; with zero points on
-  // both operands 1.7-2.9x against 1.0x).
+  // tiles also sum their weight rows (16 + 16 accumulators would not fit
+  // the 32 vector registers and spill).
   if (staticM == 1) {
     Value m = tensor::DimOp::create(b, loc, a, 0);
     int64_t nr = kernel.tileWeightSums ? 8 : 16;

@@ -33,11 +33,9 @@ namespace {
 constexpr int64_t kPrefetchRows = 8;
 /// How far ahead (in bytes along the stream of consecutive rows) each row
 /// stream of a strided GEMV tile prefetches codes. A fixed byte distance
-/// keeps the lines in flight (4 streams x 2 KiB) well inside L1 for any K;
-/// the earlier 4 rows ahead was 32 KiB at K = 4096 and 88 KiB at K = 11008,
-/// past the 48 KiB L1 (measured: 70% / 64% / 71% -> 84-88% / 76-86% /
-/// 73-88% of the read bandwidth for the three GEMV shapes, bf16
-/// activations; 1, 1.5, 3 and 4 KiB were no better than 2).
+/// keeps the lines in flight (4 streams x 2 KiB) well inside L1 for any K,
+/// where a distance in rows would grow with K past L1 (docs/cpu-codegen.md
+/// has the measurements).
 constexpr int64_t kStreamPrefetchBytes = 2048;
 } // namespace
 
@@ -240,15 +238,10 @@ static bool usePlanes(const WeightOnlyPlan &plan, bool avx512) {
 }
 
 /// Row streams of the GEMV tiles. The bf16 nibble-plane kernel is bound by
-/// memory (hot calls take 70-80% of a cold call's time): three streams
-/// there (A/B in one process, alternating cold calls, 2026-12-04:
-/// 0.89-0.92x the time of four streams at 4096 x 11008, 0.95-0.97x at
-/// 4096 x 4096 and 11008 x 4096; two threads 0.94-0.97x; hot times
-/// unchanged, so the gain is in how the memory system serves fewer
-/// streams, not checked with counters). The other
-/// kernels are bound by their instructions, where a fourth row per tile
-/// amortizes the activation loads (f32: three streams 0.96-1.03x; bf16
-/// bit fields 1.01-1.05x).
+/// memory, and the memory system serves it faster with three streams than
+/// with four; the other kernels are bound by their instructions, where a
+/// fourth row per tile amortizes the activation loads (docs/cpu-codegen.md
+/// has the A/B measurements).
 static int64_t gemvStreams(const WeightOnlyPlan &plan, bool avx512) {
   return plan.bf16 && usePlanes(plan, avx512) ? 3 : kGemvRows;
 }
