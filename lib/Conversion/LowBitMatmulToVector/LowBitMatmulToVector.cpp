@@ -22,7 +22,7 @@
 #include "SegmentedIntegerKernel.h"
 #include "WeightOnlyKernel.h"
 
-#include "lowbit/Conversion/LowBitToLinalg/LowBitToLinalg.h"
+#include "lowbit/Conversion/LowBitCodegen/PackedStorage.h"
 #include "lowbit/Dialect/LowBit/IR/LowBitOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -292,7 +292,7 @@ struct ConvertLowBitMatmulToVectorPass
     MLIRContext *ctx = &getContext();
     // Quantized operands are read in the reference lowering's storage; the
     // casts between the two types vanish once that lowering has run.
-    LowBitToLinalgTypeConverter typeConverter;
+    PackedStorageTypeConverter typeConverter;
     ConversionTarget target(*ctx);
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
     MatmulToVectorOptions options{avx512, vnni, bf16, parallelChunks};

@@ -30,8 +30,8 @@
 
 #include "KernelCommon.h"
 
-#include "lowbit/Conversion/LowBitToLinalg/ElementCodegen.h"
-#include "lowbit/Conversion/LowBitToLinalg/LowBitToLinalg.h"
+#include "lowbit/Conversion/LowBitCodegen/ElementCodegen.h"
+#include "lowbit/Conversion/LowBitCodegen/PackedStorage.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"

@@ -10,7 +10,7 @@
 #include "KernelCommon.h"
 
 #include "lowbit/Conversion/LowBitMatmulToVector/LowBitMatmulToVector.h"
-#include "lowbit/Conversion/LowBitToLinalg/ElementCodegen.h"
+#include "lowbit/Conversion/LowBitCodegen/ElementCodegen.h"
 #include "lowbit/Numerics/FloatFormats.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"

@@ -8,7 +8,7 @@
 
 #include "ChooseParams.h"
 
-#include "lowbit/Conversion/LowBitToLinalg/ElementCodegen.h"
+#include "lowbit/Conversion/LowBitCodegen/ElementCodegen.h"
 #include "lowbit/Dialect/LowBit/IR/LowBitNumerics.h"
 #include "lowbit/Dialect/LowBit/IR/LowBitOps.h"
 #include "lowbit/Numerics/BlockScaled.h"

@@ -12,7 +12,7 @@
 
 #include "ChooseParams.h"
 
-#include "lowbit/Conversion/LowBitToLinalg/ElementCodegen.h"
+#include "lowbit/Conversion/LowBitCodegen/ElementCodegen.h"
 #include "lowbit/Dialect/LowBit/IR/LowBitOps.h"
 #include "lowbit/Numerics/BitPacking.h"
 #include "lowbit/Numerics/BlockScaled.h"
@@ -48,20 +48,6 @@ using namespace mlir::lowbit::codegen;
 //===----------------------------------------------------------------------===//
 // Types
 //===----------------------------------------------------------------------===//
-
-LowBitToLinalgTypeConverter::LowBitToLinalgTypeConverter() {
-  addConversion([](Type type) { return type; });
-  addConversion([](QTensorType type) -> Type { return getPackedType(type); });
-  // Casts between a quantized type and its storage, for values that another
-  // pass (convert-lowbit-matmul-to-vector) already reads as storage; they
-  // cancel out in reconcile-unrealized-casts.
-  auto cast = [](OpBuilder &b, Type type, ValueRange inputs,
-                 Location loc) -> Value {
-    return UnrealizedConversionCastOp::create(b, loc, type, inputs).getResult(0);
-  };
-  addSourceMaterialization(cast);
-  addTargetMaterialization(cast);
-}
 
 //===----------------------------------------------------------------------===//
 // Helpers
@@ -372,20 +358,6 @@ static LogicalResult checkLowerable(Operation *root) {
 /// The segments of K of an integer matmul: the maximal runs of K on which
 /// the parameters of both operands are constant (the union of their block
 /// boundaries), as the start of each segment followed by K.
-SmallVector<int64_t> mlir::lowbit::getIntegerMatmulSegments(MatmulOp op) {
-  auto lhs = cast<QTensorType>(op.getLhs().getType());
-  auto rhs = cast<QTensorType>(op.getRhs().getType());
-  int64_t k = lhs.getShape()[1];
-  SmallVector<int64_t> bounds =
-      lhs.getScheme().getGranularity().getBlockStarts(1, k);
-  llvm::append_range(bounds, rhs.getScheme().getGranularity().getBlockStarts(
-                                 op.getTransposeRhs() ? 1 : 0, k));
-  bounds.push_back(k);
-  llvm::sort(bounds);
-  bounds.erase(llvm::unique(bounds), bounds.end());
-  return bounds;
-}
-
 namespace {
 
 struct ConstantOpLowering : public OpConversionPattern<ConstantOp> {
@@ -792,7 +764,7 @@ struct ConvertLowBitToLinalgPass
     MLIRContext *ctx = &getContext();
     if (failed(checkLowerable(getOperation())))
       return signalPassFailure();
-    LowBitToLinalgTypeConverter typeConverter;
+    PackedStorageTypeConverter typeConverter;
     ConversionTarget target(*ctx);
     target.addIllegalDialect<LowBitDialect>();
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,

@@ -3,6 +3,7 @@
 #ifndef LOWBIT_CONVERSION_LOWBITTOLINALG_LOWBITTOLINALG_H
 #define LOWBIT_CONVERSION_LOWBITTOLINALG_LOWBITTOLINALG_H
 
+#include "lowbit/Conversion/LowBitCodegen/PackedStorage.h"
 #include "lowbit/Dialect/LowBit/IR/LowBitTypes.h"
 
 #include "mlir/IR/BuiltinTypes.h"
@@ -37,22 +38,9 @@ inline RankedTensorType getPackedType(QTensorType type) {
   return type.getPackedType();
 }
 
-/// Converts !lowbit.qtensor to its packed storage type; other types are
-/// legal as they are.
-class LowBitToLinalgTypeConverter : public TypeConverter {
-public:
-  LowBitToLinalgTypeConverter();
-};
-
 /// Adds the reference lowering of every lowbit op.
 void populateLowBitToLinalgPatterns(const TypeConverter &typeConverter,
                                     RewritePatternSet &patterns);
-
-/// The segments of K over which an integer-accumulating lowbit.matmul sums
-/// exactly in i32 before scaling: the maximal runs of K on which both
-/// operands' parameters are constant. Returns each segment's first index
-/// followed by K. Both lowerings sum segments in this order.
-SmallVector<int64_t> getIntegerMatmulSegments(MatmulOp op);
 
 } // namespace lowbit
 } // namespace mlir

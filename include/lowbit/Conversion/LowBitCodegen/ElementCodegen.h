@@ -1,11 +1,11 @@
 //===- ElementCodegen.h - scalar IR for codes of a scheme -------*- C++ -*-===//
 //
-// Builders for the scalar arithmetic inside the reference lowering's
-// linalg bodies: encoding a scaled f32 value into a code, decoding codes,
+// Builders for the scalar arithmetic of quantized elements, shared by the
+// lowerings: encoding a scaled f32 value into a code, decoding codes,
 // affine integer quantization, sub-byte packing and the mapping from an
-// element index to its parameter (grid) index. The vector lowering of
-// lowbit.matmul reuses the decode tables and constant builders, so both
-// lowerings decode codes the same way.
+// element index to its parameter (grid) index. The reference lowering
+// builds its linalg bodies from them and the CPU kernels their decode
+// tables and constants, so every lowering decodes codes the same way.
 //
 // Everything here mirrors the numerics library bit for bit. Table formats
 // (FP8/FP6/FP4, MX elements, lookup tables, binary) do not re-derive the
@@ -16,8 +16,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef LOWBIT_CONVERSION_LOWBITTOLINALG_ELEMENTCODEGEN_H
-#define LOWBIT_CONVERSION_LOWBITTOLINALG_ELEMENTCODEGEN_H
+#ifndef LOWBIT_CONVERSION_LOWBITCODEGEN_ELEMENTCODEGEN_H
+#define LOWBIT_CONVERSION_LOWBITCODEGEN_ELEMENTCODEGEN_H
 
 #include "lowbit/Dialect/LowBit/IR/LowBitAttrs.h"
 
@@ -118,4 +118,4 @@ Value emitI32Table(OpBuilder &b, Location loc, ArrayRef<int32_t> values);
 
 } // namespace mlir::lowbit::codegen
 
-#endif // LOWBIT_CONVERSION_LOWBITTOLINALG_ELEMENTCODEGEN_H
+#endif // LOWBIT_CONVERSION_LOWBITCODEGEN_ELEMENTCODEGEN_H

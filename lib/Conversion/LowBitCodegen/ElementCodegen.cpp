@@ -1,6 +1,6 @@
 //===- ElementCodegen.cpp - scalar IR for codes of a scheme ---------------===//
 
-#include "lowbit/Conversion/LowBitToLinalg/ElementCodegen.h"
+#include "lowbit/Conversion/LowBitCodegen/ElementCodegen.h"
 
 #include "lowbit/Dialect/LowBit/IR/LowBitNumerics.h"
 #include "lowbit/Dialect/LowBit/IR/LowBitTypes.h"
