@@ -45,6 +45,7 @@ struct WeightOnlyPlan {
   /// before scaling, as the reference decodes it; the lookup tables hold
   /// them.
   SmallVector<float> values{};
+
   /// Integer codes with zero points ([N, K / group] i32): weights are
   /// scale * (code - zero point).
   bool asymmetric = false;
@@ -67,6 +68,14 @@ struct WeightOnlyPlan {
   /// The value of code `c` (0 .. 2^bits - 1), for the lookup tables.
   float codeValue(int c) const { return values[c]; }
 };
+
+/// Codes per nibble-plane block: 64 bytes of 4-bit codes.
+constexpr int64_t kPlaneBlock = 128;
+
+/// Codes per step of the 16-byte and 32-code kernels: 32 4-bit codes (one
+/// 16-byte load), 32 FP8 or bit-field codes (decoded 32 at a time in i16
+/// lanes), or 16 8-bit integer codes.
+int64_t codesPerStep(const WeightOnlyPlan &plan);
 
 /// The plan for `op` if the weight-only kernels handle it with `options`.
 FailureOr<WeightOnlyPlan> matchWeightOnly(MatmulOp op,

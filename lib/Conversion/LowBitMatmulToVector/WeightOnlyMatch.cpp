@@ -1,0 +1,181 @@
+//===- WeightOnlyMatch.cpp - which weight-only matmuls the kernels take ---===//
+//
+// The planning stage of the weight-only kernels: a lowbit.matmul with float
+// activations and quantized weights, and the plan the kernels follow (see
+// WeightOnlyKernel.h); the emission is in WeightOnlyKernel.cpp.
+//
+//===----------------------------------------------------------------------===//
+
+#include "WeightOnlyKernel.h"
+
+#include "KernelCommon.h"
+
+#include "lowbit/Conversion/LowBitCodegen/ElementCodegen.h"
+#include "lowbit/Conversion/LowBitMatmulToVector/LowBitMatmulToVector.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+
+using namespace mlir;
+using namespace mlir::lowbit;
+using namespace mlir::lowbit::tiled;
+
+//===----------------------------------------------------------------------===//
+// Matching
+//===----------------------------------------------------------------------===//
+
+/// The values of the 16 codes of a 4-bit weight format with f32 scales, no
+/// zero point and no block-scaled family: integers, lookup tables (NF4) and
+/// FP4 E2M1, decoded by the numerics library as the reference does. `table`
+/// is set for the formats only a table lookup can decode.
+static std::optional<std::array<float, 16>> getNibbleValues(SchemeAttr scheme,
+                                                            bool &table) {
+  // MXFP4: E2M1 codes with one f8E8M0FNU scale per 32 elements; NVFP4:
+  // E2M1 codes with one f8E4M3FN scale per 16 times a global f32 scale.
+  bool blockScaled = (scheme.getFamily() == Family::MX ||
+                      scheme.getFamily() == Family::NVFP4) &&
+                     isa<Float4E2M1FNType>(scheme.getStorage());
+  if (scheme.getBitWidth() != 4 ||
+      (scheme.getFamily() != Family::None && !blockScaled) ||
+      (scheme.getAsymmetric() && !scheme.isInteger()) ||
+      !(scheme.getScaleType().isF32() || blockScaled))
+    return std::nullopt;
+  std::array<float, 16> values;
+  table = !scheme.isInteger();
+  if (!table) {
+    for (int c = 0; c < 16; ++c)
+      values[c] = scheme.isSignedInteger() && c >= 8 ? c - 16 : c;
+    return values;
+  }
+  // The reference lowering's decode table (numerics library).
+  codegen::ElementFormat format = codegen::getElementFormat(scheme);
+  if (format.decodeTable.size() != values.size())
+    return std::nullopt;
+  llvm::copy(format.decodeTable, values.begin());
+  return values;
+}
+
+int64_t tiled::codesPerStep(const WeightOnlyPlan &plan) {
+  return plan.bits == 4 || plan.fp8Mantissa || plan.bitFields ? 2 * kLanes
+                                                              : kLanes;
+}
+
+FailureOr<WeightOnlyPlan>
+tiled::matchWeightOnly(MatmulOp op, const MatmulToVectorOptions &options) {
+  if (!hasBasicShape(op) || !op.getAccType().isF32())
+    return failure();
+  auto lhs = dyn_cast<RankedTensorType>(op.getLhs().getType());
+  if (!lhs || !(lhs.getElementType().isF32() || lhs.getElementType().isBF16()))
+    return failure();
+  auto rhs = cast<QTensorType>(op.getRhs().getType());
+  SchemeAttr scheme = rhs.getScheme();
+  unsigned bits = scheme.getBitWidth();
+  bool table = false;
+  std::optional<std::array<float, 16>> values = getNibbleValues(scheme, table);
+  // Zero points of integer codes are subtracted after decoding (exact).
+  bool asymmetric = scheme.getAsymmetric();
+  // MXINT8: i8 codes standing for code * 2^-6, an f8E8M0FNU scale per 32.
+  bool mxInt8 = bits == 8 && scheme.isSignedInteger() &&
+                scheme.getFamily() == Family::MX;
+  bool plain8 = (bits == 8 && scheme.isInteger() &&
+                 scheme.getFamily() == Family::None &&
+                 scheme.getScaleType().isF32()) ||
+                mxInt8;
+  // FP8 weights with f32 scales, or MXFP8 (f8E8M0FNU scale per 32), decoded
+  // by bit manipulation (fp8Decode).
+  unsigned fp8Mantissa = 0;
+  if ((scheme.getFamily() == Family::None && scheme.getScaleType().isF32()) ||
+      scheme.getFamily() == Family::MX) {
+    if (isa<Float8E4M3FNType>(scheme.getStorage()))
+      fp8Mantissa = 3;
+    else if (isa<Float8E5M2Type>(scheme.getStorage()))
+      fp8Mantissa = 2;
+  }
+  // Densely packed codes of other widths: integers with f32 scales (zero
+  // points allowed), FP6 with f32 or MX scales.
+  bool bitFields = false;
+  unsigned fp6Mantissa = 0;
+  if (bits != 4 && bits > 1 && bits < 8) {
+    if (scheme.isInteger() && scheme.getFamily() == Family::None &&
+        scheme.getScaleType().isF32())
+      bitFields = true;
+    else if ((scheme.getFamily() == Family::None &&
+              scheme.getScaleType().isF32()) ||
+             scheme.getFamily() == Family::MX)
+      fp6Mantissa = isa<Float6E2M3FNType>(scheme.getStorage())   ? 3
+                    : isa<Float6E3M2FNType>(scheme.getStorage()) ? 2
+                                                                 : 0;
+    bitFields |= fp6Mantissa != 0;
+  }
+  if (!plain8 && !values && !fp8Mantissa && !bitFields)
+    return failure();
+  if (asymmetric && !op.getRhsZeroPoint())
+    return failure();
+  // Lookup-table formats need the AVX-512 table lookups.
+  if (table && !options.avx512)
+    return failure();
+  WeightOnlyPlan plan{bits,
+                      scheme.isSignedInteger(),
+                      rhs.getShape()[0],
+                      rhs.getShape()[1],
+                      rhs.getShape()[1],
+                      false};
+  if (values)
+    plan.values.assign(values->begin(), values->end());
+  // Bit fields: the reference's decode table (FP6), or the integers.
+  if (fp6Mantissa) {
+    std::vector<float> decoded = codegen::getElementFormat(scheme).decodeTable;
+    plan.values.assign(decoded.begin(), decoded.end());
+  } else if (bitFields) {
+    for (int64_t c = 0, count = int64_t(1) << bits; c < count; ++c)
+      plan.values.push_back(
+          float(plan.isSigned && c >= count / 2 ? c - count : c));
+  }
+  plan.asymmetric = asymmetric;
+  plan.fp8Mantissa = fp8Mantissa;
+  plan.mxInt8 = mxInt8;
+  plan.bitFields = bitFields;
+  plan.fp6Mantissa = fp6Mantissa;
+  int64_t chunk = codesPerStep(plan);
+  plan.nvfp4 = scheme.getFamily() == Family::NVFP4;
+  if (plan.nvfp4 && (!op.getRhsGlobalScale() || !options.avx512))
+    return failure();
+  if (auto group = dyn_cast<PerGroupAttr>(scheme.getGranularity())) {
+    // NVFP4's blocks of 16 are scaled per lane: loop groups of 256 codes
+    // (the 16 block scales decoded as one vector, nvfp4BlockScales) when K
+    // allows, else of 32 (two scalar block scales per step).
+    int64_t size = !plan.nvfp4         ? group.getSize()
+                   : plan.k % 256 == 0 ? 256
+                                       : 2 * group.getSize();
+    // (A shorter last group, K % size != 0, takes the reference lowering.)
+    if (group.getAxis() != 1 || size % chunk != 0 || plan.k % size != 0 ||
+        (plan.nvfp4 && group.getSize() != 16))
+      return failure();
+    plan.group = size;
+    plan.perGroup = true;
+  } else if (!isPerRow(scheme)) {
+    return failure();
+  }
+  // 4-bit rows are read as even/odd halves of the activations.
+  if (bits == 4 && plan.k % 2 != 0)
+    return failure();
+  // bf16 activations take a vdpbf16ps kernel where one applies (the
+  // nibble planes of 4-bit codes, bit fields of up to 6 bits: their tables
+  // hold bf16 code values, so every value must be exact in bf16; NF4's are
+  // not), else the f32 kernels on activations widened to f32 once per call
+  // (exact).
+  if (lhs.getElementType().isBF16()) {
+    bool lookup =
+        (bits == 4 && values && !plan.nvfp4 && plan.group % kPlaneBlock == 0) ||
+        (bitFields && bits <= 6);
+    plan.bf16 = options.avx512 && options.bf16 && lookup && !asymmetric;
+    for (float v : plan.values) {
+      APFloat value(v);
+      bool lost;
+      value.convert(APFloat::BFloat(), APFloat::rmNearestTiesToEven, &lost);
+      plan.bf16 &= !lost;
+    }
+    plan.widenActivations = !plan.bf16;
+  }
+  return plan;
+}
+
