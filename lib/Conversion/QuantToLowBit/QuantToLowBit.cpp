@@ -133,6 +133,126 @@ getSubChannelGranularity(quant::UniformQuantizedSubChannelType type,
   return success();
 }
 
+/// The integer storage of a quantized type as lowbit sees it.
+struct StorageFormat {
+  unsigned width;
+  bool isSigned;
+  /// The narrow range: no most negative code (signed) or code 0 (unsigned).
+  bool narrow;
+};
+
+/// Checks that `quantType` stores at most 8-bit integers in the full or the
+/// narrow range, the two ranges lowbit formats have.
+static FailureOr<StorageFormat>
+getStorageFormat(quant::QuantizedType quantType,
+                 function_ref<InFlightDiagnostic()> emitError) {
+  auto storageType = dyn_cast<IntegerType>(quantType.getStorageType());
+  if (!storageType)
+    return emitError() << "storage type " << quantType.getStorageType()
+                       << " is not an integer type";
+  unsigned width = storageType.getWidth();
+  if (width > 8)
+    return emitError() << "storage type is " << width
+                       << " bits wide; lowbit integer formats have at most 8 "
+                          "bits";
+  bool isSigned = quantType.isSigned();
+  int64_t qmin = quantType.getStorageTypeMin();
+  int64_t qmax = quantType.getStorageTypeMax();
+  int64_t fullMin =
+      quant::QuantizedType::getDefaultMinimumForInteger(isSigned, width);
+  int64_t fullMax =
+      quant::QuantizedType::getDefaultMaximumForInteger(isSigned, width);
+  int64_t narrowMin = isSigned ? -fullMax : 1;
+  if (width >= 2 && qmin == narrowMin && qmax == fullMax)
+    return StorageFormat{width, isSigned, /*narrow=*/true};
+  if (qmin != fullMin || qmax != fullMax) {
+    InFlightDiagnostic diag = emitError();
+    diag << "storage range [" << qmin << ", " << qmax
+         << "] is neither the full range [" << fullMin << ", " << fullMax
+         << "]";
+    if (width >= 2)
+      diag << " nor the narrow range [" << narrowMin << ", " << fullMax << "]";
+    return diag;
+  }
+  return StorageFormat{width, isSigned, /*narrow=*/false};
+}
+
+/// The parameters of a quantized type: its granularity, the grid shape of
+/// its parameters and their values (row-major).
+struct ParameterGrid {
+  GranularityAttrInterface granularity;
+  SmallVector<int64_t> grid;
+  SmallVector<APFloat> scales;
+  SmallVector<int64_t> zeroPoints;
+};
+
+static FailureOr<ParameterGrid>
+getParameterGrid(quant::QuantizedType quantType, RankedTensorType tensorType,
+                 bool isSigned, function_ref<InFlightDiagnostic()> emitError) {
+  MLIRContext *ctx = quantType.getContext();
+  ArrayRef<int64_t> shape = tensorType.getShape();
+  int64_t rank = tensorType.getRank();
+  ParameterGrid p;
+  p.grid.assign(rank, 1);
+  if (auto perTensor = dyn_cast<quant::UniformQuantizedType>(quantType)) {
+    p.scales.emplace_back(perTensor.getScale());
+    p.zeroPoints.push_back(perTensor.getZeroPoint());
+    p.granularity = PerTensorAttr::get(ctx);
+    return p;
+  }
+  if (auto perAxis = dyn_cast<quant::UniformQuantizedPerAxisType>(quantType)) {
+    int64_t axis = perAxis.getQuantizedDimension();
+    if (axis < 0 || axis >= rank)
+      return emitError() << "quantized dimension " << axis
+                         << " is out of range for a tensor of rank " << rank;
+    int64_t count = perAxis.getScales().size();
+    if (count == 0 ||
+        (!ShapedType::isDynamic(shape[axis]) && shape[axis] != count))
+      return emitError() << "quantized dimension " << axis << " has size "
+                         << shape[axis] << " but the type has " << count
+                         << " scales";
+    for (double scale : perAxis.getScales())
+      p.scales.emplace_back(scale);
+    llvm::append_range(p.zeroPoints, perAxis.getZeroPoints());
+    p.grid[axis] = count;
+    p.granularity = PerAxisAttr::get(ctx, axis);
+    return p;
+  }
+  auto subChannel = cast<quant::UniformQuantizedSubChannelType>(quantType);
+  if (failed(getSubChannelGranularity(subChannel, shape, p.granularity,
+                                      emitError)))
+    return failure();
+  p.grid = llvm::to_vector(subChannel.getScales().getType().getShape());
+  llvm::append_range(p.scales, subChannel.getScales().getValues<APFloat>());
+  // Sub-channel zero points are stored in the storage type: read them with
+  // its signedness.
+  for (APInt zp : subChannel.getZeroPoints().getValues<APInt>())
+    p.zeroPoints.push_back(isSigned ? zp.getSExtValue()
+                                    : static_cast<int64_t>(zp.getZExtValue()));
+  return p;
+}
+
+/// Upstream scales are doubles; lowbit uses f32, rounded to nearest. Each
+/// must stay a positive finite value.
+static FailureOr<SmallVector<float>>
+toF32Scales(ArrayRef<APFloat> scales,
+            function_ref<InFlightDiagnostic()> emitError) {
+  SmallVector<float> values;
+  for (APFloat scale : scales) {
+    APFloat asDouble = scale;
+    bool losesInfo;
+    (void)asDouble.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven,
+                           &losesInfo);
+    (void)scale.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven,
+                        &losesInfo);
+    if (!scale.isFiniteNonZero() || scale.isNegative())
+      return emitError() << "scale " << asDouble.convertToDouble()
+                         << " is not a positive finite f32 value";
+    values.push_back(scale.convertToFloat());
+  }
+  return values;
+}
+
 /// Computes the lowbit equivalent of `type`, or reports why there is none.
 static FailureOr<LowBitEquivalent>
 getLowBitEquivalent(Type type, function_ref<InFlightDiagnostic()> emitError) {
@@ -152,100 +272,23 @@ getLowBitEquivalent(Type type, function_ref<InFlightDiagnostic()> emitError) {
            quant::UniformQuantizedSubChannelType>(quantType))
     return emitError() << "unsupported quantized type " << quantType;
 
-  auto storageType = dyn_cast<IntegerType>(quantType.getStorageType());
-  if (!storageType)
-    return emitError() << "storage type " << quantType.getStorageType()
-                       << " is not an integer type";
-  unsigned width = storageType.getWidth();
-  if (width > 8)
-    return emitError() << "storage type is " << width
-                       << " bits wide; lowbit integer formats have at most 8 "
-                          "bits";
+  FailureOr<StorageFormat> storage = getStorageFormat(quantType, emitError);
+  if (failed(storage))
+    return failure();
+  FailureOr<ParameterGrid> params =
+      getParameterGrid(quantType, tensorType, storage->isSigned, emitError);
+  if (failed(params))
+    return failure();
+  FailureOr<SmallVector<float>> scaleValues =
+      toF32Scales(params->scales, emitError);
+  if (failed(scaleValues))
+    return failure();
 
-  // lowbit knows the full range and the narrow range, which drops the most
-  // negative code (signed) or code 0 (unsigned).
-  bool isSigned = quantType.isSigned();
-  int64_t qmin = quantType.getStorageTypeMin();
-  int64_t qmax = quantType.getStorageTypeMax();
-  int64_t fullMin =
-      quant::QuantizedType::getDefaultMinimumForInteger(isSigned, width);
-  int64_t fullMax =
-      quant::QuantizedType::getDefaultMaximumForInteger(isSigned, width);
-  int64_t narrowMin = isSigned ? -fullMax : 1;
-  bool narrow = false;
-  if (width >= 2 && qmin == narrowMin && qmax == fullMax) {
-    narrow = true;
-  } else if (qmin != fullMin || qmax != fullMax) {
-    InFlightDiagnostic diag = emitError();
-    diag << "storage range [" << qmin << ", " << qmax
-         << "] is neither the full range [" << fullMin << ", " << fullMax
-         << "]";
-    if (width >= 2)
-      diag << " nor the narrow range [" << narrowMin << ", " << fullMax << "]";
-    return diag;
-  }
-
-  MLIRContext *ctx = type.getContext();
-  ArrayRef<int64_t> shape = tensorType.getShape();
-  int64_t rank = tensorType.getRank();
-  SmallVector<int64_t> grid(rank, 1);
-  SmallVector<APFloat> scales;
-  SmallVector<int64_t> zeroPoints;
-  GranularityAttrInterface granularity;
-  if (auto perTensor = dyn_cast<quant::UniformQuantizedType>(quantType)) {
-    scales.emplace_back(perTensor.getScale());
-    zeroPoints.push_back(perTensor.getZeroPoint());
-    granularity = PerTensorAttr::get(ctx);
-  } else if (auto perAxis =
-                 dyn_cast<quant::UniformQuantizedPerAxisType>(quantType)) {
-    int64_t axis = perAxis.getQuantizedDimension();
-    if (axis < 0 || axis >= rank)
-      return emitError() << "quantized dimension " << axis
-                         << " is out of range for a tensor of rank " << rank;
-    int64_t count = perAxis.getScales().size();
-    if (count == 0 ||
-        (!ShapedType::isDynamic(shape[axis]) && shape[axis] != count))
-      return emitError() << "quantized dimension " << axis << " has size "
-                         << shape[axis] << " but the type has " << count
-                         << " scales";
-    for (double scale : perAxis.getScales())
-      scales.emplace_back(scale);
-    llvm::append_range(zeroPoints, perAxis.getZeroPoints());
-    grid[axis] = count;
-    granularity = PerAxisAttr::get(ctx, axis);
-  } else {
-    auto subChannel = cast<quant::UniformQuantizedSubChannelType>(quantType);
-    if (failed(getSubChannelGranularity(subChannel, shape, granularity,
-                                        emitError)))
-      return failure();
-    grid = llvm::to_vector(subChannel.getScales().getType().getShape());
-    llvm::append_range(scales, subChannel.getScales().getValues<APFloat>());
-    // Sub-channel zero points are stored in the storage type: read them with
-    // its signedness.
-    for (APInt zp : subChannel.getZeroPoints().getValues<APInt>())
-      zeroPoints.push_back(isSigned ? zp.getSExtValue()
-                                    : static_cast<int64_t>(zp.getZExtValue()));
-  }
-
-  // Upstream scales are doubles; lowbit uses f32 and rounds to nearest.
-  SmallVector<float> scaleValues;
-  for (APFloat scale : scales) {
-    APFloat asDouble = scale;
-    bool losesInfo;
-    (void)asDouble.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven,
-                           &losesInfo);
-    (void)scale.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven,
-                        &losesInfo);
-    if (!scale.isFiniteNonZero() || scale.isNegative())
-      return emitError() << "scale " << asDouble.convertToDouble()
-                         << " is not a positive finite f32 value";
-    scaleValues.push_back(scale.convertToFloat());
-  }
-
-  bool asymmetric = llvm::any_of(zeroPoints, [](int64_t zp) { return zp; });
+  bool asymmetric =
+      llvm::any_of(params->zeroPoints, [](int64_t zp) { return zp; });
   SmallVector<int32_t> zeroPointValues;
   if (asymmetric) {
-    for (int64_t zp : zeroPoints) {
+    for (int64_t zp : params->zeroPoints) {
       if (zp < std::numeric_limits<int32_t>::min() ||
           zp > std::numeric_limits<int32_t>::max())
         return emitError() << "zero point " << zp << " does not fit in i32";
@@ -253,26 +296,30 @@ getLowBitEquivalent(Type type, function_ref<InFlightDiagnostic()> emitError) {
     }
   }
 
-  Type storage = IntegerType::get(
-      ctx, width, isSigned ? IntegerType::Signless : IntegerType::Unsigned);
+  MLIRContext *ctx = type.getContext();
+  Type storageType =
+      IntegerType::get(ctx, storage->width,
+                       storage->isSigned ? IntegerType::Signless
+                                         : IntegerType::Unsigned);
   Type f32 = Float32Type::get(ctx);
   auto scheme = SchemeAttr::getChecked(
-      emitError, ctx, storage, granularity, narrow, asymmetric,
-      /*dynamic=*/false, f32, RoundingMode::NearestEven, ClipKind::None,
-      APFloat(0.0), Family::None);
+      emitError, ctx, storageType, params->granularity, storage->narrow,
+      asymmetric, /*dynamic=*/false, f32, RoundingMode::NearestEven,
+      ClipKind::None, APFloat(0.0), Family::None);
   if (!scheme)
     return failure();
-  auto qtensorType = QTensorType::getChecked(emitError, ctx, shape, scheme);
+  auto qtensorType =
+      QTensorType::getChecked(emitError, ctx, tensorType.getShape(), scheme);
   if (!qtensorType)
     return failure();
 
   LowBitEquivalent result;
   result.type = qtensorType;
-  result.scale = DenseElementsAttr::get(RankedTensorType::get(grid, f32),
-                                        ArrayRef(scaleValues));
+  result.scale = DenseElementsAttr::get(
+      RankedTensorType::get(params->grid, f32), ArrayRef(*scaleValues));
   if (asymmetric)
     result.zeroPoint = DenseElementsAttr::get(
-        RankedTensorType::get(grid, IntegerType::get(ctx, 32)),
+        RankedTensorType::get(params->grid, IntegerType::get(ctx, 32)),
         ArrayRef(zeroPointValues));
   return result;
 }

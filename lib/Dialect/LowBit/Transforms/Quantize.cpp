@@ -94,6 +94,15 @@ private:
                                       ObserveOp observer,
                                       std::string &schemeText);
 
+  /// Quantizes the KV cache: the outputs of the k and v projections
+  /// (observers named after them), once, right after the observer.
+  LogicalResult quantizeKeyValues(ModuleOp module,
+                                  SmallVectorImpl<LayerReport> &reports);
+
+  /// Writes the report: each layer's schemes, then the weight bytes and the
+  /// throughput.
+  LogicalResult writeReport(ModuleOp module, ArrayRef<LayerReport> reports);
+
   SchemeSpec weightSpec, activationSpec, kvSpec;
 };
 
@@ -367,6 +376,79 @@ bool isKeyValueObserver(StringRef id) {
   return llvm::is_contained(kKeyValueNames, name);
 }
 
+LogicalResult
+QuantizePass::quantizeKeyValues(ModuleOp module,
+                                SmallVectorImpl<LayerReport> &reports) {
+  bool failedAny = false;
+  SmallVector<ObserveOp> kv;
+  module.walk([&](ObserveOp op) {
+    if (isKeyValueObserver(op.getId()))
+      kv.push_back(op);
+  });
+  for (ObserveOp observe : kv) {
+    // Every user of the cache reads the quantized values.
+    SmallVector<OpOperand *> uses;
+    for (OpOperand &use : observe.getResult().getUses())
+      uses.push_back(&use);
+    if (uses.empty())
+      continue;
+    // Quantize once, right after the observer.
+    OpBuilder b(observe->getContext());
+    b.setInsertionPointAfter(observe);
+    std::string scheme;
+    FailureOr<Value> dq = quantizeActivation(b, observe, observe.getResult(),
+                                             "kv", kvSpec, observe, scheme);
+    if (failed(dq)) {
+      failedAny = true;
+      continue;
+    }
+    for (OpOperand *use : uses)
+      use->set(*dq);
+    LayerReport report;
+    report.weight = ("kv " + observe.getId()).str();
+    report.activationScheme = scheme;
+    reports.push_back(std::move(report));
+  }
+  return failure(failedAny);
+}
+
+LogicalResult QuantizePass::writeReport(ModuleOp module,
+                                        ArrayRef<LayerReport> reports) {
+  std::string error;
+  auto file = openOutputFile(reportFile, &error);
+  if (!file)
+    return module.emitError()
+           << "cannot write the quantization report: " << error;
+  llvm::raw_ostream &os = file->os();
+  uint64_t weightBytes = 0, codeBytes = 0, paramBytes = 0;
+  double seconds = 0;
+  for (const LayerReport &r : reports) {
+    os << r.weight << ":";
+    if (!r.weightScheme.empty())
+      os << " weight " << r.weightScheme;
+    if (!r.activationScheme.empty())
+      os << (r.weightScheme.empty() ? " " : ", ") << "values "
+         << r.activationScheme;
+    os << "\n";
+    weightBytes += r.weightBytes;
+    codeBytes += r.codeBytes;
+    paramBytes += r.paramBytes;
+    seconds += r.seconds;
+  }
+  if (weightBytes > 0) {
+    uint64_t quantized = codeBytes + paramBytes;
+    os << llvm::format(
+        "weights: %llu B f32 -> %llu B (%llu B packed codes + %llu B "
+        "parameters), %.2fx smaller, in %.3f s (%.1f MB/s)\n",
+        (unsigned long long)weightBytes, (unsigned long long)quantized,
+        (unsigned long long)codeBytes, (unsigned long long)paramBytes,
+        quantized ? double(weightBytes) / quantized : 0.0, seconds,
+        seconds > 0 ? weightBytes / 1e6 / seconds : 0.0);
+  }
+  file->keep();
+  return success();
+}
+
 void QuantizePass::runOnOperation() {
   ModuleOp module = getOperation();
   std::string error;
@@ -437,74 +519,13 @@ void QuantizePass::runOnOperation() {
     reports.push_back(std::move(report));
   }
 
-  if (!kvSpec.isNone()) {
-    SmallVector<ObserveOp> kv;
-    module.walk([&](ObserveOp op) {
-      if (isKeyValueObserver(op.getId()))
-        kv.push_back(op);
-    });
-    for (ObserveOp observe : kv) {
-      // Every user of the cache reads the quantized values.
-      SmallVector<OpOperand *> uses;
-      for (OpOperand &use : observe.getResult().getUses())
-        uses.push_back(&use);
-      if (uses.empty())
-        continue;
-      // Quantize once, right after the observer.
-      OpBuilder b(observe->getContext());
-      b.setInsertionPointAfter(observe);
-      std::string scheme;
-      FailureOr<Value> dq = quantizeActivation(b, observe, observe.getResult(),
-                                               "kv", kvSpec, observe, scheme);
-      if (failed(dq)) {
-        failedAny = true;
-        continue;
-      }
-      for (OpOperand *use : uses)
-        use->set(*dq);
-      LayerReport report;
-      report.weight = ("kv " + observe.getId()).str();
-      report.activationScheme = scheme;
-      reports.push_back(std::move(report));
-    }
-  }
+  if (!kvSpec.isNone() && failed(quantizeKeyValues(module, reports)))
+    failedAny = true;
   if (failedAny)
     return signalPassFailure();
 
-  if (reportFile.empty())
-    return;
-  auto file = openOutputFile(reportFile, &error);
-  if (!file) {
-    module.emitError() << "cannot write the quantization report: " << error;
-    return signalPassFailure();
-  }
-  llvm::raw_ostream &os = file->os();
-  uint64_t weightBytes = 0, codeBytes = 0, paramBytes = 0;
-  double seconds = 0;
-  for (const LayerReport &r : reports) {
-    os << r.weight << ":";
-    if (!r.weightScheme.empty())
-      os << " weight " << r.weightScheme;
-    if (!r.activationScheme.empty())
-      os << (r.weightScheme.empty() ? " " : ", ") << "values "
-         << r.activationScheme;
-    os << "\n";
-    weightBytes += r.weightBytes;
-    codeBytes += r.codeBytes;
-    paramBytes += r.paramBytes;
-    seconds += r.seconds;
-  }
-  if (weightBytes > 0) {
-    uint64_t quantized = codeBytes + paramBytes;
-    os << llvm::format(
-        "weights: %llu B f32 -> %llu B (%llu B packed codes + %llu B "
-        "parameters), %.2fx smaller, in %.3f s (%.1f MB/s)\n",
-        (unsigned long long)weightBytes, (unsigned long long)quantized,
-        (unsigned long long)codeBytes, (unsigned long long)paramBytes,
-        quantized ? double(weightBytes) / quantized : 0.0, seconds,
-        seconds > 0 ? weightBytes / 1e6 / seconds : 0.0);
-  }
-  file->keep();
+  if (!reportFile.empty() && failed(writeReport(module, reports)))
+    signalPassFailure();
 }
 
 } // namespace
