@@ -96,33 +96,31 @@ verifySchemeExpressible(QTensorType type,
   return success();
 }
 
-quant::QuantizedType lowbit::getUniformQuantizedType(
-    QTensorType type, FloatType expressedType, DenseElementsAttr scale,
-    DenseElementsAttr zeroPoint, function_ref<InFlightDiagnostic()> emitError) {
-  if (failed(verifySchemeExpressible(type, emitError)))
-    return {};
+/// The scale (as doubles within the range of `expressedType`, which
+/// upstream checks when it parses them) and zero points of a scheme's
+/// parameter tensors, checked against `type`'s parameter grid.
+static LogicalResult
+getParameterValues(QTensorType type, FloatType expressedType,
+                   DenseElementsAttr scale, DenseElementsAttr zeroPoint,
+                   function_ref<InFlightDiagnostic()> emitError,
+                   SmallVectorImpl<double> &scales,
+                   SmallVectorImpl<int64_t> &zeroPoints) {
   SchemeAttr scheme = type.getScheme();
   SmallVector<int64_t> grid = type.getParamShape();
   if (!scale || !isa<FloatType>(scale.getElementType()) ||
       failed(verifyCompatibleShape(scale.getType().getShape(), grid)) ||
-      scale.getNumElements() == 0) {
-    emitError() << "the scale must be a non-empty float tensor of the "
-                   "parameter grid shape";
-    return {};
-  }
+      scale.getNumElements() == 0)
+    return emitError() << "the scale must be a non-empty float tensor of the "
+                          "parameter grid shape";
   if (scheme.hasZeroPoint() != static_cast<bool>(zeroPoint) ||
       (zeroPoint &&
        (!isa<IntegerType>(zeroPoint.getElementType()) ||
-        zeroPoint.getType().getShape() != scale.getType().getShape()))) {
-    emitError() << (scheme.hasZeroPoint()
-                        ? "an asymmetric scheme needs an integer zero point "
-                          "tensor shaped like the scale"
-                        : "a symmetric scheme takes no zero point");
-    return {};
-  }
+        zeroPoint.getType().getShape() != scale.getType().getShape())))
+    return emitError() << (scheme.hasZeroPoint()
+                               ? "an asymmetric scheme needs an integer zero "
+                                 "point tensor shaped like the scale"
+                               : "a symmetric scheme takes no zero point");
 
-  // Upstream rejects scales outside the range of the expressed type when it
-  // parses them; check here so that the output can be read back.
   const llvm::fltSemantics &semantics = expressedType.getFloatSemantics();
   auto toDouble = [](APFloat value) {
     bool losesInfo;
@@ -132,55 +130,40 @@ quant::QuantizedType lowbit::getUniformQuantizedType(
   };
   double minScale = toDouble(APFloat::getSmallest(semantics));
   double maxScale = toDouble(APFloat::getLargest(semantics));
-  SmallVector<double> scales;
   for (const APFloat &value : scale.getValues<APFloat>()) {
     double s = toDouble(value);
-    if (!(s > 0.0) || std::isinf(s)) {
-      emitError() << "scale " << s << " is not positive and finite";
-      return {};
-    }
-    if (s < minScale || s > maxScale) {
-      emitError() << "scale " << s << " is out of the range [" << minScale
-                  << ", " << maxScale << "] of the expressed type "
-                  << expressedType;
-      return {};
-    }
+    if (!(s > 0.0) || std::isinf(s))
+      return emitError() << "scale " << s << " is not positive and finite";
+    if (s < minScale || s > maxScale)
+      return emitError() << "scale " << s << " is out of the range ["
+                         << minScale << ", " << maxScale
+                         << "] of the expressed type " << expressedType;
     scales.push_back(s);
   }
-  SmallVector<int64_t> zeroPoints(scales.size(), 0);
+  zeroPoints.assign(scales.size(), 0);
   if (zeroPoint) {
     zeroPoints.clear();
     for (const APInt &value : zeroPoint.getValues<APInt>()) {
-      if (value.getSignificantBits() > 64) {
-        emitError() << "zero point " << llvm::toString(value, 10, true)
-                    << " does not fit in 64 bits";
-        return {};
-      }
+      if (value.getSignificantBits() > 64)
+        return emitError() << "zero point " << llvm::toString(value, 10, true)
+                           << " does not fit in 64 bits";
       zeroPoints.push_back(value.getSExtValue());
     }
   }
+  return success();
+}
 
-  MLIRContext *ctx = type.getContext();
-  unsigned width = scheme.getBitWidth();
-  bool isSigned = scheme.isSignedInteger();
-  auto storageType = IntegerType::get(ctx, width);
-  unsigned flags = isSigned ? quant::QuantizationFlags::Signed : 0;
-  int64_t qmin = scheme.getQMin(), qmax = scheme.getQMax();
-  auto getPerTensorType = [&] {
-    return quant::UniformQuantizedType::getChecked(
-        emitError, flags, storageType, expressedType, scales.front(),
-        zeroPoints.front(), qmin, qmax);
-  };
-
+/// The upstream sub-channel type of a per_group or per_block scheme (or the
+/// per-tensor type when one block covers the tensor): scales held in the
+/// expressed type and zero points in the storage type, both exactly.
+static quant::QuantizedType
+getSubChannelType(QTensorType type, FloatType expressedType,
+                  ArrayRef<int64_t> paramShape, ArrayRef<double> scales,
+                  ArrayRef<int64_t> zeroPoints,
+                  function_ref<quant::QuantizedType()> getPerTensorType,
+                  function_ref<InFlightDiagnostic()> emitError) {
+  SchemeAttr scheme = type.getScheme();
   GranularityAttrInterface granularity = scheme.getGranularity();
-  if (isa<PerTensorAttr>(granularity))
-    return getPerTensorType();
-  if (auto perAxis = dyn_cast<PerAxisAttr>(granularity))
-    return quant::UniformQuantizedPerAxisType::getChecked(
-        emitError, flags, storageType, expressedType, scales, zeroPoints,
-        perAxis.getAxis(), qmin, qmax);
-
-  // per_group and per_block are sub-channel types.
   ArrayRef<int64_t> shape = type.getShape();
   SmallVector<int64_t> blocks(shape.size(), 1);
   if (auto perGroup = dyn_cast<PerGroupAttr>(granularity))
@@ -206,8 +189,7 @@ quant::QuantizedType lowbit::getUniformQuantizedType(
   if (dims.empty())
     return getPerTensorType();
 
-  // Sub-channel types keep scales in the expressed type and zero points in
-  // the storage type: both must be exact there.
+  const llvm::fltSemantics &semantics = expressedType.getFloatSemantics();
   SmallVector<APFloat> scaleValues;
   for (double s : scales) {
     APFloat value(s);
@@ -221,6 +203,8 @@ quant::QuantizedType lowbit::getUniformQuantizedType(
     }
     scaleValues.push_back(value);
   }
+  unsigned width = scheme.getBitWidth();
+  bool isSigned = scheme.isSignedInteger();
   int64_t zpMin = isSigned ? llvm::minIntN(width) : 0;
   int64_t zpMax = isSigned ? llvm::maxIntN(width)
                            : static_cast<int64_t>(llvm::maxUIntN(width));
@@ -234,14 +218,50 @@ quant::QuantizedType lowbit::getUniformQuantizedType(
     }
     zeroPointValues.emplace_back(width, static_cast<uint64_t>(zp), isSigned);
   }
-  ArrayRef<int64_t> paramShape = scale.getType().getShape();
+  MLIRContext *ctx = type.getContext();
+  auto storageType = IntegerType::get(ctx, width);
   auto scalesAttr = DenseElementsAttr::get(
       RankedTensorType::get(paramShape, expressedType), scaleValues);
   auto zeroPointsAttr = DenseElementsAttr::get(
       RankedTensorType::get(paramShape, storageType), zeroPointValues);
   return quant::UniformQuantizedSubChannelType::getChecked(
-      emitError, flags, storageType, expressedType, scalesAttr, zeroPointsAttr,
-      dims, blockSizes, qmin, qmax);
+      emitError, isSigned ? quant::QuantizationFlags::Signed : 0, storageType,
+      expressedType, scalesAttr, zeroPointsAttr, dims, blockSizes,
+      scheme.getQMin(), scheme.getQMax());
+}
+
+quant::QuantizedType lowbit::getUniformQuantizedType(
+    QTensorType type, FloatType expressedType, DenseElementsAttr scale,
+    DenseElementsAttr zeroPoint, function_ref<InFlightDiagnostic()> emitError) {
+  if (failed(verifySchemeExpressible(type, emitError)))
+    return {};
+  SmallVector<double> scales;
+  SmallVector<int64_t> zeroPoints;
+  if (failed(getParameterValues(type, expressedType, scale, zeroPoint,
+                                emitError, scales, zeroPoints)))
+    return {};
+
+  SchemeAttr scheme = type.getScheme();
+  MLIRContext *ctx = type.getContext();
+  auto storageType = IntegerType::get(ctx, scheme.getBitWidth());
+  unsigned flags =
+      scheme.isSignedInteger() ? quant::QuantizationFlags::Signed : 0;
+  int64_t qmin = scheme.getQMin(), qmax = scheme.getQMax();
+  auto getPerTensorType = [&]() -> quant::QuantizedType {
+    return quant::UniformQuantizedType::getChecked(
+        emitError, flags, storageType, expressedType, scales.front(),
+        zeroPoints.front(), qmin, qmax);
+  };
+  GranularityAttrInterface granularity = scheme.getGranularity();
+  if (isa<PerTensorAttr>(granularity))
+    return getPerTensorType();
+  if (auto perAxis = dyn_cast<PerAxisAttr>(granularity))
+    return quant::UniformQuantizedPerAxisType::getChecked(
+        emitError, flags, storageType, expressedType, scales, zeroPoints,
+        perAxis.getAxis(), qmin, qmax);
+  // per_group and per_block are sub-channel types.
+  return getSubChannelType(type, expressedType, scale.getType().getShape(),
+                           scales, zeroPoints, getPerTensorType, emitError);
 }
 
 //===----------------------------------------------------------------------===//
