@@ -18,6 +18,7 @@
 #include "lowbit/Calibration/KMeans.h"
 #include "lowbit/Conversion/Passes.h"
 #include "lowbit/Dialect/LowBit/IR/LowBitDialect.h"
+#include "lowbit/Dialect/LowBit/Utils/HostQuantizer.h"
 #include "lowbit/Dialect/LowBit/Utils/SchemeSpec.h"
 #include "lowbit/Numerics/BitPacking.h"
 #include "lowbit/Reference/Reference.h"
@@ -321,14 +322,41 @@ void checkParamShape(const char *what, ArrayRef<int64_t> shape,
                     " but the parameter grid is " + formatShape(grid));
 }
 
+template <typename T>
+py::array_t<T> makeArray(ArrayRef<int64_t> shape, const std::vector<T> &data) {
+  std::vector<py::ssize_t> dims(shape.begin(), shape.end());
+  return py::array_t<T>(dims, data.data());
+}
+
+/// The two host implementations of lowbit quantization the package binds
+/// with one set of functions: the test oracle (lowbit.reference) and the
+/// compiler's host quantizer (lowbit.quantizer).
+struct ReferenceImpl {
+  using Params = ref::Params;
+  static constexpr auto getGridShape = &ref::getGridShape;
+  static constexpr auto hasScaleCodes = &ref::hasScaleCodes;
+  static constexpr auto quantize = &ref::quantize;
+  static constexpr auto dequantize = &ref::dequantize;
+  static constexpr auto chooseParams = &ref::chooseParams;
+};
+struct QuantizerImpl {
+  using Params = mlir::lowbit::quantizer::Params;
+  static constexpr auto getGridShape = &mlir::lowbit::quantizer::getGridShape;
+  static constexpr auto hasScaleCodes = &mlir::lowbit::quantizer::hasScaleCodes;
+  static constexpr auto quantize = &mlir::lowbit::quantizer::quantize;
+  static constexpr auto dequantize = &mlir::lowbit::quantizer::dequantize;
+  static constexpr auto chooseParams = &mlir::lowbit::quantizer::chooseParams;
+};
+
 /// Builds the host parameters of `scheme` for data of `shape`.
-ref::Params makeParams(SchemeAttr scheme, ArrayRef<int64_t> shape,
-                       py::handle scale, py::handle zeroPoint,
-                       py::handle globalScale) {
+template <typename Impl>
+typename Impl::Params makeParams(SchemeAttr scheme, ArrayRef<int64_t> shape,
+                                 py::handle scale, py::handle zeroPoint,
+                                 py::handle globalScale) {
   SmallVector<int64_t> grid =
-      unwrap(ref::getGridShape(scheme.getGranularity(), shape));
-  ref::Params params;
-  if (ref::hasScaleCodes(scheme)) {
+      unwrap(Impl::getGridShape(scheme.getGranularity(), shape));
+  typename Impl::Params params;
+  if (Impl::hasScaleCodes(scheme)) {
     auto [scaleShape, codes] = toIntegers(scale, "scale", 0, 255);
     checkParamShape("scale", scaleShape, grid);
     params.scaleCodes.assign(codes.begin(), codes.end());
@@ -363,48 +391,47 @@ ref::Params makeParams(SchemeAttr scheme, ArrayRef<int64_t> shape,
   return params;
 }
 
-template <typename T>
-py::array_t<T> makeArray(ArrayRef<int64_t> shape, const std::vector<T> &data) {
-  std::vector<py::ssize_t> dims(shape.begin(), shape.end());
-  return py::array_t<T>(dims, data.data());
-}
-
-py::array_t<uint8_t> referenceQuantize(const std::string &schemeText,
+template <typename Impl>
+py::array_t<uint8_t> quantizeArray(const std::string &schemeText,
                                        py::handle x, py::handle scale,
                                        py::handle zeroPoint,
                                        py::handle globalScale) {
   SchemeAttr scheme = parseScheme(schemeText);
   FloatArray data = toFloatArray(x, "x");
   std::vector<int64_t> shape = getShape(data);
-  ref::Params params = makeParams(scheme, shape, scale, zeroPoint, globalScale);
-  std::vector<uint8_t> codes = unwrap(ref::quantize(
+  typename Impl::Params params =
+      makeParams<Impl>(scheme, shape, scale, zeroPoint, globalScale);
+  std::vector<uint8_t> codes = unwrap(Impl::quantize(
       scheme, shape, ArrayRef<float>(data.data(), data.size()), params));
   return makeArray(shape, codes);
 }
 
-py::array_t<float> referenceDequantize(const std::string &schemeText,
+template <typename Impl>
+py::array_t<float> dequantizeArray(const std::string &schemeText,
                                        py::handle codesObject,
                                        py::handle scale, py::handle zeroPoint,
                                        py::handle globalScale) {
   SchemeAttr scheme = parseScheme(schemeText);
   auto [shape, wide] = toIntegers(codesObject, "codes", 0, 255);
   std::vector<uint8_t> codes(wide.begin(), wide.end());
-  ref::Params params = makeParams(scheme, shape, scale, zeroPoint, globalScale);
+  typename Impl::Params params =
+      makeParams<Impl>(scheme, shape, scale, zeroPoint, globalScale);
   std::vector<float> values =
-      unwrap(ref::dequantize(scheme, shape, codes, params));
+      unwrap(Impl::dequantize(scheme, shape, codes, params));
   return makeArray(shape, values);
 }
 
-py::tuple referenceChooseParams(const std::string &schemeText, py::handle x) {
+template <typename Impl>
+py::tuple chooseParamsOf(const std::string &schemeText, py::handle x) {
   SchemeAttr scheme = parseScheme(schemeText);
   FloatArray data = toFloatArray(x, "x");
   std::vector<int64_t> shape = getShape(data);
   SmallVector<int64_t> grid =
-      unwrap(ref::getGridShape(scheme.getGranularity(), shape));
-  ref::Params params = unwrap(ref::chooseParams(
+      unwrap(Impl::getGridShape(scheme.getGranularity(), shape));
+  typename Impl::Params params = unwrap(Impl::chooseParams(
       scheme, shape, ArrayRef<float>(data.data(), data.size())));
   py::list results;
-  if (ref::hasScaleCodes(scheme))
+  if (Impl::hasScaleCodes(scheme))
     results.append(makeArray(grid, params.scaleCodes));
   else
     results.append(makeArray(grid, params.scale));
@@ -415,6 +442,30 @@ py::tuple referenceChooseParams(const std::string &schemeText, py::handle x) {
                              std::vector<float>{params.globalScale.value_or(
                                  std::numeric_limits<float>::quiet_NaN())}));
   return py::tuple(results);
+}
+
+template <typename Impl> void bindQuantization(py::module_ &m) {
+  m.def("quantize", &quantizeArray<Impl>, py::arg("scheme"), py::arg("x"),
+        py::arg("scale"), py::arg("zero_point") = py::none(),
+        py::arg("global_scale") = py::none(),
+        "Quantizes float array `x` to uint8 codes (unpacked, same shape). "
+        "`scale` holds float values for f32/f16/bf16 scale types and "
+        "uint8 codes for f8E8M0FNU/f8E4M3FN (values of f16/bf16 scale "
+        "types are rounded to that type first); `zero_point` (int32) for "
+        "asymmetric schemes; `global_scale` (one float) for nvfp4. "
+        "Float inputs of any precision are converted to float32 first.")
+      .def("dequantize", &dequantizeArray<Impl>, py::arg("scheme"),
+           py::arg("codes"), py::arg("scale"),
+           py::arg("zero_point") = py::none(),
+           py::arg("global_scale") = py::none(),
+           "Decodes unpacked integer codes (uint8, or int8 read as bytes) to "
+           "a float32 array; parameters as for quantize.")
+      .def("choose_params", &chooseParamsOf<Impl>, py::arg("scheme"),
+           py::arg("x"),
+           "Returns the tuple of lowbit.choose_params results for `x`: the "
+           "scale (float32 values, or uint8 codes for 8-bit scale types), "
+           "then the int32 zero point (asymmetric) and the float32 global "
+           "scale (nvfp4), all in grid shape.");
 }
 
 void checkBits(unsigned bits) {
@@ -650,28 +701,8 @@ PYBIND11_MODULE(_lowbit, m) {
       "oracle for executed IR). Schemes are '#lowbit.scheme<...>' strings; "
       "codes are unpacked uint8 arrays of the data's shape; parameters have "
       "the grid shape of the scheme's granularity.");
+  bindQuantization<ReferenceImpl>(reference);
   reference
-      .def("quantize", &referenceQuantize, py::arg("scheme"), py::arg("x"),
-           py::arg("scale"), py::arg("zero_point") = py::none(),
-           py::arg("global_scale") = py::none(),
-           "Quantizes float array `x` to uint8 codes (unpacked, same shape). "
-           "`scale` holds float values for f32/f16/bf16 scale types and "
-           "uint8 codes for f8E8M0FNU/f8E4M3FN (values of f16/bf16 scale "
-           "types are rounded to that type first); `zero_point` (int32) for "
-           "asymmetric schemes; `global_scale` (one float) for nvfp4. "
-           "Float inputs of any precision are converted to float32 first.")
-      .def("dequantize", &referenceDequantize, py::arg("scheme"),
-           py::arg("codes"), py::arg("scale"),
-           py::arg("zero_point") = py::none(),
-           py::arg("global_scale") = py::none(),
-           "Decodes unpacked integer codes (uint8, or int8 read as bytes) to "
-           "a float32 array; parameters as for quantize.")
-      .def("choose_params", &referenceChooseParams, py::arg("scheme"),
-           py::arg("x"),
-           "Returns the tuple of lowbit.choose_params results for `x`: the "
-           "scale (float32 values, or uint8 codes for 8-bit scale types), "
-           "then the int32 zero point (asymmetric) and the float32 global "
-           "scale (nvfp4), all in grid shape.")
       .def("pack", &referencePack, py::arg("codes"), py::arg("bits"),
            "Packs codes LSB-first along the innermost dimension, each row "
            "starting on a byte boundary (the layout of packed qtensors).")
@@ -689,6 +720,15 @@ PYBIND11_MODULE(_lowbit, m) {
             return ref::getCodeBits(parseScheme(scheme));
           },
           py::arg("scheme"), "Number of bits of one code of the scheme.");
+
+  py::module_ quantizer = m.def_submodule(
+      "quantizer",
+      "The compiler's host quantizer on numpy arrays: what lowbit-quantize "
+      "runs on weights at compile time (lib/Dialect/LowBit/Utils), with the "
+      "interface of lowbit.reference, the separately written oracle it is "
+      "tested against.");
+  bindQuantization<QuantizerImpl>(quantizer);
+  py::module_::import("sys").attr("modules")["lowbit.quantizer"] = quantizer;
 
   bindCalibration(m);
 }

@@ -7,8 +7,10 @@ The C++ core is exposed through :mod:`lowbit._lowbit`::
     m.run("canonicalize")
     print(m)
 
-:mod:`lowbit.reference` is the host-side reference evaluator of lowbit ops
-on numpy arrays (the oracle for executed IR)::
+:mod:`lowbit.quantizer` is the compiler's host quantizer (what
+lowbit-quantize runs on weights); :mod:`lowbit.reference` is the separately
+written oracle with the same interface (what tests compare executed IR
+with)::
 
     s, = lowbit.reference.choose_params("#lowbit.scheme<i8, per_axis<0>>", x)
     q = lowbit.reference.quantize("#lowbit.scheme<i8, per_axis<0>>", x, s)
@@ -16,13 +18,14 @@ on numpy arrays (the oracle for executed IR)::
 
 import sys as _sys
 
-from ._lowbit import (LowBitError, Module, calibration, reference,
+from ._lowbit import (LowBitError, Module, calibration, quantizer, reference,
                       scheme_from_spec)
 
 # Make `import lowbit.reference` work for the extension's submodule.
 _sys.modules[__name__ + ".reference"] = reference
+_sys.modules[__name__ + ".quantizer"] = quantizer
 
-__all__ = ["LowBitError", "Module", "reference", "run_pipeline",
+__all__ = ["LowBitError", "Module", "quantizer", "reference", "run_pipeline",
            "scheme_from_spec"]
 
 

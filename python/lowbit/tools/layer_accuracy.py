@@ -23,7 +23,7 @@ several weight x activation quantization configurations:
    ``lowbit.scheme_from_spec`` (the pass's own code). Static activation parameters
    are chosen from the [2, K] rows (min, max) as the pass does; dynamic ones
    and weight parameters from the data. Quantize and dequantize go through
-   ``lowbit.reference`` (the library's numerics);
+   ``lowbit.quantizer`` (the pass's own host quantizer);
 5. the error of ``dequant(x) dequant(W)^T`` against the float64 product of
    the unquantized x and W is reported as the relative Frobenius error
    ``||y' - y|| / ||y||`` and as SQNR = -20 log10(relative error) in dB.
@@ -53,7 +53,7 @@ import time
 import numpy as np
 
 import lowbit
-from lowbit import reference
+from lowbit import quantizer
 from lowbit._lowbit import calibration
 from lowbit.tools.opt_act_stats import channel_ranges, load
 
@@ -89,9 +89,9 @@ def activation_scheme(spec, sizes):
 
 
 def fake_quant(scheme, x, param_source):
-    params = reference.choose_params(scheme, param_source)
-    codes = reference.quantize(scheme, x, *params)
-    return reference.dequantize(scheme, codes, *params).astype(np.float64)
+    params = quantizer.choose_params(scheme, param_source)
+    codes = quantizer.quantize(scheme, x, *params)
+    return quantizer.dequantize(scheme, codes, *params).astype(np.float64)
 
 
 def linear_error(x, w, stats, perm, sizes, options, cache):
