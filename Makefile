@@ -57,6 +57,9 @@ docs: build
 	$(LLVM_PREFIX)/bin/mlir-tblgen -gen-dialect-doc -dialect=lowbit \
 	  -allow-hugo-specific-features -I $(LLVM_PREFIX)/include -I include \
 	  include/lowbit/Dialect/LowBit/IR/LowBitOps.td -o docs/LowBitDialect.md
+	$(LLVM_PREFIX)/bin/mlir-tblgen -gen-dialect-doc -dialect=lowbit_x86 \
+	  -allow-hugo-specific-features -I $(LLVM_PREFIX)/include -I include \
+	  include/lowbit/Dialect/LowBitX86/IR/LowBitX86.td -o docs/LowBitX86Dialect.md
 	$(LLVM_PREFIX)/bin/mlir-tblgen -gen-pass-doc -I $(LLVM_PREFIX)/include \
 	  -I include include/lowbit/Conversion/Passes.td -o docs/LowBitConversionPasses.md
 	$(LLVM_PREFIX)/bin/mlir-tblgen -gen-pass-doc -I $(LLVM_PREFIX)/include \

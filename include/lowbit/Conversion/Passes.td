@@ -196,6 +196,8 @@ def ConvertLowBitMatmulToVector
                            "::mlir::bufferization::BufferizationDialect",
                            "::mlir::linalg::LinalgDialect",
                            "::mlir::LLVM::LLVMDialect",
+                           "::mlir::lowbit::x86::LowBitX86Dialect",
+                           "::mlir::x86vector::X86VectorDialect",
                            "::mlir::memref::MemRefDialect",
                            "::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect",
@@ -247,6 +249,20 @@ def LowBitInlineAllocaScopes
     (thread-private allocas) whose region must stay one block, which
     lowering the loops inside to branches would break. Inner scopes are
     inlined first. Used by `lowbit-to-llvm` with `threads` > 1.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+def ConvertLowBitX86ToLLVM
+    : Pass<"convert-lowbit-x86-to-llvm", "::mlir::ModuleOp"> {
+  let summary = "Lower lowbit_x86 ops to their LLVM intrinsic calls";
+  let description = [{
+    Replaces every `lowbit_x86` op (the AVX-512 instructions of the CPU
+    kernels: `vpdpbusd`, `permps`, `permw`, `permi2w`) by the
+    `llvm.call_intrinsic` of its instruction, operands in the same order.
+    The ops are pure until here, so bufferization and buffer deallocation
+    see them as the value computations they are; `lowbit-to-llvm` runs this
+    pass just before the vector dialect becomes LLVM.
   }];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }

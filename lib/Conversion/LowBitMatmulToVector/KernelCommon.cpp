@@ -2,6 +2,8 @@
 
 #include "KernelCommon.h"
 
+#include "lowbit/Dialect/LowBitX86/IR/LowBitX86.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -79,11 +81,8 @@ Value read(OpBuilder &b, Location loc, VectorType type, Value source,
 
 Value dpbusd(OpBuilder &b, Location loc, Value acc, Value unsignedBytes,
              Value signedBytes) {
-  return LLVM::CallIntrinsicOp::create(
-             b, loc, acc.getType(),
-             b.getStringAttr("llvm.x86.avx512.vpdpbusd.512"),
-             ValueRange{acc, unsignedBytes, signedBytes})
-      .getResult(0);
+  return x86::VpdpbusdOp::create(b, loc, acc.getType(), acc, unsignedBytes,
+                                 signedBytes);
 }
 
 /// Runs `body` over [lb, ub) with `step`, threading `iterArgs`.

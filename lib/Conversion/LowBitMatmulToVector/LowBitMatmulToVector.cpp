@@ -24,6 +24,7 @@
 
 #include "lowbit/Conversion/LowBitCodegen/PackedStorage.h"
 #include "lowbit/Dialect/LowBit/IR/LowBitOps.h"
+#include "lowbit/Dialect/LowBitX86/IR/LowBitX86.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -33,6 +34,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/X86Vector/X86VectorDialect.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Transforms/DialectConversion.h"
 

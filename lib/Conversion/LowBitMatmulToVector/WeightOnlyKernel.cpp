@@ -11,6 +11,7 @@
 
 #include "lowbit/Conversion/LowBitMatmulToVector/LowBitMatmulToVector.h"
 #include "lowbit/Conversion/LowBitCodegen/ElementCodegen.h"
+#include "lowbit/Dialect/LowBitX86/IR/LowBitX86.h"
 #include "lowbit/Numerics/FloatFormats.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -21,6 +22,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/X86Vector/X86VectorDialect.h"
 
 #include <cmath>
 
@@ -216,10 +218,7 @@ struct WeightOnlyKernel {
       SmallVector<Value> a = activationPlane(b, loc, s, m0, block, t, f32s);
       for (int64_t j = 0; j < s.nr; ++j) {
         Value w =
-            LLVM::CallIntrinsicOp::create(
-                b, loc, f32s, b.getStringAttr("llvm.x86.avx512.permvar.sf.512"),
-                ValueRange{table, index[j][t]})
-                .getResult(0);
+            x86::PermpsOp::create(b, loc, table.getType(), table, index[j][t]).getResult();
         w = minusZero(b, loc, w, zero, j);
         for (int64_t i = 0; i < s.mr; ++i) {
           Value &c = acc[(i * s.nr + j) * parts + t % parts];
@@ -250,17 +249,10 @@ struct WeightOnlyKernel {
       for (int64_t j = 0; j < s.nr; ++j) {
         Value w = vector::BitCastOp::create(
             b, loc, bf16s,
-            LLVM::CallIntrinsicOp::create(
-                b, loc, i16s, b.getStringAttr("llvm.x86.avx512.permvar.hi.512"),
-                ValueRange{table, index[j][t]})
-                .getResult(0));
+            x86::PermwOp::create(b, loc, table.getType(), table, index[j][t]).getResult());
         for (int64_t i = 0; i < s.mr; ++i) {
           Value &c = acc[(i * s.nr + j) * parts + t % parts];
-          c = LLVM::CallIntrinsicOp::create(
-                  b, loc, c.getType(),
-                  b.getStringAttr("llvm.x86.avx512bf16.dpbf16ps.512"),
-                  ValueRange{c, a[i], w})
-                  .getResult(0);
+          c = x86vector::DotBF16Op::create(b, loc, c, a[i], w).getResult();
         }
       }
     }
@@ -323,24 +315,12 @@ struct WeightOnlyKernel {
       Value index = loadBitFields(b, loc, weightRow(b, loc, s, n0, j), k,
                                   /*wordLanes=*/true)[0];
       Value w = tables.size() == 1
-                    ? LLVM::CallIntrinsicOp::create(
-                          b, loc, i16s,
-                          b.getStringAttr("llvm.x86.avx512.permvar.hi.512"),
-                          ValueRange{tables[0], index})
-                          .getResult(0)
-                    : LLVM::CallIntrinsicOp::create(
-                          b, loc, i16s,
-                          b.getStringAttr("llvm.x86.avx512.vpermi2var.hi.512"),
-                          ValueRange{tables[0], index, tables[1]})
-                          .getResult(0);
+                    ? x86::PermwOp::create(b, loc, tables[0].getType(), tables[0], index).getResult()
+                    : x86::Permi2wOp::create(b, loc, tables[0].getType(), tables[0], index, tables[1]).getResult();
       w = vector::BitCastOp::create(b, loc, bf16s, w);
       for (int64_t i = 0; i < s.mr; ++i) {
         Value &c = acc[i * s.nr + j];
-        c = LLVM::CallIntrinsicOp::create(
-                b, loc, c.getType(),
-                b.getStringAttr("llvm.x86.avx512bf16.dpbf16ps.512"),
-                ValueRange{c, a[i], w})
-                .getResult(0);
+        c = x86vector::DotBF16Op::create(b, loc, c, a[i], w).getResult();
       }
     }
   }
@@ -476,11 +456,7 @@ struct WeightOnlyKernel {
           b, loc, DenseElementsAttr::get(f32s, ArrayRef<float>(values)));
     }
     auto lookUp = [&](Value indices) -> Value {
-      return LLVM::CallIntrinsicOp::create(
-                 b, loc, f32s,
-                 b.getStringAttr("llvm.x86.avx512.permvar.sf.512"),
-                 ValueRange{table, indices})
-          .getResult(0);
+      return x86::PermpsOp::create(b, loc, table.getType(), table, indices).getResult();
     };
     for (int64_t j = 0; j < s.nr; ++j) {
       Value raw = read(b, loc, bytes, codes,
@@ -631,11 +607,7 @@ struct WeightOnlyKernel {
         b, loc, vector::BroadcastOp::create(b, loc, i32s, pair),
         arith::ConstantOp::create(
             b, loc, DenseElementsAttr::get(i32s, ArrayRef<int32_t>(halves))));
-    return LLVM::CallIntrinsicOp::create(
-               b, loc, blockScales.getType(),
-               b.getStringAttr("llvm.x86.avx512.permvar.sf.512"),
-               ValueRange{blockScales, index})
-        .getResult(0);
+    return x86::PermpsOp::create(b, loc, blockScales.getType(), blockScales, index).getResult();
   }
 
   /// `w - zero[j]` for asymmetric codes (exact: small integers in f32).

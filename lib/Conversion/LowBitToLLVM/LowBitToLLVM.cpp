@@ -5,6 +5,7 @@
 #include "lowbit/Conversion/LowBitMatmulToVector/LowBitMatmulToVector.h"
 #include "lowbit/Conversion/LowBitToLinalg/LowBitToLinalg.h"
 #include "lowbit/Dialect/LowBit/IR/LowBitDialect.h"
+#include "lowbit/Dialect/LowBitX86/IR/LowBitX86.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -49,6 +50,8 @@
 #include "mlir/Dialect/Tensor/Transforms/SubsetInsertionOpInterfaceImpl.h"
 #include "mlir/Dialect/UB/IR/UBOps.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/X86Vector/X86VectorDialect.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Dialect/Vector/Transforms/BufferizableOpInterfaceImpl.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/Pass/PassManager.h"
@@ -62,32 +65,13 @@ namespace mlir::lowbit {
 #define GEN_PASS_DEF_LOWBITDECOMPOSEAGGREGATEDOPS
 #define GEN_PASS_DEF_LOWBITMEMREFCOPYTOLINALG
 #define GEN_PASS_DEF_LOWBITINLINEALLOCASCOPES
+#define GEN_PASS_DEF_CONVERTLOWBITX86TOLLVM
 #include "lowbit/Conversion/Passes.h.inc"
 } // namespace mlir::lowbit
 
 using namespace mlir;
 
 namespace {
-
-/// Memory effects of `llvm.call_intrinsic`, which declares none (so buffer
-/// deallocation rejects it): the value-only vector intrinsics the LowBit
-/// kernels call (VNNI and BF16 dot products, permutes) have none; anything
-/// else may read and write memory.
-struct CallIntrinsicEffects
-    : public MemoryEffectOpInterface::ExternalModel<CallIntrinsicEffects,
-                                                    LLVM::CallIntrinsicOp> {
-  void getEffects(Operation *op,
-                  SmallVectorImpl<SideEffects::EffectInstance<
-                      MemoryEffects::Effect>> &effects) const {
-    StringRef name = cast<LLVM::CallIntrinsicOp>(op).getIntrin();
-    if (name.starts_with("llvm.x86.avx512.vpdp") ||
-        name.starts_with("llvm.x86.avx512.permvar") ||
-        name.starts_with("llvm.x86.avx512bf16.dpbf16ps"))
-      return;
-    effects.emplace_back(MemoryEffects::Read::get());
-    effects.emplace_back(MemoryEffects::Write::get());
-  }
-};
 
 } // namespace
 
@@ -98,7 +82,8 @@ void lowbit::registerLowBitToLLVMDialects(DialectRegistry &registry) {
               func::FuncDialect, index::IndexDialect, linalg::LinalgDialect,
               LLVM::LLVMDialect, math::MathDialect, memref::MemRefDialect,
               scf::SCFDialect, tensor::TensorDialect, ub::UBDialect,
-              omp::OpenMPDialect, vector::VectorDialect>();
+              omp::OpenMPDialect, vector::VectorDialect,
+              lowbit::x86::LowBitX86Dialect, x86vector::X86VectorDialect>();
 
   // Bufferization and buffer deallocation.
   arith::registerBufferizableOpInterfaceExternalModels(registry);
@@ -125,10 +110,6 @@ void lowbit::registerLowBitToLLVMDialects(DialectRegistry &registry) {
   memref::registerValueBoundsOpInterfaceExternalModels(registry);
   scf::registerValueBoundsOpInterfaceExternalModels(registry);
   tensor::registerValueBoundsOpInterfaceExternalModels(registry);
-
-  registry.addExtension(+[](MLIRContext *ctx, LLVM::LLVMDialect *) {
-    LLVM::CallIntrinsicOp::attachInterface<CallIntrinsicEffects>(*ctx);
-  });
 
   // Translation of the final module to LLVM IR.
   registerBuiltinDialectTranslation(registry);
@@ -198,6 +179,34 @@ struct InlineAllocaScopesPass
       scope.replaceAllUsesWith(results);
       scope.erase();
     }
+  }
+};
+
+/// Rewrites one lowbit_x86 op into the call of its LLVM intrinsic.
+template <typename OpTy>
+struct X86OpToIntrinsic : public OpRewritePattern<OpTy> {
+  using OpRewritePattern<OpTy>::OpRewritePattern;
+  LogicalResult matchAndRewrite(OpTy op,
+                                PatternRewriter &rewriter) const override {
+    rewriter.replaceOpWithNewOp<LLVM::CallIntrinsicOp>(
+        op, op->getResult(0).getType(),
+        rewriter.getStringAttr(op.getIntrinsicName()),
+        ValueRange(op->getOperands()));
+    return success();
+  }
+};
+
+struct ConvertLowBitX86ToLLVMPass
+    : public mlir::lowbit::impl::ConvertLowBitX86ToLLVMBase<
+          ConvertLowBitX86ToLLVMPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<X86OpToIntrinsic<lowbit::x86::VpdpbusdOp>,
+                 X86OpToIntrinsic<lowbit::x86::PermpsOp>,
+                 X86OpToIntrinsic<lowbit::x86::PermwOp>,
+                 X86OpToIntrinsic<lowbit::x86::Permi2wOp>>(&getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
   }
 };
 
@@ -277,8 +286,12 @@ void lowbit::buildTensorToLLVMPipeline(OpPassManager &pm,
   expand.includeBf16 = true;
   pm.addPass(arith::createArithExpandOpsPass(expand));
 
-  // 6. Everything to the LLVM dialect.
-  pm.addPass(createConvertVectorToLLVMPass());
+  // 6. Everything to the LLVM dialect: the kernels' x86 instructions
+  // (lowbit_x86, upstream x86vector) to their intrinsics first.
+  pm.addPass(createConvertLowBitX86ToLLVM());
+  ConvertVectorToLLVMPassOptions vectorToLLVM;
+  vectorToLLVM.x86Vector = true;
+  pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
   // OpenMP ops stay, with LLVM types, for the translation to LLVM IR.
   if (threads > 1)
     pm.addPass(createConvertOpenMPToLLVMPass());

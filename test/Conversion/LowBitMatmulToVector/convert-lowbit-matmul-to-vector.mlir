@@ -70,9 +70,9 @@
 // AVX512: %[[HI:.*]] = arith.shrui %[[X]], %[[C4]]
 // AVX512: arith.shrui %[[X]]
 // AVX512: vector.transfer_read %[[P]]{{.*}} : tensor<1x2x8x16xf32>, vector<16xf32>
-// AVX512: %[[W0:.*]] = llvm.call_intrinsic "llvm.x86.avx512.permvar.sf.512"({{.*}}, %[[X]])
+// AVX512: %[[W0:.*]] = lowbit_x86.permps {{.*}}, %[[X]]
 // AVX512: vector.fma {{.*}}, %[[W0]]
-// AVX512: %[[W1:.*]] = llvm.call_intrinsic "llvm.x86.avx512.permvar.sf.512"({{.*}}, %[[HI]])
+// AVX512: %[[W1:.*]] = lowbit_x86.permps {{.*}}, %[[HI]]
 // AVX512: vector.fma {{.*}}, %[[W1]]
 // AVX512: arith.addf {{.*}} : vector<16xf32>
 // AVX512: tensor.extract
@@ -100,9 +100,9 @@ func.func @w4_gemv(%a: tensor<1x256xf32>, %w: !w4, %s: tensor<64x2xf32>) -> tens
 // AVX512: arith.constant dense<[0.000000e+00, 1.000000e+00, {{.*}}, 1.500000e+01]> : vector<16xf32>
 // AVX512: %[[B:.*]] = vector.transfer_read {{.*}} : tensor<16x32xi8>, vector<16xi8>
 // AVX512: %[[X:.*]] = arith.extui %[[B]] : vector<16xi8> to vector<16xi32>
-// AVX512: llvm.call_intrinsic "llvm.x86.avx512.permvar.sf.512"({{.*}}, %[[X]])
+// AVX512: lowbit_x86.permps {{.*}}, %[[X]]
 // AVX512: %[[HI:.*]] = arith.shrui %[[X]]
-// AVX512: llvm.call_intrinsic "llvm.x86.avx512.permvar.sf.512"({{.*}}, %[[HI]])
+// AVX512: lowbit_x86.permps {{.*}}, %[[HI]]
 // AVX512: vector.fma
 !u4 = !lowbit.qtensor<16x64, #lowbit.scheme<ui4, per_group<axis = 1, size = 32>>>
 func.func @u4_gemm(%a: tensor<?x64xf32>, %w: !u4, %s: tensor<16x2xf32>) -> tensor<?x16xf32> {
@@ -138,13 +138,13 @@ func.func @w8_ragged_k(%a: tensor<3x40xf32>, %w: !w8, %s: tensor<5x1xf32>) -> te
 // CHECK-DAG: %[[W:.*]] = builtin.unrealized_conversion_cast %arg2 {{.*}} to tensor<32x128xi8>
 // CHECK: scf.for
 // Row sums for the bias.
-// CHECK: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// CHECK: lowbit_x86.vpdpbusd
 // CHECK: vector.reduction <add>
 // CHECK: scf.for
 // CHECK: vector.transfer_read %[[A]]{{.*}} : tensor<?x128xi8>, vector<64xi8>
 // CHECK: vector.transfer_read %[[W]]{{.*}} : tensor<32x128xi8>, vector<64xi8>
 // CHECK: arith.xori
-// CHECK: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// CHECK: lowbit_x86.vpdpbusd
 // CHECK: vector.reduction <add>, {{.*}} : vector<16xi32> into i32
 // CHECK: arith.subi
 // CHECK: arith.sitofp {{.*}} : i32 to f32
@@ -154,11 +154,11 @@ func.func @w8_ragged_k(%a: tensor<3x40xf32>, %w: !w8, %s: tensor<5x1xf32>) -> te
 // CHECK-NOT: lowbit.matmul
 // Without VNNI: i8 -> i32 extends, multiplies and adds.
 // GENERIC-LABEL: func.func @w8a8
-// GENERIC-NOT: llvm.call_intrinsic
+// GENERIC-NOT: lowbit_x86
 // GENERIC: arith.extsi {{.*}} : vector<16xi8> to vector<16xi32>
 // GENERIC: arith.muli {{.*}} : vector<16xi32>
 // GENERIC: arith.addi {{.*}} : vector<16xi32>
-// GENERIC-NOT: llvm.call_intrinsic
+// GENERIC-NOT: lowbit_x86
 // GENERIC: vector.reduction <add>
 !qa = !lowbit.qtensor<?x128, #lowbit.scheme<i8, per_axis<0>, dynamic>>
 !qw = !lowbit.qtensor<32x128, #lowbit.scheme<i8, per_axis<0>, narrow>>
@@ -203,11 +203,11 @@ func.func @w8a8(%a: !qa, %sa: tensor<?x1xf32>, %w: !qw, %sw: tensor<32x1xf32>) -
 // BF16: %[[C4:.*]] = arith.constant dense<4> : vector<32xi16>
 // BF16: %[[HI:.*]] = arith.shrui %[[X]], %[[C4]]
 // BF16: %[[A0:.*]] = vector.transfer_read %[[P]]{{.*}} : tensor<1x2x4x32xbf16>, vector<32xbf16>
-// BF16: %[[I0:.*]] = llvm.call_intrinsic "llvm.x86.avx512.permvar.hi.512"(%[[T]], %[[X]])
+// BF16: %[[I0:.*]] = lowbit_x86.permw %[[T]], %[[X]]
 // BF16: %[[W0:.*]] = vector.bitcast %[[I0]] : vector<32xi16> to vector<32xbf16>
-// BF16: llvm.call_intrinsic "llvm.x86.avx512bf16.dpbf16ps.512"({{.*}}, %[[A0]], %[[W0]]) : (vector<16xf32>, vector<32xbf16>, vector<32xbf16>) -> vector<16xf32>
-// BF16: llvm.call_intrinsic "llvm.x86.avx512.permvar.hi.512"(%[[T]], %[[HI]])
-// BF16: llvm.call_intrinsic "llvm.x86.avx512bf16.dpbf16ps.512"
+// BF16: x86vector.avx512.dot {{.*}}, %[[A0]], %[[W0]] : vector<32xbf16> -> vector<16xf32>
+// BF16: lowbit_x86.permw %[[T]], %[[HI]]
+// BF16: x86vector.avx512.dot
 // BF16: arith.addf {{.*}} : vector<16xf32>
 // BF16: vector.fma
 // BF16: vector.reduction <add>
@@ -252,7 +252,7 @@ func.func @w4_bf16_g64(%a: tensor<1x256xbf16>, %w: !w4g64, %s: tensor<64x4xf32>)
 // CHECK: vector.shuffle {{.*}} [0, 32, 1, 33, 2, 34
 // CHECK: vector.transfer_write {{.*}} : vector<64xi8>, tensor<?x192xi8>
 // CHECK: vector.bitcast {{.*}} : vector<1xi64> to vector<64xi1>
-// CHECK: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// CHECK: lowbit_x86.vpdpbusd
 // CHECK: tensor.insert {{.*}} : tensor<?x3xi32>
 // CHECK: scf.for %[[SEG:[a-z0-9_]+]] = {{.*}} -> (vector<16xf32>)
 // CHECK: tensor.extract %[[BOUNDS]][%[[SEG]]]
@@ -262,7 +262,7 @@ func.func @w4_bf16_g64(%a: tensor<1x256xbf16>, %w: !w4g64, %s: tensor<64x4xf32>)
 // CHECK: arith.select {{.*}} : vector<64xi1>, vector<64xi8>
 // CHECK: vector.transfer_read %[[W]]{{.*}} {in_bounds = [true]} : tensor<32x64xi8>, vector<32xi8>
 // CHECK: arith.xori
-// CHECK-COUNT-4: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// CHECK-COUNT-4: lowbit_x86.vpdpbusd
 // CHECK: scf.for {{.*}} -> (vector<16xi32>,
 // CHECK: vector.transfer_read %[[W]]{{.*}} : tensor<32x64xi8>, vector<32xi8>
 // CHECK: tensor.extract %[[COLUMNS]][%[[SEG]]]
@@ -274,9 +274,9 @@ func.func @w4_bf16_g64(%a: tensor<1x256xbf16>, %w: !w4g64, %s: tensor<64x4xf32>)
 // CHECK: arith.addf {{.*}} : vector<16xf32>
 // CHECK-NOT: lowbit.matmul
 // GENERIC-LABEL: func.func @w4a4_clusters
-// GENERIC-NOT: llvm.call_intrinsic
+// GENERIC-NOT: lowbit_x86
 // GENERIC: arith.muli {{.*}} : vector<64xi32>
-// GENERIC-NOT: llvm.call_intrinsic
+// GENERIC-NOT: lowbit_x86
 // GENERIC: vector.reduction <add>, {{.*}} : vector<64xi32> into i32
 !qa = !lowbit.qtensor<?x128, #lowbit.scheme<i4, per_cluster<axis = 1, sizes = [3, 64, 61]>>>
 !qw = !lowbit.qtensor<32x128, #lowbit.scheme<i4, per_cluster<axis = 1, sizes = [3, 64, 61], per_slice>>>
@@ -360,7 +360,7 @@ func.func @w8a8_zero_points(%a: !qu8, %sa: tensor<?x1xf32>, %za: tensor<?x1xi32>
 // CHECK: %[[C8:.*]] = arith.constant 8 : index
 // CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %[[C8]]
 // CHECK: %[[ONES:.*]] = arith.constant dense<1> : vector<64xi8>
-// CHECK-NEXT: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%{{.*}}, %{{.*}}, %[[ONES]])
+// CHECK-NEXT: lowbit_x86.vpdpbusd %{{.*}}, %{{.*}}, %[[ONES]]
 // CHECK: %[[LEN:.*]] = arith.index_cast %{{.*}} : index to i32
 // CHECK-NEXT: %[[BIAS:.*]] = arith.constant 128 : i32
 // CHECK-NEXT: %[[LENGTHBIAS:.*]] = arith.muli %[[LEN]], %[[BIAS]] : i32
@@ -389,7 +389,7 @@ func.func @w8a8_zero_points_gemv(%a: !qu8g, %sa: tensor<1x1xf32>, %za: tensor<1x
 // CHECK-SAME: %[[ZW:[a-z0-9]+]]: tensor<16x2xi32>
 // CHECK-NOT: arith.xori
 // CHECK: %[[ONES:.*]] = arith.constant dense<1> : vector<64xi8>
-// CHECK: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%{{.*}}, %[[ONES]], %{{.*}})
+// CHECK: lowbit_x86.vpdpbusd %{{.*}}, %[[ONES]], %{{.*}}
 // CHECK-NOT: arith.xori
 // CHECK: tensor.extract %[[ZW]][%{{.*}}, %{{.*}}] : tensor<16x2xi32>
 // CHECK: %[[CORR:.*]] = arith.muli %{{.*}}, %{{.*}} : vector<16xi32>
@@ -434,11 +434,11 @@ func.func @both_zero_points(%a: !qza, %sa: tensor<?x1xf32>, %za: tensor<?x1xi32>
 // vdpbf16ps kernel cannot hold them).
 // AVX512-LABEL: func.func @table_formats
 // AVX512: arith.constant dense<[-1.000000e+00, -0.6961928, {{.*}}, 1.000000e+00]> : vector<16xf32>
-// AVX512: llvm.call_intrinsic "llvm.x86.avx512.permvar.sf.512"
+// AVX512: lowbit_x86.permps
 // AVX512: arith.constant dense<[0.000000e+00, 5.000000e-01, 1.000000e+00, 1.500000e+00, 2.000000e+00, 3.000000e+00, 4.000000e+00, 6.000000e+00, -0.000000e+00, {{.*}}, -6.000000e+00]> : vector<16xf32>
-// AVX512: llvm.call_intrinsic "llvm.x86.avx512.permvar.sf.512"
+// AVX512: lowbit_x86.permps
 // AVX512: arith.extf {{.*}} : bf16 to f32
-// AVX512: llvm.call_intrinsic "llvm.x86.avx512.permvar.sf.512"
+// AVX512: lowbit_x86.permps
 // AVX512-NOT: lowbit.matmul
 // AVX512: return
 // BF16-LABEL: func.func @table_formats
@@ -464,7 +464,7 @@ func.func @table_formats(%a: tensor<2x256xf32>, %w: !nf4, %s: tensor<8x2xf32>, %
 // through a 256-entry f32 table (the numerics library's) before use.
 // AVX512-LABEL: func.func @mxfp4
 // AVX512: arith.constant dense<[0.000000e+00, 5.000000e-01, {{.*}}, -6.000000e+00]> : vector<16xf32>
-// AVX512: llvm.call_intrinsic "llvm.x86.avx512.permvar.sf.512"
+// AVX512: lowbit_x86.permps
 // AVX512: %[[E8M0:.*]] = arith.constant dense<"0x{{[0-9A-F]+}}"> : tensor<256xf32>
 // AVX512: %[[S:.*]] = tensor.extract %{{.*}} : tensor<8x2xf8E8M0FNU>
 // AVX512: %[[BITS:.*]] = arith.bitcast %[[S]] : f8E8M0FNU to i8
@@ -585,10 +585,10 @@ func.func @fp8_weights(%a: tensor<2x128xf32>, %w: !e4, %s: tensor<32x1xf32>) -> 
 // up instead (vpermw on a 32-entry table for 3-bit codes, vpermi2w on 64
 // for 6-bit ones) and multiplied by vdpbf16ps: no decode factor.
 // BF16-LABEL: func.func @bit_fields_bf16(
-// BF16: llvm.call_intrinsic "llvm.x86.avx512.permvar.hi.512"
-// BF16: llvm.call_intrinsic "llvm.x86.avx512bf16.dpbf16ps.512"
-// BF16: llvm.call_intrinsic "llvm.x86.avx512.vpermi2var.hi.512"
-// BF16: llvm.call_intrinsic "llvm.x86.avx512bf16.dpbf16ps.512"
+// BF16: lowbit_x86.permw
+// BF16: x86vector.avx512.dot
+// BF16: lowbit_x86.permi2w
+// BF16: x86vector.avx512.dot
 // BF16-NOT: 1.638400e+04
 // BF16-NOT: lowbit.matmul
 // BF16: return
@@ -661,8 +661,8 @@ func.func @fp8_e5m2_weights(%a: tensor<2x128xf32>, %w: !e5, %s: tensor<32x2xf32>
 // selected per lane, so no per-group scaling follows.
 // AVX512-LABEL: func.func @nvfp4
 // AVX512-SAME: %[[S:[^:]*]]: tensor<32x8xf8E4M3FN>, %[[G:[^:]*]]: tensor<1x1xf32>
-// AVX512: %[[LO:.*]] = llvm.call_intrinsic "llvm.x86.avx512.permvar.sf.512"
-// AVX512: %[[HI:.*]] = llvm.call_intrinsic "llvm.x86.avx512.permvar.sf.512"
+// AVX512: %[[LO:.*]] = lowbit_x86.permps
+// AVX512: %[[HI:.*]] = lowbit_x86.permps
 // AVX512: %[[GLOBAL:.*]] = tensor.extract %[[G]]
 // AVX512: tensor.extract %[[S]]
 // AVX512: %[[S0:.*]] = arith.mulf %{{.*}}, %[[GLOBAL]] : f32
@@ -696,7 +696,7 @@ func.func @nvfp4(%a: tensor<1x128xf32>, %w: !nv, %s: tensor<32x8xf8E4M3FN>, %g: 
 // AVX512: %[[BLOCKS:.*]] = arith.mulf %{{.*}}, %{{.*}} : vector<16xf32>
 // AVX512: %[[PAIR:.*]] = arith.constant dense<[0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1]> : vector<16xi32>
 // AVX512: %[[INDEX:.*]] = arith.addi %{{.*}}, %[[PAIR]] : vector<16xi32>
-// AVX512: %[[LANES:.*]] = llvm.call_intrinsic "llvm.x86.avx512.permvar.sf.512"(%[[BLOCKS]], %[[INDEX]])
+// AVX512: %[[LANES:.*]] = lowbit_x86.permps %[[BLOCKS]], %[[INDEX]]
 // AVX512: arith.mulf %{{.*}}, %[[LANES]] : vector<16xf32>
 // AVX512-NOT: lowbit.matmul
 // AVX512: return
@@ -760,7 +760,7 @@ func.func @fallbacks(%a: tensor<2x64xf32>, %w0: !g16, %s0: tensor<8x2xf32>, %g0:
 // PARALLEL-NEXT: tensor.parallel_insert_slice %{{.*}} into %[[OUT]][0, %[[BASE]]] [1, 16] [1, 1] : tensor<1x16xf32> into tensor<1x32xf32>
 // PARALLEL: scf.forall (%{{.*}}) in (2) shared_outs(%{{.*}}) -> (tensor<?x32xf32>)
 // PARALLEL: tensor.extract_slice {{.*}} [%{{.*}}, 16] [1, 1] : tensor<?x32xf32> to tensor<?x16xf32>
-// PARALLEL: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// PARALLEL: lowbit_x86.vpdpbusd
 // PARALLEL: tensor.parallel_insert_slice %{{.*}} : tensor<?x16xf32> into tensor<?x32xf32>
 // PARALLEL-NOT: scf.forall
 // PARALLEL: return

@@ -60,6 +60,7 @@ namespace mlir::lowbit {
 #define GEN_PASS_DECL_LOWBITDECOMPOSEAGGREGATEDOPS
 #define GEN_PASS_DECL_LOWBITMEMREFCOPYTOLINALG
 #define GEN_PASS_DECL_LOWBITINLINEALLOCASCOPES
+#define GEN_PASS_DECL_CONVERTLOWBITX86TOLLVM
 #include "lowbit/Conversion/Passes.h.inc"
 
 /// Registers the dialects the pipeline consumes and produces, their
