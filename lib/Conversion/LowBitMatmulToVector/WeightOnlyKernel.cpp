@@ -70,7 +70,7 @@ static Value deinterleave(OpBuilder &b, Location loc, Value a, int64_t k) {
 static bool usePlanes(const WeightOnlyPlan &plan, bool avx512) {
   // (NVFP4's per-lane block scales follow the 16-byte kernel's lanes.)
   return avx512 && plan.bits == 4 && plan.group % kPlaneBlock == 0 &&
-         !plan.nvfp4;
+         !plan.nvfp4();
 }
 
 /// Row streams of the GEMV tiles. The bf16 nibble-plane kernel is bound by
@@ -277,7 +277,7 @@ struct WeightOnlyKernel {
         idx(b, loc, 8));
     Value raw = read(b, loc, VectorType::get({loadBytes}, b.getI8Type()), codes,
                      {row, byte}, /*inBounds=*/false);
-    if (plan.fp6Mantissa || wordLanes)
+    if (plan.fp6Mantissa() || wordLanes)
       return {bitFieldLanes(b, loc, raw, bits, 16, 0, 2 * kLanes)};
     return {bitFieldLanes(b, loc, raw, bits, 32, 0, kLanes),
             bitFieldLanes(b, loc, raw, bits, 32, kLanes, kLanes)};
@@ -287,8 +287,8 @@ struct WeightOnlyKernel {
   /// (CodeDecode.h).
   SmallVector<Value> decodeBitFields(OpBuilder &b, Location loc,
                                      ArrayRef<Value> fields) const {
-    if (plan.fp6Mantissa)
-      return fp6Decode(b, loc, fields[0], plan.fp6Mantissa);
+    if (plan.fp6Mantissa())
+      return fp6Decode(b, loc, fields[0], plan.fp6Mantissa());
     return integerFieldDecode(b, loc, fields, plan.bits, plan.isSigned);
   }
 
@@ -374,11 +374,11 @@ struct WeightOnlyKernel {
   /// cannot overflow where the reference does not (E8M0 scales reach
   /// 2^127). (The bf16 lookup kernels read exact values: no factor.)
   float decodeFactor() const {
-    if (plan.mxInt8)
+    if (plan.mxInt8())
       return 1.0f / 64;
-    if (plan.fp6Mantissa)
-      return plan.bf16 ? 1.0f : fp6DecodeFactor(plan.fp6Mantissa);
-    return fp8DecodeFactor(plan.fp8Mantissa);
+    if (plan.fp6Mantissa())
+      return plan.bf16 ? 1.0f : fp6DecodeFactor(plan.fp6Mantissa());
+    return fp8DecodeFactor(plan.fp8Mantissa());
   }
 
   /// The bit-field form of `accumulate` (bf16 activations: the lookup
@@ -404,7 +404,7 @@ struct WeightOnlyKernel {
       return fp8Decode(b, loc,
                        read(b, loc, bytes, codes,
                             {weightRow(b, loc, s, n0, j), k}, inBounds),
-                       plan.fp8Mantissa);
+                       plan.fp8Mantissa());
     });
   }
 
@@ -413,9 +413,9 @@ struct WeightOnlyKernel {
                   Value k, bool inBounds, ArrayRef<Value> zero,
                   SmallVectorImpl<Value> &acc,
                   ArrayRef<Value> blockScales = {}) const {
-    if (plan.fp8Mantissa)
+    if (plan.fp8Mantissa())
       return accumulateFp8(b, loc, s, m0, n0, k, inBounds, acc);
-    if (plan.bitFields)
+    if (plan.bitFields())
       return accumulateBitFields(b, loc, s, m0, n0, k, inBounds, zero, acc);
     auto f32s = VectorType::get({kLanes}, b.getF32Type());
     auto i32s = VectorType::get({kLanes}, b.getI32Type());
@@ -467,7 +467,7 @@ struct WeightOnlyKernel {
         Value wHi = minusZero(
             b, loc, lookUp(arith::ShRUIOp::create(b, loc, word, shift(4))),
             zero, j);
-        if (plan.nvfp4) {
+        if (plan.nvfp4()) {
           Value laneScale =
               blockScales.empty()
                   ? nvfp4LaneScales(b, loc, weightRow(b, loc, s, n0, j), k)
@@ -678,7 +678,7 @@ struct WeightOnlyKernel {
                           b, l, zeroPoints,
                           ValueRange{weightRow(b, l, s, n0, j), column}))));
           SmallVector<Value> blockScales;
-          if (plan.nvfp4 && plan.group == 256)
+          if (plan.nvfp4() && plan.group == 256)
             for (int64_t j = 0; j < s.nr; ++j)
               blockScales.push_back(
                   nvfp4BlockScales(b, l, weightRow(b, l, s, n0, j), g));
@@ -702,7 +702,7 @@ struct WeightOnlyKernel {
           Value table = scaleType.getElementType().isF32()
                             ? Value()
                             : scaleTable(b, l, scaleType.getElementType());
-          for (int64_t j = 0; j < s.nr && plan.nvfp4; ++j)
+          for (int64_t j = 0; j < s.nr && plan.nvfp4(); ++j)
             for (int64_t i = 0; i < s.mr; ++i) {
               // Scaled per lane in `accumulate`: add the group's sums.
               Value &c = next[i * s.nr + j];
@@ -714,7 +714,7 @@ struct WeightOnlyKernel {
           Value factorSplat =
               factor == 1 ? Value()
                           : splat(b, l, f32s, b.getF32FloatAttr(factor));
-          for (int64_t j = 0; j < s.nr && !plan.nvfp4; ++j) {
+          for (int64_t j = 0; j < s.nr && !plan.nvfp4(); ++j) {
             Value scale =
                 scaleToF32(b, l,
                            tensor::ExtractOp::create(
@@ -772,7 +772,7 @@ Value tiled::lowerWeightOnly(OpBuilder &b, Location loc,
     staticM = lhsType.getDimSize(0);
   if (plan.widenActivations)
     lhs = widenToF32(b, loc, lhs);
-  Value act = plan.bf16 && !plan.bitFields
+  Value act = plan.bf16 && !plan.bitFields()
                   ? deinterleavePlanes(b, loc, lhs, plan.k, 2 * kLanes)
               : usePlanes(plan, avx512)
                   ? deinterleavePlanes(b, loc, lhs, plan.k, kLanes)

@@ -49,21 +49,45 @@ struct WeightOnlyPlan {
   /// Integer codes with zero points ([N, K / group] i32): weights are
   /// scale * (code - zero point).
   bool asymmetric = false;
-  /// FP8 codes (f8E4M3FN or f8E5M2): the mantissa bits of the format, 0 for
-  /// integer codes.
-  unsigned fp8Mantissa = 0;
-  /// MXINT8: 8-bit integer codes of step 2^-6 with f8E8M0FNU block scales.
-  bool mxInt8 = false;
-  /// Codes of 2, 3, 5, 6 or 7 bits, packed densely (LSB-first bit stream
-  /// per row): 32 of them are unpacked in registers at a time
-  /// (loadBitFields). Integers, or FP6 (fp6Mantissa: 3 for f6E2M3FN, 2 for
-  /// f6E3M2FN, 0 for integers) with f32 or MX scales.
-  bool bitFields = false;
-  unsigned fp6Mantissa = 0;
-  /// NVFP4: scales per 16 codes, 16 or 2 per `group` of the loops (256 or
-  /// 32 codes), each applied to its lanes of the decoded weights (times the
-  /// global scale).
-  bool nvfp4 = false;
+  /// How the kernels decode a weight code, decided once from the scheme
+  /// (matchWeightOnly); it picks the kernel family.
+  enum class Decode {
+    /// 4-bit codes: integers or a 16-entry table (NF4, FP4, MXFP4), looked
+    /// up in registers (`values`).
+    Nibbles,
+    /// NVFP4: 4-bit E2M1 codes with an E4M3 scale per 16, applied to each
+    /// lane of the decoded weights (times the global scale); the loop groups
+    /// hold 256 or 32 codes.
+    NVFP4,
+    /// 8-bit integer codes with f32 scales.
+    Int8,
+    /// MXINT8: 8-bit integer codes of step 2^-6 with f8E8M0FNU block scales.
+    MXInt8,
+    /// FP8 codes (f8E4M3FN, f8E5M2) decoded through f16 (fp8Decode).
+    FP8,
+    /// Codes of 2, 3, 5, 6 or 7 bits packed densely (LSB-first bit stream per
+    /// row), 32 unpacked in registers at a time (loadBitFields): integers
+    /// with f32 scales ...
+    IntFields,
+    /// ... or FP6 (E2M3, E3M2) with f32 or MX scales.
+    FP6Fields,
+  };
+  Decode decode = Decode::Nibbles;
+  /// Mantissa bits of FP8 (3: E4M3, 2: E5M2) and FP6 (3: E2M3, 2: E3M2).
+  unsigned mantissa = 0;
+
+  /// The FP8 mantissa bits, 0 for other codes.
+  unsigned fp8Mantissa() const { return decode == Decode::FP8 ? mantissa : 0; }
+  /// The FP6 mantissa bits, 0 for other codes.
+  unsigned fp6Mantissa() const {
+    return decode == Decode::FP6Fields ? mantissa : 0;
+  }
+  bool mxInt8() const { return decode == Decode::MXInt8; }
+  bool nvfp4() const { return decode == Decode::NVFP4; }
+  /// Densely packed codes (integers or FP6).
+  bool bitFields() const {
+    return decode == Decode::IntFields || decode == Decode::FP6Fields;
+  }
 
   /// The value of code `c` (0 .. 2^bits - 1), for the lookup tables.
   float codeValue(int c) const { return values[c]; }

@@ -55,7 +55,7 @@ static std::optional<std::array<float, 16>> getNibbleValues(SchemeAttr scheme,
 }
 
 int64_t tiled::codesPerStep(const WeightOnlyPlan &plan) {
-  return plan.bits == 4 || plan.fp8Mantissa || plan.bitFields ? 2 * kLanes
+  return plan.bits == 4 || plan.fp8Mantissa() || plan.bitFields() ? 2 * kLanes
                                                               : kLanes;
 }
 
@@ -131,24 +131,32 @@ tiled::matchWeightOnly(MatmulOp op, const MatmulToVectorOptions &options) {
           float(plan.isSigned && c >= count / 2 ? c - count : c));
   }
   plan.asymmetric = asymmetric;
-  plan.fp8Mantissa = fp8Mantissa;
-  plan.mxInt8 = mxInt8;
-  plan.bitFields = bitFields;
-  plan.fp6Mantissa = fp6Mantissa;
+  // The kernel family, from the checks above (they are exclusive: 4-bit
+  // tables, 8-bit integers, FP8 and bit fields differ in width or type).
+  using Decode = WeightOnlyPlan::Decode;
+  if (values)
+    plan.decode = scheme.getFamily() == Family::NVFP4 ? Decode::NVFP4
+                                                      : Decode::Nibbles;
+  else if (plain8)
+    plan.decode = mxInt8 ? Decode::MXInt8 : Decode::Int8;
+  else if (fp8Mantissa)
+    plan.decode = Decode::FP8;
+  else
+    plan.decode = fp6Mantissa ? Decode::FP6Fields : Decode::IntFields;
+  plan.mantissa = fp8Mantissa ? fp8Mantissa : fp6Mantissa;
   int64_t chunk = codesPerStep(plan);
-  plan.nvfp4 = scheme.getFamily() == Family::NVFP4;
-  if (plan.nvfp4 && (!op.getRhsGlobalScale() || !options.avx512))
+  if (plan.nvfp4() && (!op.getRhsGlobalScale() || !options.avx512))
     return failure();
   if (auto group = dyn_cast<PerGroupAttr>(scheme.getGranularity())) {
     // NVFP4's blocks of 16 are scaled per lane: loop groups of 256 codes
     // (the 16 block scales decoded as one vector, nvfp4BlockScales) when K
     // allows, else of 32 (two scalar block scales per step).
-    int64_t size = !plan.nvfp4         ? group.getSize()
+    int64_t size = !plan.nvfp4()         ? group.getSize()
                    : plan.k % 256 == 0 ? 256
                                        : 2 * group.getSize();
     // (A shorter last group, K % size != 0, takes the reference lowering.)
     if (group.getAxis() != 1 || size % chunk != 0 || plan.k % size != 0 ||
-        (plan.nvfp4 && group.getSize() != 16))
+        (plan.nvfp4() && group.getSize() != 16))
       return failure();
     plan.group = size;
     plan.perGroup = true;
@@ -165,7 +173,7 @@ tiled::matchWeightOnly(MatmulOp op, const MatmulToVectorOptions &options) {
   // (exact).
   if (lhs.getElementType().isBF16()) {
     bool lookup =
-        (bits == 4 && values && !plan.nvfp4 && plan.group % kPlaneBlock == 0) ||
+        (bits == 4 && values && !plan.nvfp4() && plan.group % kPlaneBlock == 0) ||
         (bitFields && bits <= 6);
     plan.bf16 = options.avx512 && options.bf16 && lookup && !asymmetric;
     for (float v : plan.values) {
