@@ -408,17 +408,82 @@ LogicalResult SchemeAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   return success();
 }
 
+namespace {
+/// The options of a scheme being parsed, with their defaults.
+struct SchemeOptions {
+  bool narrow = false, asymmetric = false, dynamic = false;
+  Type scaleType;
+  RoundingMode rounding = RoundingMode::NearestEven;
+  ClipKind clipKind = ClipKind::None;
+  double clipValue = 0.0;
+  Family family = Family::None;
+};
+} // namespace
+
+/// Parses one `, option` of a scheme into `o`.
+static ParseResult parseSchemeOption(AsmParser &parser, SchemeOptions &o) {
+  SMLoc optLoc = parser.getCurrentLocation();
+  StringRef option;
+  if (parser.parseKeyword(&option))
+    return failure();
+  if (option == "narrow") {
+    o.narrow = true;
+  } else if (option == "asymmetric") {
+    o.asymmetric = true;
+  } else if (option == "dynamic") {
+    o.dynamic = true;
+  } else if (option == "scale") {
+    if (parser.parseEqual() || parser.parseType(o.scaleType))
+      return failure();
+  } else if (option == "rounding") {
+    StringRef value;
+    if (parser.parseEqual() || parser.parseKeyword(&value))
+      return failure();
+    std::optional<RoundingMode> mode = symbolizeRoundingMode(value);
+    if (!mode)
+      return parser.emitError(optLoc) << "unknown rounding mode '" << value
+                                      << "'",
+             failure();
+    o.rounding = *mode;
+  } else if (option == "clip") {
+    StringRef value;
+    if (parser.parseEqual() || parser.parseKeyword(&value))
+      return failure();
+    std::optional<ClipKind> kind = symbolizeClipKind(value);
+    if (!kind)
+      return parser.emitError(optLoc) << "unknown clip policy '" << value
+                                      << "'",
+             failure();
+    o.clipKind = *kind;
+    if (o.clipKind == ClipKind::Ratio || o.clipKind == ClipKind::Percentile)
+      if (parser.parseLParen() || parser.parseFloat(o.clipValue) ||
+          parser.parseRParen())
+        return failure();
+  } else if (option == "family") {
+    StringRef value;
+    if (parser.parseEqual() || parser.parseKeyword(&value))
+      return failure();
+    std::optional<Family> parsed = symbolizeFamily(value);
+    if (!parsed || *parsed == Family::None)
+      return parser.emitError(optLoc) << "unknown family '" << value
+                                      << "' (expected mx or nvfp4)",
+             failure();
+    o.family = *parsed;
+  } else {
+    return parser.emitError(optLoc) << "unknown scheme option '" << option
+                                    << "'",
+           failure();
+  }
+  return success();
+}
+
 Attribute SchemeAttr::parse(AsmParser &parser, Type) {
   MLIRContext *ctx = parser.getContext();
   SMLoc loc = parser.getCurrentLocation();
   Type storage;
   Attribute granularity;
-  bool narrow = false, asymmetric = false, dynamic = false;
-  Type scaleType = Float32Type::get(ctx);
-  RoundingMode rounding = RoundingMode::NearestEven;
-  ClipKind clipKind = ClipKind::None;
-  double clipValue = 0.0;
-  Family family = Family::None;
+  SchemeOptions o;
+  o.scaleType = Float32Type::get(ctx);
 
   if (parser.parseLess())
     return {};
@@ -445,8 +510,8 @@ Attribute SchemeAttr::parse(AsmParser &parser, Type) {
           [&] { return parser.emitError(loc); }, ctx, axis, preset->blockSize);
       if (!granularity)
         return {};
-      scaleType = preset->scale(ctx);
-      family = preset->family;
+      o.scaleType = preset->scale(ctx);
+      o.family = preset->family;
     }
   } else if (parser.parseType(storage)) {
     return {};
@@ -473,66 +538,15 @@ Attribute SchemeAttr::parse(AsmParser &parser, Type) {
              Attribute();
   }
 
-  while (succeeded(parser.parseOptionalComma())) {
-    SMLoc optLoc = parser.getCurrentLocation();
-    StringRef option;
-    if (parser.parseKeyword(&option))
+  while (succeeded(parser.parseOptionalComma()))
+    if (failed(parseSchemeOption(parser, o)))
       return {};
-    if (option == "narrow") {
-      narrow = true;
-    } else if (option == "asymmetric") {
-      asymmetric = true;
-    } else if (option == "dynamic") {
-      dynamic = true;
-    } else if (option == "scale") {
-      if (parser.parseEqual() || parser.parseType(scaleType))
-        return {};
-    } else if (option == "rounding") {
-      StringRef value;
-      if (parser.parseEqual() || parser.parseKeyword(&value))
-        return {};
-      std::optional<RoundingMode> mode = symbolizeRoundingMode(value);
-      if (!mode)
-        return parser.emitError(optLoc) << "unknown rounding mode '" << value
-                                        << "'",
-               Attribute();
-      rounding = *mode;
-    } else if (option == "clip") {
-      StringRef value;
-      if (parser.parseEqual() || parser.parseKeyword(&value))
-        return {};
-      std::optional<ClipKind> kind = symbolizeClipKind(value);
-      if (!kind)
-        return parser.emitError(optLoc) << "unknown clip policy '" << value
-                                        << "'",
-               Attribute();
-      clipKind = *kind;
-      if (clipKind == ClipKind::Ratio || clipKind == ClipKind::Percentile)
-        if (parser.parseLParen() || parser.parseFloat(clipValue) ||
-            parser.parseRParen())
-          return {};
-    } else if (option == "family") {
-      StringRef value;
-      if (parser.parseEqual() || parser.parseKeyword(&value))
-        return {};
-      std::optional<Family> parsed = symbolizeFamily(value);
-      if (!parsed || *parsed == Family::None)
-        return parser.emitError(optLoc) << "unknown family '" << value
-                                        << "' (expected mx or nvfp4)",
-               Attribute();
-      family = *parsed;
-    } else {
-      return parser.emitError(optLoc) << "unknown scheme option '" << option
-                                      << "'",
-             Attribute();
-    }
-  }
   if (parser.parseGreater())
     return {};
   return parser.getChecked<SchemeAttr>(
-      loc, ctx, storage, cast<GranularityAttrInterface>(granularity), narrow,
-      asymmetric, dynamic, scaleType, rounding, clipKind, APFloat(clipValue),
-      family);
+      loc, ctx, storage, cast<GranularityAttrInterface>(granularity), o.narrow,
+      o.asymmetric, o.dynamic, o.scaleType, o.rounding, o.clipKind,
+      APFloat(o.clipValue), o.family);
 }
 
 std::string mlir::lowbit::detail::formatShortestDecimal(double value) {

@@ -594,6 +594,47 @@ struct BlockStats {
 } // namespace
 
 
+/// MX: the library's scale rule on each block's elements.
+static Params chooseMXScales(SchemeAttr scheme, const GridMap &map,
+                             ArrayRef<float> data) {
+  Params params;
+  std::vector<std::vector<float>> blocks(map.getNumCells());
+  map.forEachCell(
+      [&](int64_t e, int64_t cell) { blocks[cell].push_back(data[e]); });
+  num::MXElementType type = getMXElementType(scheme.getStorage());
+  for (const std::vector<float> &block : blocks)
+    params.scaleCodes.push_back(
+        num::computeMXScaleCode(block.data(), block.size(), type));
+  return params;
+}
+
+/// NVFP4: a global scale from the finite elements of the whole tensor, then
+/// one E4M3 code per block (the NaN code for blocks with a NaN).
+static llvm::Expected<Params> chooseNVFP4Scales(ArrayRef<BlockStats> stats,
+                                                ArrayRef<float> data) {
+  Params params;
+  std::vector<float> finite;
+  for (float v : data)
+    if (std::isfinite(v))
+      finite.push_back(v);
+  num::Result<float> global =
+      num::computeNVFP4GlobalScale(finite.data(), finite.size());
+  if (!global)
+    return makeError(global.getError());
+  for (const BlockStats &s : stats) {
+    if (s.hasNaN) {
+      params.scaleCodes.push_back(0x7F);
+      continue;
+    }
+    float absMax = s.hasInf ? std::numeric_limits<float>::infinity()
+                            : s.getFiniteAbsMax();
+    params.scaleCodes.push_back(
+        num::computeNVFP4BlockScaleCode(absMax, *global));
+  }
+  params.globalScale = *global;
+  return params;
+}
+
 llvm::Expected<Params> quantizer::chooseParams(SchemeAttr scheme,
                                                ArrayRef<int64_t> shape,
                                                ArrayRef<float> data) {
@@ -607,16 +648,8 @@ llvm::Expected<Params> quantizer::chooseParams(SchemeAttr scheme,
   Params params;
 
   // MX: the library's scale rule on each block's elements.
-  if (scheme.getFamily() == Family::MX) {
-    std::vector<std::vector<float>> blocks(cells);
-    map->forEachCell(
-        [&](int64_t e, int64_t cell) { blocks[cell].push_back(data[e]); });
-    num::MXElementType type = getMXElementType(scheme.getStorage());
-    for (const std::vector<float> &block : blocks)
-      params.scaleCodes.push_back(
-          num::computeMXScaleCode(block.data(), block.size(), type));
-    return params;
-  }
+  if (scheme.getFamily() == Family::MX)
+    return chooseMXScales(scheme, *map, data);
 
   std::vector<BlockStats> stats(cells);
   map->forEachCell([&](int64_t e, int64_t cell) {
@@ -631,31 +664,8 @@ llvm::Expected<Params> quantizer::chooseParams(SchemeAttr scheme,
       s.max = std::max(s.max, v);
     }
   });
-
-  // NVFP4: a global scale from the finite elements of the whole tensor,
-  // then one E4M3 code per block.
-  if (scheme.getFamily() == Family::NVFP4) {
-    std::vector<float> finite;
-    for (float v : data)
-      if (std::isfinite(v))
-        finite.push_back(v);
-    num::Result<float> global =
-        num::computeNVFP4GlobalScale(finite.data(), finite.size());
-    if (!global)
-      return makeError(global.getError());
-    for (const BlockStats &s : stats) {
-      if (s.hasNaN) {
-        params.scaleCodes.push_back(0x7F);
-        continue;
-      }
-      float absMax = s.hasInf ? std::numeric_limits<float>::infinity()
-                              : s.getFiniteAbsMax();
-      params.scaleCodes.push_back(
-          num::computeNVFP4BlockScaleCode(absMax, *global));
-    }
-    params.globalScale = *global;
-    return params;
-  }
+  if (scheme.getFamily() == Family::NVFP4)
+    return chooseNVFP4Scales(stats, data);
 
   if (*scaleKind != ScaleKind::F32 && *scaleKind != ScaleKind::F16 &&
       *scaleKind != ScaleKind::BF16)
