@@ -15,6 +15,10 @@
 
 #include "mlir/IR/BuiltinTypes.h"
 
+#include <optional>
+#include <tuple>
+#include <utility>
+
 using namespace mlir;
 using namespace mlir::lowbit;
 using namespace mlir::lowbit::tiled;
@@ -59,6 +63,46 @@ int64_t tiled::codesPerStep(const WeightOnlyPlan &plan) {
                                                               : kLanes;
 }
 
+/// The kernel family of `scheme`'s weight codes and their mantissa bits
+/// (FP8, FP6), if the weight-only kernels take them; `nibbles` says whether
+/// getNibbleValues found 4-bit code values. The cases are exclusive: 4-bit
+/// tables, 8-bit integers, FP8 and bit fields differ in width or type.
+static std::optional<std::pair<WeightOnlyPlan::Decode, unsigned>>
+getDecode(SchemeAttr scheme, bool nibbles) {
+  using Decode = WeightOnlyPlan::Decode;
+  unsigned bits = scheme.getBitWidth();
+  Family family = scheme.getFamily();
+  bool f32Scales = family == Family::None && scheme.getScaleType().isF32();
+  if (nibbles)
+    return std::make_pair(family == Family::NVFP4 ? Decode::NVFP4
+                                                  : Decode::Nibbles,
+                          0u);
+  // MXINT8: i8 codes standing for code * 2^-6, an f8E8M0FNU scale per 32.
+  if (bits == 8 && scheme.isSignedInteger() && family == Family::MX)
+    return std::make_pair(Decode::MXInt8, 0u);
+  if (bits == 8 && scheme.isInteger() && f32Scales)
+    return std::make_pair(Decode::Int8, 0u);
+  // FP8 weights with f32 scales, or MXFP8 (f8E8M0FNU scale per 32), decoded
+  // by bit manipulation (fp8Decode); FP6 likewise.
+  bool floatScales = f32Scales || family == Family::MX;
+  Type storage = scheme.getStorage();
+  if (floatScales && isa<Float8E4M3FNType>(storage))
+    return std::make_pair(Decode::FP8, 3u);
+  if (floatScales && isa<Float8E5M2Type>(storage))
+    return std::make_pair(Decode::FP8, 2u);
+  // Densely packed codes of other widths: integers with f32 scales (zero
+  // points allowed), FP6 with f32 or MX scales.
+  if (bits == 4 || bits <= 1 || bits >= 8)
+    return std::nullopt;
+  if (scheme.isInteger() && f32Scales)
+    return std::make_pair(Decode::IntFields, 0u);
+  if (floatScales && isa<Float6E2M3FNType>(storage))
+    return std::make_pair(Decode::FP6Fields, 3u);
+  if (floatScales && isa<Float6E3M2FNType>(storage))
+    return std::make_pair(Decode::FP6Fields, 2u);
+  return std::nullopt;
+}
+
 FailureOr<WeightOnlyPlan>
 tiled::matchWeightOnly(MatmulOp op, const MatmulToVectorOptions &options) {
   if (!hasBasicShape(op) || !op.getAccType().isF32())
@@ -73,40 +117,9 @@ tiled::matchWeightOnly(MatmulOp op, const MatmulToVectorOptions &options) {
   std::optional<std::array<float, 16>> values = getNibbleValues(scheme, table);
   // Zero points of integer codes are subtracted after decoding (exact).
   bool asymmetric = scheme.getAsymmetric();
-  // MXINT8: i8 codes standing for code * 2^-6, an f8E8M0FNU scale per 32.
-  bool mxInt8 = bits == 8 && scheme.isSignedInteger() &&
-                scheme.getFamily() == Family::MX;
-  bool plain8 = (bits == 8 && scheme.isInteger() &&
-                 scheme.getFamily() == Family::None &&
-                 scheme.getScaleType().isF32()) ||
-                mxInt8;
-  // FP8 weights with f32 scales, or MXFP8 (f8E8M0FNU scale per 32), decoded
-  // by bit manipulation (fp8Decode).
-  unsigned fp8Mantissa = 0;
-  if ((scheme.getFamily() == Family::None && scheme.getScaleType().isF32()) ||
-      scheme.getFamily() == Family::MX) {
-    if (isa<Float8E4M3FNType>(scheme.getStorage()))
-      fp8Mantissa = 3;
-    else if (isa<Float8E5M2Type>(scheme.getStorage()))
-      fp8Mantissa = 2;
-  }
-  // Densely packed codes of other widths: integers with f32 scales (zero
-  // points allowed), FP6 with f32 or MX scales.
-  bool bitFields = false;
-  unsigned fp6Mantissa = 0;
-  if (bits != 4 && bits > 1 && bits < 8) {
-    if (scheme.isInteger() && scheme.getFamily() == Family::None &&
-        scheme.getScaleType().isF32())
-      bitFields = true;
-    else if ((scheme.getFamily() == Family::None &&
-              scheme.getScaleType().isF32()) ||
-             scheme.getFamily() == Family::MX)
-      fp6Mantissa = isa<Float6E2M3FNType>(scheme.getStorage())   ? 3
-                    : isa<Float6E3M2FNType>(scheme.getStorage()) ? 2
-                                                                 : 0;
-    bitFields |= fp6Mantissa != 0;
-  }
-  if (!plain8 && !values && !fp8Mantissa && !bitFields)
+  std::optional<std::pair<WeightOnlyPlan::Decode, unsigned>> decode =
+      getDecode(scheme, values.has_value());
+  if (!decode)
     return failure();
   if (asymmetric && !op.getRhsZeroPoint())
     return failure();
@@ -119,31 +132,19 @@ tiled::matchWeightOnly(MatmulOp op, const MatmulToVectorOptions &options) {
                       rhs.getShape()[1],
                       rhs.getShape()[1],
                       false};
+  plan.asymmetric = asymmetric;
+  std::tie(plan.decode, plan.mantissa) = *decode;
   if (values)
     plan.values.assign(values->begin(), values->end());
   // Bit fields: the reference's decode table (FP6), or the integers.
-  if (fp6Mantissa) {
+  if (plan.fp6Mantissa()) {
     std::vector<float> decoded = codegen::getElementFormat(scheme).decodeTable;
     plan.values.assign(decoded.begin(), decoded.end());
-  } else if (bitFields) {
+  } else if (plan.bitFields()) {
     for (int64_t c = 0, count = int64_t(1) << bits; c < count; ++c)
       plan.values.push_back(
           float(plan.isSigned && c >= count / 2 ? c - count : c));
   }
-  plan.asymmetric = asymmetric;
-  // The kernel family, from the checks above (they are exclusive: 4-bit
-  // tables, 8-bit integers, FP8 and bit fields differ in width or type).
-  using Decode = WeightOnlyPlan::Decode;
-  if (values)
-    plan.decode = scheme.getFamily() == Family::NVFP4 ? Decode::NVFP4
-                                                      : Decode::Nibbles;
-  else if (plain8)
-    plan.decode = mxInt8 ? Decode::MXInt8 : Decode::Int8;
-  else if (fp8Mantissa)
-    plan.decode = Decode::FP8;
-  else
-    plan.decode = fp6Mantissa ? Decode::FP6Fields : Decode::IntFields;
-  plan.mantissa = fp8Mantissa ? fp8Mantissa : fp6Mantissa;
   int64_t chunk = codesPerStep(plan);
   if (plan.nvfp4() && (!op.getRhsGlobalScale() || !options.avx512))
     return failure();
@@ -174,7 +175,7 @@ tiled::matchWeightOnly(MatmulOp op, const MatmulToVectorOptions &options) {
   if (lhs.getElementType().isBF16()) {
     bool lookup =
         (bits == 4 && values && !plan.nvfp4() && plan.group % kPlaneBlock == 0) ||
-        (bitFields && bits <= 6);
+        (plan.bitFields() && bits <= 6);
     plan.bf16 = options.avx512 && options.bf16 && lookup && !asymmetric;
     for (float v : plan.values) {
       APFloat value(v);
