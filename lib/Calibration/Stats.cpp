@@ -92,6 +92,37 @@ std::string formatParseError(llvm::Error error) {
   return message;
 }
 
+/// Arrays and objects nested deeper than this are refused before parsing:
+/// llvm::json::parse recurses once per level, so a file nested thousands of
+/// levels deep would overflow the stack. Stats files nest four levels.
+constexpr unsigned kMaxNesting = 64;
+
+/// The line where `text` first nests arrays and objects deeper than
+/// kMaxNesting (brackets inside strings do not count), if it does.
+std::optional<unsigned> findExcessiveNesting(StringRef text) {
+  unsigned depth = 0, line = 1;
+  bool inString = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '\n')
+      ++line;
+    if (inString) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        inString = false;
+      continue;
+    }
+    if (c == '"')
+      inString = true;
+    else if ((c == '[' || c == '{') && ++depth > kMaxNesting)
+      return line;
+    else if ((c == ']' || c == '}') && depth > 0)
+      --depth;
+  }
+  return std::nullopt;
+}
+
 /// Reads the stats file text; keeps it for locating keys in messages.
 class Reader {
 public:
@@ -121,6 +152,10 @@ private:
 };
 
 llvm::Expected<Stats> Reader::read() {
+  if (std::optional<unsigned> line = findExcessiveNesting(text))
+    return fail(*line, llvm::formatv("arrays and objects nested more than {0} "
+                                     "levels deep",
+                                     kMaxNesting));
   std::string quoted = quoteNonFiniteWords(text);
   llvm::Expected<llvm::json::Value> root = llvm::json::parse(quoted);
   if (!root)

@@ -30,7 +30,7 @@ namespace {
 LogicalResult attach(ObserveOp op, const calibration::ObserverStats &stats,
                      StringRef file) {
   auto fail = [&]() {
-    return op.emitError() << "observer '" << op.getId() << "': ";
+    return mlir::emitError(op.getLoc()) << "observer '" << op.getId() << "': ";
   };
   RankedTensorType type = op.getInput().getType();
   int64_t rank = type.getRank();
@@ -64,14 +64,15 @@ struct ImportStatsPass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     if (statsFile.empty()) {
-      module.emitError("lowbit-import-stats needs a stats file: "
-                       "lowbit-import-stats{stats=FILE}");
+      mlir::emitError(module.getLoc(),
+                      "lowbit-import-stats needs a stats file: "
+                      "lowbit-import-stats{stats=FILE}");
       return signalPassFailure();
     }
     llvm::Expected<calibration::Stats> stats =
         calibration::readStatsFile(statsFile);
     if (!stats) {
-      module.emitError(llvm::toString(stats.takeError()));
+      mlir::emitError(module.getLoc(), llvm::toString(stats.takeError()));
       return signalPassFailure();
     }
 
@@ -81,8 +82,8 @@ struct ImportStatsPass
       auto it = stats->observers.find(op.getId().str());
       if (it == stats->observers.end()) {
         if (!allowMissing) {
-          op.emitError() << "observer '" << op.getId()
-                         << "' has no statistics in '" << statsFile
+          mlir::emitError(op.getLoc())
+              << "observer '" << op.getId() << "' has no statistics in '" << statsFile
                          << "' (allow-missing=true leaves it without)";
           failed = true;
         }
@@ -98,7 +99,7 @@ struct ImportStatsPass
         unknown.push_back(entry.first);
     if (!unknown.empty()) {
       constexpr size_t kListed = 8;
-      InFlightDiagnostic diag = module.emitError();
+      InFlightDiagnostic diag = mlir::emitError(module.getLoc());
       diag << "'" << statsFile << "' has statistics for " << unknown.size()
            << (unknown.size() == 1 ? " id" : " ids")
            << " that no observer has: ";
