@@ -25,6 +25,7 @@ from collections import OrderedDict
 import numpy as np
 
 from .mlir_builder import ModuleBuilder, inv_sqrt, rope_tables, write_stdout
+from lowbit import cli
 
 __all__ = ["CheckpointError", "Config", "read_checkpoint", "build_module",
            "main", "RMS_EPS", "ROPE_THETA"]
@@ -190,7 +191,7 @@ def build_module(cfg, weights, seq_len, source="checkpoint"):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(
+    ap = cli.ArgumentParser(
         prog="python3 -m lowbit.frontends.llama2c",
         description="Import a llama2.c checkpoint (legacy v0 format) as LowBit "
                     "model IR: func.func @forward(%tokens: tensor<Sxi32>) -> "

@@ -22,6 +22,7 @@ from collections import OrderedDict
 import numpy as np
 
 from .mlir_builder import ModuleBuilder, inv_sqrt, write_stdout
+from lowbit import cli
 
 __all__ = ["LN_EPS", "generate_weights", "build_module", "main"]
 
@@ -118,7 +119,7 @@ def build_module(weights, layers, hidden, heads, seq_len, comment=None):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(
+    ap = cli.ArgumentParser(
         prog="python3 -m lowbit.frontends.opt",
         description="Generate an OPT-style pre-LN decoder stack with seeded "
                     "synthetic weights as LowBit model IR: func.func @forward"

@@ -17,6 +17,7 @@ import sys
 import numpy as np
 
 from .compare import compare_main_result
+from lowbit import cli
 
 
 def load(path):
@@ -119,7 +120,7 @@ def forward(cfg, w, tokens, dtype=np.float64):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(prog="python3 -m lowbit.models.llama2c_numpy",
+    ap = cli.ArgumentParser(prog="python3 -m lowbit.models.llama2c_numpy",
                                  description=__doc__.splitlines()[0])
     ap.add_argument("checkpoint")
     ap.add_argument("--tokens", required=True, help=".npy of int token ids [S]")

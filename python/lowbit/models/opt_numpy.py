@@ -18,6 +18,7 @@ import sys
 import numpy as np
 
 from .compare import compare_main_result
+from lowbit import cli
 
 
 def layer_norm(x, gamma, beta, eps=1e-5):
@@ -63,7 +64,7 @@ def forward(w, x, heads, dtype=np.float64):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(prog="python3 -m lowbit.models.opt_numpy",
+    ap = cli.ArgumentParser(prog="python3 -m lowbit.models.opt_numpy",
                                  description=__doc__.splitlines()[0])
     ap.add_argument("weights", help=".npz from lowbit.frontends.opt --save-weights")
     ap.add_argument("--heads", type=int, required=True)

@@ -26,6 +26,7 @@ import time
 import numpy as np
 
 from lowbit.models import llama2c_numpy
+from lowbit import cli
 
 # name, pass options (None: FP32). `reorder` picks lowbit-rptq (RPTQ
 # reordering first) or lowbit-quantize on the observed model.
@@ -74,7 +75,7 @@ def log_softmax(x):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(prog="python3 -m lowbit.tools.accuracy",
+    ap = cli.ArgumentParser(prog="python3 -m lowbit.tools.accuracy",
                                  description=__doc__.split("\n")[0])
     ap.add_argument("checkpoint")
     ap.add_argument("--bin", default="build/bin", help="directory of quant-opt, quant-run, quant-calibrate")

@@ -38,6 +38,7 @@ import numpy as np
 
 from lowbit.models import llama2c_numpy
 from lowbit.tools.accuracy import log_softmax, sample_sequences
+from lowbit import cli
 
 # A folded model computes the original function up to f32 reassociation.
 FOLD_TOLERANCE = 1e-4
@@ -90,7 +91,7 @@ def host_description():
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(prog="python3 -m lowbit.tools.demo",
+    ap = cli.ArgumentParser(prog="python3 -m lowbit.tools.demo",
                                  description=__doc__.split("\n")[0])
     ap.add_argument("--bin", default="build/bin",
                     help="directory of quant-opt, quant-run, quant-calibrate")

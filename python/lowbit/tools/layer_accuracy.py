@@ -56,6 +56,7 @@ import lowbit
 from lowbit import quantizer
 from lowbit._lowbit import calibration
 from lowbit.tools.opt_act_stats import channel_ranges, load
+from lowbit import cli
 
 # (label, lowbit-quantize options); W8A8 and RPTQ are named for the checks.
 CONFIGS = [
@@ -128,7 +129,7 @@ def sqnr(err):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(
+    parser = cli.ArgumentParser(
         prog="python3 -m lowbit.tools.layer_accuracy",
         description=__doc__.split("\n")[0])
     parser.add_argument("--scales", required=True, help="act_scales .pt (max |x| per channel)")

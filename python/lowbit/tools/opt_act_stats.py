@@ -40,6 +40,7 @@ import re
 import sys
 
 import numpy as np
+from lowbit import cli
 
 __all__ = ["channel_ranges", "convert", "main"]
 
@@ -181,7 +182,7 @@ def write(doc, out):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(
+    ap = cli.ArgumentParser(
         prog="python3 -m lowbit.tools.opt_act_stats",
         description="Convert OPT act_scales/act_shifts (.pt) to LowBit stats JSON.")
     ap.add_argument("--scales", required=True, help="act_scales .pt (max |x| per channel)")

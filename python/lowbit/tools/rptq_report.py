@@ -41,6 +41,7 @@ import lowbit
 from lowbit import reference
 from lowbit._lowbit import calibration
 from lowbit.tools.opt_act_stats import channel_ranges, load
+from lowbit import cli
 
 # (id, RPTQ name, module suffix, description). R2 (q/k heads) is not here:
 # its statistics are projection outputs, which the files do not hold.
@@ -222,7 +223,7 @@ def markdown(args, command, rows, clamped_total):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(
+    parser = cli.ArgumentParser(
         prog="python3 -m lowbit.tools.rptq_report", description=__doc__.split("\n")[0])
     parser.add_argument("--scales", required=True, help="act_scales .pt (max |x| per channel)")
     parser.add_argument("--shifts", required=True, help="act_shifts .pt (EMA midpoint)")
