@@ -17,6 +17,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include <algorithm>
@@ -157,8 +158,81 @@ static Value sliceAlong(OpBuilder &b, Location loc, Value x, int64_t axis,
   return tensor::ExtractSliceOp::create(b, loc, x, offsets, sizes, strides);
 }
 
+/// Block statistics of clusters along one axis: a loop over the clusters
+/// (their bounds in a table) that reduces one slice per iteration, so the IR
+/// does not grow with the number of clusters.
+static BlockStats emitClusterStats(OpBuilder &b, Location loc, Value x,
+                                   PerClusterAttr cluster,
+                                   ArrayRef<BlockSpec> spec) {
+  int64_t axis = cluster.getAxis();
+  ArrayRef<int64_t> sizes = cluster.getSizes();
+  int64_t count = sizes.size();
+  auto type = cast<RankedTensorType>(x.getType());
+  unsigned rank = type.getRank();
+  // The grid: one cell per cluster along the axis, the other dimensions as
+  // the spec says (whole, or one cell per index with per_slice).
+  SmallVector<OpFoldResult> dims = tensor::getMixedSizes(b, loc, x);
+  SmallVector<OpFoldResult> grid(rank, b.getIndexAttr(1));
+  for (unsigned d = 0; d < rank; ++d)
+    if (spec[d].kind == BlockSpec::Unit)
+      grid[d] = dims[d];
+  grid[axis] = b.getIndexAttr(count);
+  auto filled = [&](Type elementType, Attribute value) {
+    Value empty = tensor::EmptyOp::create(b, loc, grid, elementType);
+    Value cst = arith::ConstantOp::create(b, loc, cast<TypedAttr>(value));
+    return linalg::FillOp::create(b, loc, cst, empty).getResult(0);
+  };
+  float inf = std::numeric_limits<float>::infinity();
+  SmallVector<Value> init = {filled(b.getF32Type(), b.getF32FloatAttr(inf)),
+                             filled(b.getF32Type(), b.getF32FloatAttr(-inf)),
+                             filled(b.getI8Type(), b.getI8IntegerAttr(0)),
+                             filled(b.getI8Type(), b.getI8IntegerAttr(0))};
+  // Cluster c covers [starts[c], starts[c + 1]) of the axis.
+  SmallVector<int64_t> starts = {0};
+  for (int64_t size : sizes)
+    starts.push_back(starts.back() + size);
+  Value table = arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(
+          RankedTensorType::get({count + 1}, b.getIndexType()),
+          ArrayRef(llvm::to_vector(llvm::map_range(starts, [&](int64_t v) {
+            return APInt(64, v);
+          })))));
+  auto loop = scf::ForOp::create(
+      b, loc, arith::ConstantIndexOp::create(b, loc, 0),
+      arith::ConstantIndexOp::create(b, loc, count),
+      arith::ConstantIndexOp::create(b, loc, 1), init,
+      [&](OpBuilder &nb, Location l, Value c, ValueRange acc) {
+        Value start = tensor::ExtractOp::create(nb, l, table, c);
+        Value next = arith::AddIOp::create(
+            nb, l, c, arith::ConstantIndexOp::create(nb, l, 1));
+        Value end = tensor::ExtractOp::create(nb, l, table, next);
+        SmallVector<OpFoldResult> offsets(rank, nb.getIndexAttr(0));
+        SmallVector<OpFoldResult> extent = dims;
+        SmallVector<OpFoldResult> strides(rank, nb.getIndexAttr(1));
+        offsets[axis] = start;
+        extent[axis] = arith::SubIOp::create(nb, l, end, start).getResult();
+        Value slice = tensor::ExtractSliceOp::create(nb, l, x, offsets, extent,
+                                                     strides);
+        BlockStats part = emitBlockStats(nb, l, slice, spec);
+        SmallVector<OpFoldResult> at(rank, nb.getIndexAttr(0));
+        at[axis] = c;
+        SmallVector<OpFoldResult> cell = grid;
+        cell[axis] = nb.getIndexAttr(1);
+        SmallVector<Value> values = {part.min, part.max, part.hasNaN,
+                                     part.hasInf};
+        SmallVector<Value> results;
+        for (auto [value, into] : llvm::zip_equal(values, acc))
+          results.push_back(tensor::InsertSliceOp::create(
+              nb, l, value, into, at, cell, strides));
+        scf::YieldOp::create(nb, l, results);
+      });
+  return {loop.getResult(0), loop.getResult(1), loop.getResult(2),
+          loop.getResult(3)};
+}
+
 /// Block statistics for every granularity; clusters (blocks of varying size)
-/// reduce one static slice per cluster, and groups that do not divide their
+/// in a loop over a table of their bounds, and groups that do not divide their
 /// axis the whole groups and the shorter last one apart.
 static BlockStats emitGranularityStats(OpBuilder &b, Location loc, Value x,
                                        GranularityAttrInterface granularity) {
@@ -191,16 +265,8 @@ static BlockStats emitGranularityStats(OpBuilder &b, Location loc, Value x,
   } else if (auto cluster = dyn_cast<PerClusterAttr>(granularity)) {
     if (cluster.getPerSlice())
       spec.assign(rank, {BlockSpec::Unit});
-    int64_t axis = cluster.getAxis();
-    spec[axis] = {BlockSpec::Full};
-    SmallVector<BlockStats> parts;
-    int64_t offset = 0;
-    for (int64_t size : cluster.getSizes()) {
-      parts.push_back(emitBlockStats(
-          b, loc, sliceAlong(b, loc, x, axis, offset, size), spec));
-      offset += size;
-    }
-    return concatStats(b, loc, axis, parts);
+    spec[cluster.getAxis()] = {BlockSpec::Full};
+    return emitClusterStats(b, loc, x, cluster, spec);
   }
   return emitBlockStats(b, loc, x, spec);
 }
