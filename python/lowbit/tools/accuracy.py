@@ -74,6 +74,14 @@ def log_softmax(x):
     return x - np.log(np.exp(x).sum(-1, keepdims=True))
 
 
+def next_token_agreement(reference, logits):
+    """Per position of two [S, V] logit arrays: KL(reference || logits) of
+    the next-token distributions (nats) and whether their arg-max agrees."""
+    lp, lq = log_softmax(reference), log_softmax(logits)
+    kl = (np.exp(lp) * (lp - lq)).sum(-1)
+    return kl, reference.argmax(-1) == logits.argmax(-1)
+
+
 def main(argv=None):
     ap = cli.ArgumentParser(prog="python3 -m lowbit.tools.accuracy",
                                  description=__doc__.split("\n")[0])
@@ -158,10 +166,11 @@ def main(argv=None):
             reference = logits
         kl, top1, nll, n = 0.0, 0, 0.0, 0
         for ref, got, seq in zip(reference, logits, evals):
-            lp, lq = log_softmax(ref), log_softmax(got)
-            kl += float((np.exp(lp) * (lp - lq)).sum())
-            top1 += int((ref.argmax(-1) == got.argmax(-1)).sum())
+            kls, agree = next_token_agreement(ref, got)
+            kl += float(kls.sum())
+            top1 += int(agree.sum())
             # Next-token likelihood of the sequence itself.
+            lq = log_softmax(got)
             nll -= float(lq[np.arange(len(seq) - 1), seq[1:]].sum())
             n += len(seq)
         rows.append((name, options or "-", kl / n, top1 / n,

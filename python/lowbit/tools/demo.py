@@ -37,7 +37,7 @@ import time
 import numpy as np
 
 from lowbit.models import llama2c_numpy
-from lowbit.tools.accuracy import log_softmax, sample_sequences
+from lowbit.tools.accuracy import next_token_agreement, sample_sequences
 from lowbit import cli
 
 # A folded model computes the original function up to f32 reassociation.
@@ -145,7 +145,6 @@ def demo(args):
         step("model: stories260K (llama2.c; %d layers, dim %d, vocabulary %d)"
              " imported; %d + 1 sequences of %d tokens sampled from it"
              % (cfg["n_layers"], cfg["dim"], cfg["vocab_size"], args.calib, s))
-        clusters = "clusters=8 head-clusters=2"
     else:
         llama = False
         rng = np.random.default_rng(0)
@@ -156,7 +155,6 @@ def demo(args):
              str(s), "--seed", "0", "-o", model])
         step("model: OPT-style generator (2 layers, hidden 64, 4 heads; %s "
              "absent), %d + 1 inputs of %d tokens" % (checkpoint, args.calib, s))
-        clusters = "clusters=8 head-clusters=2"
     for i, seq in enumerate(seqs[:-1]):
         np.save(os.path.join(work, "calib", "sample%02d.npy" % i), seq)
     evaluation = os.path.join(work, "eval.npy")
@@ -173,40 +171,42 @@ def demo(args):
          % (observers, args.calib, stats))
 
     fold_report = os.path.join(work, "fold-report.txt")
-    rptq = "stats=%s %s" % (stats, clusters)
+    rptq = "stats=%s clusters=8 head-clusters=2" % stats
+    # (name, how it is built, lowbit-quantize options): "fp32" is the
+    # imported model, "fold" the RPTQ reorder pipeline alone, "quantize"
+    # lowbit-quantize + fusion on the observed model, "rptq" the whole
+    # lowbit-rptq pipeline.
     configs = [
-        ("FP32", None, []),
-        ("FP32, RPTQ reordered + folded", "-",
-         ["--lowbit-rptq-reorder=%s report=%s" % (rptq, fold_report)]),
-        ("W8A8 (channel x token)", "w=i8:channel a=i8:token kv=none", None),
-        ("W4A16 (g32)", "w=i4:g32 a=none kv=none", None),
-        ("W4A4KV4 (per-tensor, no RPTQ)",
-         "w=i4:channel a=i4:tensor kv=i4:tensor", None),
-        ("W4A4KV4 (RPTQ clusters)", "w=i4:cluster a=i4:cluster kv=i4:cluster",
-         ["--lowbit-rptq=%s w=i4:cluster a=i4:cluster kv=i4:cluster "
-          "quant-report=%s" % (rptq, os.path.join(work, "W4A4KV4.report.txt"))]),
+        ("FP32", "fp32", None),
+        ("FP32, RPTQ reordered + folded", "fold", None),
+        ("W8A8 (channel x token)", "quantize", "w=i8:channel a=i8:token kv=none"),
+        ("W4A16 (g32)", "quantize", "w=i4:g32 a=none kv=none"),
+        ("W4A4KV4 (per-tensor, no RPTQ)", "quantize",
+         "w=i4:channel a=i4:tensor kv=i4:tensor"),
+        ("W4A4KV4 (RPTQ clusters)", "rptq",
+         "w=i4:cluster a=i4:cluster kv=i4:cluster"),
     ]
 
     def build_and_run(index):
-        name, options, flags = configs[index]
+        _, kind, options = configs[index]
         tag = "c%d" % index
         compile_seconds, weight_bytes = 0.0, None
-        if options is None:
-            path, matmuls = model, 0
-        else:
-            path = os.path.join(work, tag + ".mlir")
-            report = os.path.join(work, tag + ".report.txt")
-            if flags is None:
-                flags = ["--lowbit-import-stats=stats=" + stats,
+        path, matmuls = model, 0
+        report = os.path.join(work, tag + ".report.txt")
+        flags = {
+            "fold": ["--lowbit-rptq-reorder=%s report=%s" % (rptq, fold_report)],
+            "quantize": ["--lowbit-import-stats=stats=" + stats,
                          "--lowbit-quantize=%s report=%s" % (options, report),
-                         "--lowbit-fuse-dequant"]
-            else:
-                report = re.search(r"quant-report=(\S+)", flags[0])
-                report = report and report.group(1)
+                         "--lowbit-fuse-dequant"],
+            "rptq": ["--lowbit-rptq=%s %s quant-report=%s"
+                     % (rptq, options, report)],
+        }.get(kind)
+        if flags:
+            path = os.path.join(work, tag + ".mlir")
             _, _, seconds = run([tool("quant-opt"), observed] + flags +
                                 ["-o", path])
             compile_seconds += seconds
-            if report:
+            if options:
                 with open(report) as f:
                     found = WEIGHTS.search(f.read())
                 if not found:
@@ -238,12 +238,11 @@ def demo(args):
     reference = results[0][0]
     f32_bytes = next((r[4][0] for r in results if r[4]), None)
     rows = []
-    for (name, options, _), (out, matmuls, compiled, ran, weights) in zip(
+    for (name, _, _), (out, matmuls, compiled, ran, weights) in zip(
             configs, results):
         if llama:
-            lp, lq = log_softmax(reference), log_softmax(out)
-            kl = float((np.exp(lp) * (lp - lq)).sum(-1).mean())
-            top1 = float((reference.argmax(-1) == out.argmax(-1)).mean())
+            kls, agree = next_token_agreement(reference, out)
+            kl, top1 = float(kls.mean()), float(agree.mean())
             quality = ["%.4f" % kl, "%.1f%%" % (100 * top1)]
         else:
             err = float(np.linalg.norm(out - reference) /

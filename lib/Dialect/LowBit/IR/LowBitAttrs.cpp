@@ -499,19 +499,15 @@ Attribute SchemeAttr::parse(AsmParser &parser, Type) {
     } else if (keyword == "binary") {
       storage = BinaryType::get(ctx);
     } else {
-      const Preset *preset = llvm::find_if(
-          kPresets, [&](const Preset &p) { return p.name == keyword; });
-      int64_t axis;
+      int64_t axis, blockSize;
       if (parser.parseComma() || parser.parseKeyword("axis") ||
           parser.parseEqual() || parser.parseInteger(axis))
         return {};
-      storage = preset->element(ctx);
+      lookupPreset(ctx, keyword, storage, blockSize, o.scaleType, o.family);
       granularity = PerGroupAttr::getChecked(
-          [&] { return parser.emitError(loc); }, ctx, axis, preset->blockSize);
+          [&] { return parser.emitError(loc); }, ctx, axis, blockSize);
       if (!granularity)
         return {};
-      o.scaleType = preset->scale(ctx);
-      o.family = preset->family;
     }
   } else if (parser.parseType(storage)) {
     return {};

@@ -406,12 +406,11 @@ static llvm::Expected<Evaluation> prepare(SchemeAttr scheme,
   llvm::Expected<Layout> layout = getLayout(scheme, shape, dataSize);
   if (!layout)
     return layout.takeError();
-  GridMap *map = &layout->map;
-  ElementKind *kind = &layout->kind;
-  ScaleKind *scaleKind = &layout->scaleKind;
+  const GridMap &map = layout->map;
+  ScaleKind scaleKind = layout->scaleKind;
 
-  size_t cells = map->getNumCells();
-  std::string grid = formatShape(map->getGridShape());
+  size_t cells = map.getNumCells();
+  std::string grid = formatShape(map.getGridShape());
   std::string scaleType = formatAttr(TypeAttr::get(scheme.getScaleType()));
   auto sizeError = [&](StringRef what, size_t got) {
     return makeError(what + " has " + llvm::Twine(got) +
@@ -426,7 +425,7 @@ static llvm::Expected<Evaluation> prepare(SchemeAttr scheme,
                        " takes 8-bit scale codes, not scale values");
     if (params.scaleCodes.size() != cells)
       return sizeError("scale", params.scaleCodes.size());
-    num::FloatFormat format = *scaleKind == ScaleKind::E8M0
+    num::FloatFormat format = scaleKind == ScaleKind::E8M0
                                   ? num::FloatFormat::E8M0FNU
                                   : num::FloatFormat::E4M3FN;
     for (size_t c = 0; c < cells; ++c)
@@ -438,7 +437,7 @@ static llvm::Expected<Evaluation> prepare(SchemeAttr scheme,
     if (params.scale.size() != cells)
       return sizeError("scale", params.scale.size());
     for (size_t c = 0; c < cells; ++c)
-      cellScale[c] = roundToScaleType(params.scale[c], *scaleKind);
+      cellScale[c] = roundToScaleType(params.scale[c], scaleKind);
   }
 
   if (scheme.hasGlobalScale()) {
@@ -459,8 +458,8 @@ static llvm::Expected<Evaluation> prepare(SchemeAttr scheme,
   } else if (!params.zeroPoint.empty()) {
     return makeError("a symmetric scheme takes no zero point");
   }
-  return Evaluation{std::move(*map), std::move(*kind), std::move(cellScale),
-                    std::move(cellZeroPoint)};
+  return Evaluation{std::move(layout->map), std::move(layout->kind),
+                    std::move(cellScale), std::move(cellZeroPoint)};
 }
 
 //===----------------------------------------------------------------------===//
@@ -641,18 +640,18 @@ llvm::Expected<Params> quantizer::chooseParams(SchemeAttr scheme,
   llvm::Expected<Layout> layout = getLayout(scheme, shape, data.size());
   if (!layout)
     return layout.takeError();
-  GridMap *map = &layout->map;
-  ElementKind *kind = &layout->kind;
-  ScaleKind *scaleKind = &layout->scaleKind;
-  size_t cells = map->getNumCells();
+  const GridMap &map = layout->map;
+  const ElementKind &kind = layout->kind;
+  ScaleKind scaleKind = layout->scaleKind;
+  size_t cells = map.getNumCells();
   Params params;
 
   // MX: the library's scale rule on each block's elements.
   if (scheme.getFamily() == Family::MX)
-    return chooseMXScales(scheme, *map, data);
+    return chooseMXScales(scheme, map, data);
 
   std::vector<BlockStats> stats(cells);
-  map->forEachCell([&](int64_t e, int64_t cell) {
+  map.forEachCell([&](int64_t e, int64_t cell) {
     BlockStats &s = stats[cell];
     float v = data[e];
     if (std::isnan(v)) {
@@ -667,8 +666,8 @@ llvm::Expected<Params> quantizer::chooseParams(SchemeAttr scheme,
   if (scheme.getFamily() == Family::NVFP4)
     return chooseNVFP4Scales(stats, data);
 
-  if (*scaleKind != ScaleKind::F32 && *scaleKind != ScaleKind::F16 &&
-      *scaleKind != ScaleKind::BF16)
+  if (scaleKind != ScaleKind::F32 && scaleKind != ScaleKind::F16 &&
+      scaleKind != ScaleKind::BF16)
     return makeError("cannot choose " +
                      formatAttr(TypeAttr::get(scheme.getScaleType())) +
                      " scales at run time outside the mx and nvfp4 families");
@@ -689,10 +688,10 @@ llvm::Expected<Params> quantizer::chooseParams(SchemeAttr scheme,
     num::Range range = stats[c].getRange();
     num::QuantParams chosen;
     std::string error;
-    switch (kind->kind) {
+    switch (kind.kind) {
     case ElementKind::Integer: {
       num::Result<num::QuantParams> r = num::chooseIntParams(
-          range, kind->intFormat, scheme.getAsymmetric(), clip);
+          range, kind.intFormat, scheme.getAsymmetric(), clip);
       if (r)
         chosen = *r;
       else
@@ -703,10 +702,10 @@ llvm::Expected<Params> quantizer::chooseParams(SchemeAttr scheme,
     case ElementKind::Table:
     case ElementKind::Binary: {
       num::Result<float> r =
-          kind->kind == ElementKind::Float
-              ? num::chooseFloatScale(range, kind->floatFormat, clip)
-          : kind->kind == ElementKind::Table
-              ? num::chooseLookupScale(range, *kind->table, clip)
+          kind.kind == ElementKind::Float
+              ? num::chooseFloatScale(range, kind.floatFormat, clip)
+          : kind.kind == ElementKind::Table
+              ? num::chooseLookupScale(range, *kind.table, clip)
               : num::chooseBinaryScale(range, clip);
       if (r)
         chosen.scale = *r;
@@ -720,9 +719,9 @@ llvm::Expected<Params> quantizer::chooseParams(SchemeAttr scheme,
     }
     if (!error.empty())
       return makeError("parameter block " +
-                       formatShape(unflatten(c, map->getGridShape())) + ": " +
+                       formatShape(unflatten(c, map.getGridShape())) + ": " +
                        error);
-    params.scale.push_back(roundToScaleType(chosen.scale, *scaleKind));
+    params.scale.push_back(roundToScaleType(chosen.scale, scaleKind));
     if (scheme.getAsymmetric())
       params.zeroPoint.push_back(chosen.zeroPoint);
   }
