@@ -65,8 +65,8 @@ static cl::opt<double>
                       "(RPTQ: 0.99) instead of min/max over all samples"),
              cl::value_desc("a"), cl::cat(category));
 static cl::opt<unsigned> maxSamples("max-samples",
-                                    cl::desc("Use at most N samples (default: "
-                                             "all)"),
+                                    cl::desc("Use the first N samples only, N >= "
+                                             "1 (default: all)"),
                                     cl::value_desc("N"), cl::init(0),
                                     cl::cat(category));
 static cl::opt<unsigned> optLevel("O",
