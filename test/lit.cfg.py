@@ -21,6 +21,7 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.use_default_substitutions()
 
 config.substitutions.append(("%python", config.python_executable))
+config.substitutions.append(("%cc", config.cc))
 config.substitutions.append(("%lowbit_src", config.lowbit_src_root))
 config.substitutions.append(("%lowbit_bin", config.lowbit_tools_dir))
 config.substitutions.append(("%mlir_tblgen", config.mlir_tblgen))
@@ -47,5 +48,27 @@ for module in ("torch", "matplotlib"):
     except (OSError, subprocess.CalledProcessError):
         pass
 
+# The CUDA toolkit's ptxas (found at configure time; optional): tests that
+# assemble PTX say `REQUIRES: ptxas`. Kernels that call math functions need
+# the toolkit's libdevice too, found beside ptxas.
+if config.ptxas and os.path.isfile(config.ptxas):
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", config.ptxas))
+
+# A usable GPU (CUDA driver and a device): tests that run GPU code say
+# `REQUIRES: cuda-gpu` and are skipped, not failed, without one.
+def _has_cuda_gpu():
+    import ctypes
+    try:
+        cuda = ctypes.CDLL("libcuda.so.1")
+        count = ctypes.c_int(0)
+        return cuda.cuInit(0) == 0 and \
+            cuda.cuDeviceGetCount(ctypes.byref(count)) == 0 and count.value > 0
+    except OSError:
+        return False
+if _has_cuda_gpu():
+    config.available_features.add("cuda-gpu")
+
 tool_dirs = [config.lowbit_tools_dir, config.llvm_tools_dir]
-llvm_config.add_tool_substitutions(["quant-opt", "quant-run", "quant-calibrate"], tool_dirs)
+llvm_config.add_tool_substitutions(
+    ["quant-opt", "quant-run", "quant-calibrate", "quant-compile"], tool_dirs)

@@ -14,6 +14,8 @@
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
+#include "llvm/ExecutionEngine/Orc/Mangling.h"
+#include "llvm/ExecutionEngine/Orc/Shared/ExecutorSymbolDef.h"
 #include "llvm/Support/DynamicLibrary.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/TargetSelect.h"
@@ -207,7 +209,8 @@ JitFunction::~JitFunction() = default;
 
 llvm::Expected<std::unique_ptr<JitFunction>>
 JitFunction::create(ModuleOp llvmModule, const EntrySignature &signature,
-                    unsigned optLevel) {
+                    unsigned optLevel,
+                    ArrayRef<std::pair<StringRef, void *>> symbols) {
   static std::once_flag initTargets;
   std::call_once(initTargets, [] {
     llvm::InitializeNativeTarget();
@@ -243,7 +246,10 @@ JitFunction::create(ModuleOp llvmModule, const EntrySignature &signature,
     if (!func.isExternal() || func.getName().starts_with("llvm."))
       continue;
     if (llvm::sys::DynamicLibrary::SearchForAddressOfSymbol(
-            func.getName().str()))
+            func.getName().str()) ||
+        llvm::any_of(symbols, [&](const auto &symbol) {
+          return symbol.first == func.getName();
+        }))
       continue;
     std::string message = ("external function '" + func.getName() +
                            "' is not defined in the module or the process")
@@ -271,6 +277,14 @@ JitFunction::create(ModuleOp llvmModule, const EntrySignature &signature,
   auto engine = ExecutionEngine::create(llvmModule, options);
   if (!engine)
     return engine.takeError();
+  if (!symbols.empty())
+    (*engine)->registerSymbols([&](llvm::orc::MangleAndInterner interner) {
+      llvm::orc::SymbolMap map;
+      for (auto [name, address] : symbols)
+        map[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(address),
+                               llvm::JITSymbolFlags::Exported};
+      return map;
+    });
   (*engine)->initialize();
   // Looking the entry up materializes the module: code generation happens
   // here, so that call() only runs it.

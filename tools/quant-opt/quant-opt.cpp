@@ -9,12 +9,15 @@
 #include "lowbit/Dialect/LowBit/IR/LowBitDialect.h"
 #include "lowbit/Dialect/LowBit/Transforms/Passes.h"
 #include "lowbit/Dialect/LowBit/Transforms/Pipelines.h"
+#include "lowbit/Conversion/LowBitToGPU/LowBitToGPU.h"
 #include "lowbit/Conversion/LowBitToLLVM/LowBitToLLVM.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -42,14 +45,20 @@ int main(int argc, char **argv) {
 
   // What the lowbit-to-llvm pipeline consumes and produces.
   mlir::lowbit::registerLowBitToLLVMDialects(registry);
+  // ... and the lowbit-to-nvvm pipeline (GPU targets and translations).
+  mlir::lowbit::registerLowBitToNVVMDialects(registry);
 
   // Generic upstream transforms (canonicalize, cse, inline, ...).
   mlir::registerTransformsPasses();
+  // The GPU stages, to run lowbit-to-nvvm's steps one at a time.
+  mlir::registerGPUPasses();
+  mlir::registerConversionPasses();
   // LowBit passes.
   mlir::lowbit::registerLowBitConversionPasses();
   mlir::lowbit::registerLowBitTransformsPasses();
   mlir::lowbit::registerLowBitTransformsPipelines();
   mlir::lowbit::registerLowBitPipelines();
+  mlir::lowbit::registerLowBitToNVVMPipeline();
 
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "LowBit quantization optimizer\n", registry));

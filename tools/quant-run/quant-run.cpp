@@ -2,19 +2,23 @@
 //
 //   quant-run FILE.mlir --entry F --input a.npy [--input b.npz ...]
 //             [--output-dir D] [--print] [-O N] [--timing]
+//             [--device cpu|cuda [--chip sm_NN] [--dump-kernels DIR]]
 //
-// Parses FILE, lowers it to the LLVM dialect (lowbit/Conversion/LowBitToLLVM/LowBitToLLVM.h),
+// Parses FILE, lowers it to the LLVM dialect (lowbit-to-llvm, or with
+// --device=cuda lowbit-to-nvvm: host code that launches GPU kernels),
 // JIT-compiles it and calls F on the arrays read from the .npy/.npz inputs.
 // Results are written to D/result<i>.npy and/or printed. Every problem is a
 // one-line error and a non-zero exit. See docs/quant-run.md.
 //
 //===----------------------------------------------------------------------===//
 
+#include "lowbit/Conversion/LowBitToGPU/LowBitToGPU.h"
 #include "lowbit/Conversion/LowBitToLinalg/LowBitToLinalg.h"
 #include "lowbit/Runner/JitRunner.h"
 #include "lowbit/Runner/Npy.h"
 #include "lowbit/Conversion/LowBitToLLVM/LowBitToLLVM.h"
 #include "lowbit/Runner/ToolDiagnostics.h"
+#include "lowbit/Runtime/CUDARuntime.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -87,6 +91,23 @@ static cl::opt<bool>
                     "line on stderr"),
            cl::init(false), cl::cat(category));
 
+static cl::opt<std::string> device(
+    "device",
+    cl::desc("Where the program runs: cpu (default) or cuda (lowbit-to-nvvm: "
+             "kernels on GPU 0 through the CUDA driver; exit status 77 when "
+             "there is no driver or GPU)"),
+    cl::value_desc("cpu|cuda"), cl::init("cpu"), cl::cat(category));
+static cl::opt<std::string>
+    chip("chip",
+         cl::desc("With --device=cuda: the GPU architecture to compile for "
+                  "(default: GPU 0's; sm_80 when there is none)"),
+         cl::value_desc("sm_NN"), cl::init(""), cl::cat(category));
+static cl::opt<std::string> dumpKernels(
+    "dump-kernels",
+    cl::desc("With --device=cuda: write each GPU kernel module as "
+             "DIR/<module>.ptx before running (also without a GPU)"),
+    cl::value_desc("dir"), cl::init(""), cl::cat(category));
+
 namespace {
 
 int fail(const llvm::Twine &message) {
@@ -109,6 +130,14 @@ int main(int argc, char **argv) {
     return fail(llvm::formatv("-O {0}: the optimization level is 0-3",
                               optLevel.getValue())
                     .str());
+  bool cuda = device == "cuda";
+  if (!cuda && device != "cpu")
+    return fail("--device=" + device + ": expected cpu or cuda");
+  if (!cuda && (!chip.empty() || !dumpKernels.empty()))
+    return fail(llvm::Twine(chip.empty() ? "--dump-kernels" : "--chip") +
+                " applies to --device=cuda only");
+  if (cuda && threads != 1)
+    return fail("--matmul-threads applies to --device=cpu only");
 
   using Clock = std::chrono::steady_clock;
   Clock::time_point phaseStart = Clock::now();
@@ -121,7 +150,7 @@ int main(int argc, char **argv) {
   };
 
   DialectRegistry registry;
-  registerLowBitToLLVMDialects(registry);
+  registerLowBitToNVVMDialects(registry);
   MLIRContext context(registry, MLIRContext::Threading::DISABLED);
   runner::OneLineDiagnostics diagnostics(context, "quant-run");
 
@@ -179,15 +208,47 @@ int main(int argc, char **argv) {
 
   double parseSeconds = lap();
   // Lower, compile, call.
-  if (failed(lowerToLLVM(
-          *module,
-          [](OpPassManager &pm) {
-            addLowBitLoweringPasses(pm, referenceLowering, threads);
-          },
-          threads)))
+  std::vector<std::pair<StringRef, void *>> runtimeSymbols;
+  if (cuda) {
+    // Kernels first (they can be dumped without a GPU), then the host code.
+    char reason[512] = {0};
+    bool haveGPU = lowbitCudaProbe(reason, sizeof(reason)) == 0;
+    LowBitToNVVMOptions options;
+    options.chip = !chip.empty() ? chip.getValue()
+                   : haveGPU
+                       ? "sm_" + std::to_string(lowbitCudaComputeCapability())
+                       : std::string("sm_80");
+    options.referenceOnly = referenceLowering;
+    PassManager pm(&context, ModuleOp::getOperationName());
+    buildLowBitToGPUBinaryPipeline(pm, options);
+    if (failed(pm.run(*module)))
+      return diagnostics.reported() ? 1 : fail("lowering to GPU code failed");
+    if (!dumpKernels.empty()) {
+      std::string error;
+      if (failed(writeGPUBinaries(*module, dumpKernels, error)))
+        return fail(error);
+    }
+    if (!haveGPU) {
+      llvm::errs() << "quant-run: error: --device=cuda: " << reason << "\n";
+      return LOWBIT_EXIT_NO_GPU;
+    }
+    if (failed(runPipelineToLLVM(*module, buildGPUHostToLLVMPipeline)))
+      return diagnostics.reported() ? 1 : fail("lowering to LLVM failed");
+    size_t count = 0;
+    const LowbitCudaSymbol *symbols = lowbitCudaSymbols(&count);
+    for (size_t i = 0; i < count; ++i)
+      runtimeSymbols.emplace_back(symbols[i].name, symbols[i].address);
+  } else if (failed(lowerToLLVM(
+                 *module,
+                 [](OpPassManager &pm) {
+                   addLowBitLoweringPasses(pm, referenceLowering, threads);
+                 },
+                 threads))) {
     return diagnostics.reported() ? 1 : fail("lowering to LLVM failed");
+  }
   double lowerSeconds = lap();
-  auto function = runner::JitFunction::create(*module, *signature, optLevel);
+  auto function = runner::JitFunction::create(*module, *signature, optLevel,
+                                              runtimeSymbols);
   if (!function) {
     std::string message = llvm::toString(function.takeError());
     return diagnostics.reported() ? 1

@@ -4,6 +4,7 @@
 #define LOWBIT_CONVERSION_PASSES_H
 
 #include "lowbit/Conversion/LowBitMatmulToVector/LowBitMatmulToVector.h"
+#include "lowbit/Conversion/LowBitToGPU/LowBitToGPU.h"
 #include "lowbit/Conversion/LowBitToLLVM/LowBitToLLVM.h"
 #include "lowbit/Conversion/LowBitToLinalg/LowBitToLinalg.h"
 #include "lowbit/Conversion/LowBitToQuant/LowBitToQuant.h"

@@ -267,4 +267,96 @@ def ConvertLowBitX86ToLLVM
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+//===----------------------------------------------------------------------===//
+// Lowering to NVIDIA GPUs (lowbit-to-nvvm)
+//===----------------------------------------------------------------------===//
+
+def ConvertLowBitMatmulToGPU
+    : Pass<"convert-lowbit-matmul-to-gpu", "::mlir::ModuleOp"> {
+  let summary = "Lower fused quantized matmuls to GPU kernels (gpu.launch)";
+  let description = [{
+    Checks the target chip and lowers the `lowbit.matmul` ops that a GPU
+    kernel of LowBit serves to `gpu.launch` ops written at the level of
+    threads and warps (see docs/gpu.md). The matmul's tensors are read
+    through `bufferization.to_buffer` and its result is a fresh buffer
+    returned through `bufferization.to_tensor`; everything else is left for
+    the generic lowering (`convert-lowbit-to-linalg`, then loops mapped to
+    blocks and threads by `lowbit-gpu-map-parallel-loops`).
+
+    - W4A16 GEMV: f32 `[M, K]` activations with a static M of at most 8
+      times `transpose_rhs` weights `!lowbit.qtensor<NxK>` of `i4` or `ui4`
+      codes, symmetric, `per_group<axis = 1>` (group a multiple of 32) or
+      `per_axis<0>`, f32 scales, `acc(f32)`, K a multiple of 32. One warp
+      per output column; each lane loads 16 bytes (32 codes) per step,
+      decodes them in registers (the code ORed into the mantissa of 2^23,
+      minus 2^23 and the zero offset: exact), multiplies them with the
+      activations, scales each group's sum once, and the warp's lanes are
+      summed with `gpu.shuffle xor`. Results agree with the reference within
+      float reassociation.
+
+    `chip` must be an NVIDIA architecture name LLVM's NVPTX back end knows
+    (`sm_50` ... `sm_121a`); the kernels need `sm_80` or later. A chip that
+    is not one is reported as an error and the pass fails. With
+    `fast-kernels=false` only the chip is checked.
+  }];
+  let options = [
+    Option<"chip", "chip", "std::string", /*default=*/"\"sm_80\"",
+           "The target GPU architecture (sm_80, sm_86, sm_89, sm_90, ...)">,
+    Option<"fastKernels", "fast-kernels", "bool", /*default=*/"true",
+           "Lower the matmuls that a kernel serves (false: check the chip "
+           "only, everything takes the generic lowering)">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::gpu::GPUDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
+def LowBitGPUHostMemory
+    : Pass<"lowbit-gpu-host-memory", "::mlir::ModuleOp"> {
+  let summary = "Put every buffer of host functions in memory the GPU "
+                "reaches; keep host memory at the function boundary";
+  let description = [{
+    After bufferization, in every function outside `gpu.module`s:
+    `memref.alloc` becomes `gpu.alloc host_shared` (CUDA managed memory:
+    kernels and host code may both touch it) and `memref.dealloc` becomes
+    `gpu.dealloc`; every `memref.copy` becomes a `linalg.copy` (a kernel of
+    its own once loops are mapped to the GPU); each memref argument and
+    each `memref.get_global` (the model's weights) is copied into such a
+    buffer at the function's entry with `gpu.memcpy`. Each returned memref
+    is copied into a fresh `memref.alloc` (host memory) before the return,
+    and the device buffers the function made are freed there. The
+    function's callers therefore pass and receive ordinary host memory,
+    exactly as with `lowbit-to-llvm`.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
+def LowBitGPUMapParallelLoops
+    : Pass<"lowbit-gpu-map-parallel-loops", "::mlir::func::FuncOp"> {
+  let summary = "Map outermost scf.parallel loops to GPU blocks and threads";
+  let description = [{
+    Collapses each outermost `scf.parallel` of a host function into one
+    dimension, tiles it by `block-size` (the last tile guarded by an
+    `scf.if`) and maps the tile loop to `block_x` and the loop inside a tile
+    to `thread_x`, so that `convert-parallel-loops-to-gpu` turns it into a
+    `gpu.launch` of ceil(iterations / block-size) blocks of `block-size`
+    threads. Nested `scf.parallel` loops run sequentially inside a thread;
+    loops in `gpu.launch` bodies are left alone.
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "unsigned", /*default=*/"256",
+           "Threads per block (1-1024)">,
+  ];
+  let dependentDialects = ["::mlir::affine::AffineDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::gpu::GPUDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 #endif // LOWBIT_CONVERSION_PASSES_TD

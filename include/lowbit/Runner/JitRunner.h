@@ -99,9 +99,12 @@ public:
   /// entry's C interface) at LLVM optimization level `optLevel` (0-3). The
   /// machine code is generated here, not on the first call: the entry is
   /// resolved once and kept.
+  /// `symbols` resolve external functions that the process does not export
+  /// (a runtime linked into the tool, e.g. the CUDA runtime's mgpu*).
   static llvm::Expected<std::unique_ptr<JitFunction>>
   create(ModuleOp llvmModule, const EntrySignature &signature,
-         unsigned optLevel = 2);
+         unsigned optLevel = 2,
+         ArrayRef<std::pair<StringRef, void *>> symbols = {});
 
   /// Calls the function. `inputs` must have passed checkArgument(); results
   /// come back as C-order arrays with the dtypes of getNpyDType().

@@ -14,30 +14,6 @@ using namespace mlir;
 
 namespace mlir::lowbit::tiled {
 
-bool isPlainIntegerScheme(SchemeAttr scheme) {
-  return scheme.isInteger() && scheme.getFamily() == Family::None &&
-         !scheme.getAsymmetric() && scheme.getScaleType().isF32();
-}
-
-bool isPerRow(SchemeAttr scheme) {
-  auto axis = dyn_cast<PerAxisAttr>(scheme.getGranularity());
-  return axis && axis.getAxis() == 0;
-}
-
-bool hasBasicShape(MatmulOp op) {
-  auto result = cast<RankedTensorType>(op.getType());
-  auto rhs = dyn_cast<QTensorType>(op.getRhs().getType());
-  ArrayRef<int64_t> lhs;
-  if (auto q = dyn_cast<QTensorType>(op.getLhs().getType()))
-    lhs = q.getShape();
-  else
-    lhs = cast<RankedTensorType>(op.getLhs().getType()).getShape();
-  return op.getTransposeRhs() && rhs && rhs.getRank() == 2 && lhs.size() == 2 &&
-         result.getElementType().isF32() &&
-         !llvm::any_of(rhs.getShape(), ShapedType::isDynamic) &&
-         !ShapedType::isDynamic(lhs[1]);
-}
-
 Value idx(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantIndexOp::create(b, loc, v);
 }

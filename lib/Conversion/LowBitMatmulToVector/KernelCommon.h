@@ -10,6 +10,7 @@
 #ifndef LIB_CONVERSION_LOWBITMATMULTOVECTOR_KERNELCOMMON_H
 #define LIB_CONVERSION_LOWBITMATMULTOVECTOR_KERNELCOMMON_H
 
+#include "lowbit/Conversion/LowBitCodegen/PackedStorage.h"
 #include "lowbit/Dialect/LowBit/IR/LowBitOps.h"
 
 #include "mlir/IR/Builders.h"
@@ -36,14 +37,9 @@ struct TileShape {
   Value resultOffset = {};
 };
 
-/// Symmetric integer codes with f32 scales and no block-scaled family.
-bool isPlainIntegerScheme(SchemeAttr scheme);
-
-/// Per-row (axis 0) parameters.
-bool isPerRow(SchemeAttr scheme);
-
-/// Transposed 2-D operands, static N and K, f32 result.
-bool hasBasicShape(MatmulOp op);
+using lowbit::hasBasicShape;
+using lowbit::isPerRow;
+using lowbit::isPlainIntegerScheme;
 
 Value idx(OpBuilder &b, Location loc, int64_t v);
 

@@ -358,12 +358,19 @@ LogicalResult
 lowbit::lowerToLLVM(ModuleOp module,
                             function_ref<void(OpPassManager &)> addFrontPasses,
                             unsigned threads) {
+  return runPipelineToLLVM(module, [&](OpPassManager &pm) {
+    if (addFrontPasses)
+      addFrontPasses(pm);
+    buildTensorToLLVMPipeline(pm, threads);
+  });
+}
+
+LogicalResult lowbit::runPipelineToLLVM(
+    ModuleOp module, function_ref<void(OpPassManager &)> buildPipeline) {
   // Anchored on builtin.module: a pass manager with the `any` anchor would
   // nest the module passes.
   PassManager pm(module.getContext(), ModuleOp::getOperationName());
-  if (addFrontPasses)
-    addFrontPasses(pm);
-  buildTensorToLLVMPipeline(pm, threads);
+  buildPipeline(pm);
   if (failed(pm.run(module)))
     return failure();
   // Anything that is not LLVM dialect now could not be lowered (OpenMP ops,
@@ -374,7 +381,12 @@ lowbit::lowerToLLVM(ModuleOp module,
   module.walk<WalkOrder::PreOrder>([&](Operation *op) {
     if (op == module.getOperation() ||
         isa_and_nonnull<LLVM::LLVMDialect, omp::OpenMPDialect>(
-            op->getDialect()))
+            op->getDialect()) ||
+        // GPU host code: kernels embedded as gpu.binary, launched by
+        // gpu.launch_func on LLVM types; both translate to LLVM IR.
+        op->getName().getStringRef() == "gpu.binary" ||
+        op->getName().getStringRef() == "gpu.launch_func" ||
+        op->getName().getStringRef() == "gpu.module")
       return WalkResult::advance();
     if (isa<UnrealizedConversionCastOp>(op)) {
       if (!leftover)

@@ -34,6 +34,16 @@ public:
 /// followed by K. Every lowering sums segments in this order.
 SmallVector<int64_t> getIntegerMatmulSegments(MatmulOp op);
 
+/// Symmetric integer codes with f32 scales and no block-scaled family.
+bool isPlainIntegerScheme(SchemeAttr scheme);
+
+/// Per-row (axis 0) parameters.
+bool isPerRow(SchemeAttr scheme);
+
+/// The form every matmul kernel takes: transposed 2-D operands, static N and
+/// K, f32 result.
+bool hasBasicShape(MatmulOp op);
+
 } // namespace mlir::lowbit
 
 #endif // LOWBIT_CONVERSION_LOWBITCODEGEN_PACKEDSTORAGE_H

@@ -125,6 +125,14 @@ void registerLowBitPipelines();
 /// checks that only LLVM dialect ops remain; anything left over is reported
 /// as an error at its location. Diagnostics go to the context's handler.
 /// `threads` as for buildTensorToLLVMPipeline().
+/// Runs the pipeline `buildPipeline` adds on `module` (anchored on
+/// builtin.module) and checks that only LLVM dialect ops (and OpenMP ops,
+/// which translate as they are) remain, as lowerToLLVM() does; for other
+/// pipelines to LLVM such as lowbit-to-nvvm.
+LogicalResult
+runPipelineToLLVM(ModuleOp module,
+                  function_ref<void(OpPassManager &)> buildPipeline);
+
 LogicalResult
 lowerToLLVM(ModuleOp module,
             function_ref<void(OpPassManager &)> addFrontPasses = nullptr,

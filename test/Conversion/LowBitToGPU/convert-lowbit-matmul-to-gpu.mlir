@@ -1,0 +1,78 @@
+// Structure of the GPU kernels of lowbit.matmul. The numerics run on a GPU
+// (scripts/gpu-check.sh); docs/gpu.md describes the kernels.
+// RUN: quant-opt %s -split-input-file -verify-diagnostics --convert-lowbit-matmul-to-gpu | FileCheck %s
+
+// W4A16 GEMV: one warp per output column, 16-byte code loads decoded in
+// registers (2^23 + code as f32 bits), 32 products per lane and step scaled
+// once, a butterfly of shuffles, lane 0 writes.
+// CHECK-LABEL: func.func @w4_gemv
+// CHECK-SAME: (%[[A:.*]]: tensor<2x256xf32>, %[[W:.*]]: !lowbit.qtensor<64x256, {{.*}}>, %[[S:.*]]: tensor<64x2xf32>)
+// CHECK-NOT: tensor<64x256xf32>
+// CHECK: %[[CODES:.*]] = builtin.unrealized_conversion_cast %[[W]] {{.*}} to tensor<64x128xi8>
+// CHECK-DAG: %[[ABUF:.*]] = bufferization.to_buffer %[[A]] read_only : tensor<2x256xf32> to memref<2x256xf32>
+// CHECK-DAG: %[[WBUF:.*]] = bufferization.to_buffer %[[CODES]] read_only : tensor<64x128xi8> to memref<64x128xi8>
+// CHECK-DAG: %[[SBUF:.*]] = bufferization.to_buffer %[[S]] read_only : tensor<64x2xf32> to memref<64x2xf32>
+// CHECK: %[[OUT:.*]] = memref.alloc() : memref<2x64xf32>
+// 16 blocks of 4 warps for 64 columns.
+// CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %c16{{.*}}, {{.*}} = %c1{{.*}}, {{.*}} = %c1{{.*}}) threads({{.*}}) in ({{.*}} = %c128{{.*}}, {{.*}} = %c1{{.*}}, {{.*}} = %c1{{.*}})
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (f32, f32)
+// CHECK: vector.load %[[WBUF]]{{.*}} {alignment = 16 : i64} : memref<64x128xi8>, vector<16xi8>
+// CHECK: vector.bitcast {{.*}} : vector<16xi8> to vector<4xi32>
+// Signed codes: sign bits flipped, OR-ed into 2^23, minus 2^23 + 8.
+// CHECK: arith.xori {{.*}} %c-2004318072_i32
+// CHECK: arith.ori {{.*}} %c1258291200_i32
+// CHECK: arith.bitcast {{.*}} : i32 to f32
+// CHECK: arith.subf {{.*}} %cst{{.*}} : f32
+// CHECK: memref.load %[[SBUF]]
+// CHECK: vector.load %[[ABUF]]{{.*}} {alignment = 16 : i64} : memref<2x256xf32>, vector<4xf32>
+// CHECK-COUNT-32: math.fma
+// CHECK: math.fma
+// CHECK-COUNT-10: gpu.shuffle  xor
+// CHECK: memref.store {{.*}}, %[[OUT]]
+// CHECK: memref.store {{.*}}, %[[OUT]]
+// CHECK: gpu.terminator
+// CHECK: bufferization.to_tensor %[[OUT]] restrict writable : memref<2x64xf32> to tensor<2x64xf32>
+!w4 = !lowbit.qtensor<64x256, #lowbit.scheme<i4, per_group<axis = 1, size = 128>>>
+func.func @w4_gemv(%a: tensor<2x256xf32>, %w: !w4, %s: tensor<64x2xf32>) -> tensor<2x64xf32> {
+  %y = lowbit.matmul %a, %w scale(%s : tensor<64x2xf32>) transpose_rhs acc(f32)
+      : tensor<2x256xf32>, !w4 -> tensor<2x64xf32>
+  return %y : tensor<2x64xf32>
+}
+
+// -----
+
+// Unsigned per-channel codes: no sign flip, minus 2^23 only; the step
+// loop covers K = 2048 in two steps of 1024 codes.
+// CHECK-LABEL: func.func @u4_per_channel
+// CHECK: gpu.launch
+// CHECK: scf.for %{{.*}} = %c0 to %c2{{.*}} step %c1
+// CHECK-NOT: arith.xori
+// CHECK: arith.ori
+// CHECK: gpu.shuffle
+!u4 = !lowbit.qtensor<8x2048, #lowbit.scheme<ui4, per_axis<0>>>
+func.func @u4_per_channel(%a: tensor<1x2048xf32>, %w: !u4, %s: tensor<8x1xf32>) -> tensor<1x8xf32> {
+  %y = lowbit.matmul %a, %w scale(%s : tensor<8x1xf32>) transpose_rhs acc(f32)
+      : tensor<1x2048xf32>, !u4 -> tensor<1x8xf32>
+  return %y : tensor<1x8xf32>
+}
+
+// -----
+
+// Not served by a GPU kernel yet: more than 8 rows, groups of 16 (less than
+// one lane's 32 codes), 8-bit codes. Left for the generic lowering.
+// CHECK-LABEL: func.func @generic
+// CHECK-NOT: gpu.launch
+// CHECK-COUNT-3: lowbit.matmul
+!g16 = !lowbit.qtensor<64x256, #lowbit.scheme<i4, per_group<axis = 1, size = 16>>>
+!w8 = !lowbit.qtensor<64x256, #lowbit.scheme<i8, per_axis<0>>>
+!w4b = !lowbit.qtensor<64x256, #lowbit.scheme<i4, per_axis<0>>>
+func.func @generic(%a: tensor<16x256xf32>, %a1: tensor<1x256xf32>, %w: !g16, %s: tensor<64x16xf32>,
+                   %w8: !w8, %s8: tensor<64x1xf32>, %w4: !w4b) -> (tensor<1x64xf32>, tensor<1x64xf32>, tensor<16x64xf32>) {
+  %y = lowbit.matmul %a1, %w scale(%s : tensor<64x16xf32>) transpose_rhs acc(f32)
+      : tensor<1x256xf32>, !g16 -> tensor<1x64xf32>
+  %z = lowbit.matmul %a1, %w8 scale(%s8 : tensor<64x1xf32>) transpose_rhs acc(f32)
+      : tensor<1x256xf32>, !w8 -> tensor<1x64xf32>
+  %m = lowbit.matmul %a, %w4 scale(%s8 : tensor<64x1xf32>) transpose_rhs acc(f32)
+      : tensor<16x256xf32>, !w4b -> tensor<16x64xf32>
+  return %y, %z, %m : tensor<1x64xf32>, tensor<1x64xf32>, tensor<16x64xf32>
+}
