@@ -31,6 +31,15 @@ func.func @main(%a: tensor<{m}x{k}xf32>, %w: !w, %s: tensor<{n}x{groups}xf32>) -
 }}
 """
 
+W8A8 = """!a = !lowbit.qtensor<{m}x{k}, #lowbit.scheme<i8, per_axis<0>>>
+!w = !lowbit.qtensor<{n}x{k}, #lowbit.scheme<i8, per_axis<0>>>
+func.func @main(%a: !a, %sa: tensor<{m}x1xf32>, %w: !w, %sw: tensor<{n}x1xf32>) -> tensor<{m}x{n}xf32> {{
+  %y = lowbit.matmul %a scale(%sa : tensor<{m}x1xf32>), %w scale(%sw : tensor<{n}x1xf32>) transpose_rhs acc(i32)
+      : !a, !w -> tensor<{m}x{n}xf32>
+  return %y : tensor<{m}x{n}xf32>
+}}
+"""
+
 
 def run(cmd, **kw):
     proc = subprocess.run(cmd, capture_output=True, text=True, **kw)
@@ -103,6 +112,19 @@ def gemv_case(bundle, work, rng, name, m, n, k, group, signed=True, reps=50):
     # f32 sums of up to K products in another order: relative to the
     # largest output, far below 1e-4.
     bundle.add(name, path, "main", [a, w, s], 1e-4, reps, traffic)
+
+
+def w8a8_case(bundle, work, rng, name, m, n, k, reps=20):
+    path = os.path.join(work, name + ".mlir")
+    with open(path, "w") as f:
+        f.write(W8A8.format(m=m, n=n, k=k))
+    a = rng.integers(-127, 128, (m, k)).astype(np.int8)
+    sa = rng.uniform(0.5, 1.5, (m, 1)).astype(np.float32) / 127
+    w = rng.integers(-127, 128, (n, k)).astype(np.int8)
+    sw = rng.uniform(0.5, 1.5, (n, 1)).astype(np.float32) / 127
+    traffic = a.nbytes + sa.nbytes + w.nbytes + sw.nbytes + 4 * m * n
+    # Exact i32 sums and the reference's epilogue: bit-identical.
+    bundle.add(name, path, "main", [a, sa, w, sw], 0, reps, traffic)
 
 
 def model_cases(bundle, work, rng, quick):
@@ -179,7 +201,11 @@ def main():
     gemv_case(bundle, work, rng, "gemv-ragged-100x96-g32", 1, 100, 96, 32)
     gemv_case(bundle, work, rng, "gemv-m8-256x2048-ui4-chan", 8, 256, 2048,
               0, signed=False)
+    w8a8_case(bundle, work, rng, "w8a8-ragged-37x100x96", 37, 100, 96)
     if not args.quick:
+        for m in (16, 128):
+            w8a8_case(bundle, work, rng, "w8a8-m%d-4096x4096" % m, m, 4096,
+                      4096)
         for n, k in [(4096, 4096), (11008, 4096), (4096, 11008)]:
             gemv_case(bundle, work, rng, "gemv-w4a16-%dx%d-g128" % (n, k), 1,
                       n, k, 128)

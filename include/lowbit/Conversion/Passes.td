@@ -293,6 +293,13 @@ def ConvertLowBitMatmulToGPU
       activations, scales each group's sum once, and the warp's lanes are
       summed with `gpu.shuffle xor`. Results agree with the reference within
       float reassociation.
+    - W8A8 on tensor cores: i8 `[M, K]` per-token (`per_axis<0>`) times
+      `transpose_rhs` i8 `[N, K]` per-channel, f32 scales, `acc(i32)`, K a
+      multiple of 32, any M (also dynamic). Each warp computes a 16 x 32
+      tile with `nvgpu.mma.sync` (m16n8k32, s8, i32 accumulators),
+      fragments loaded from global memory in the PTX ISA's register layout;
+      the epilogue is the reference's `0 + float(sum) * (sa * sw)`, so
+      results are bit-identical to it.
 
     `chip` must be an NVIDIA architecture name LLVM's NVPTX back end knows
     (`sm_50` ... `sm_121a`); the kernels need `sm_80` or later. A chip that
@@ -311,6 +318,7 @@ def ConvertLowBitMatmulToGPU
                            "::mlir::gpu::GPUDialect",
                            "::mlir::math::MathDialect",
                            "::mlir::memref::MemRefDialect",
+                           "::mlir::nvgpu::NVGPUDialect",
                            "::mlir::scf::SCFDialect",
                            "::mlir::vector::VectorDialect"];
 }

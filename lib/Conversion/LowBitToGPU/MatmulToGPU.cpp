@@ -17,6 +17,7 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
@@ -216,19 +217,209 @@ Value lowerGemv(ImplicitLocOpBuilder &b, const GemvPlan &plan, Value lhs,
       /*restrict=*/true, /*writable=*/true);
 }
 
+//===----------------------------------------------------------------------===//
+// W8A8 GEMM on tensor cores
+//===----------------------------------------------------------------------===//
+
+/// Rows of one warp tile (the MMA's M) and columns (four MMAs of n = 8).
+constexpr int64_t kMmaM = 16, kMmaN = 8, kMmaK = 32;
+constexpr int64_t kMmaTilesPerWarp = 4;
+
+struct Int8MmaPlan {
+  int64_t n, k;
+};
+
+/// W8A8: i8 [M, K] per-token times i8 [N, K] per-channel, i32 accumulation,
+/// K a multiple of the MMA's 32.
+FailureOr<Int8MmaPlan> matchInt8Mma(MatmulOp op) {
+  if (!hasBasicShape(op) || !op.getAccType().isInteger(32))
+    return failure();
+  auto lhs = dyn_cast<QTensorType>(op.getLhs().getType());
+  auto rhs = cast<QTensorType>(op.getRhs().getType());
+  if (!lhs)
+    return failure();
+  for (SchemeAttr scheme : {lhs.getScheme(), rhs.getScheme()})
+    if (!isPlainIntegerScheme(scheme) || scheme.getBitWidth() != 8 ||
+        !scheme.isSignedInteger() || !isPerRow(scheme))
+      return failure();
+  Int8MmaPlan plan{rhs.getShape()[0], rhs.getShape()[1]};
+  if (plan.k % kMmaK != 0)
+    return failure();
+  return plan;
+}
+
+/// out[m, n] = 0 + float(sum_k a[m, k] * w[n, k]) * (sa[m] * sw[n]), the
+/// sum exact in i32: the reference lowering's arithmetic, so results are
+/// bit-identical to it.
+///
+/// Each warp computes a 16 x 32 tile with four `mma.sync.m16n8k32` (s8,
+/// i32 accumulators) per step of 32 along K; a block's four warps take
+/// neighbouring 32-column tiles of the same 16 rows. Fragments are loaded
+/// straight from global memory in the PTX ISA's register layout for this
+/// shape (thread `lane` = 4 * group + t): A rows group and group + 8,
+/// bytes 4t..4t+3 and 16 + 4t..; B column (weight row) group, the same
+/// bytes; accumulator rows group, group + 8, columns 2t, 2t + 1. Rows past
+/// M and columns past N read zeros and are not written.
+Value lowerInt8Mma(ImplicitLocOpBuilder &b, const Int8MmaPlan &plan, Value lhs,
+                   Value lhsScale, Value rhs, Value rhsScale) {
+  Type f32 = b.getF32Type(), i8 = b.getI8Type(), i32 = b.getI32Type();
+  auto idx = [&](int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(b, v);
+  };
+  Value a = toBuffer(b, lhs), sa = toBuffer(b, lhsScale);
+  Value w = toBuffer(b, rhs), sw = toBuffer(b, rhsScale);
+  Value m = memref::DimOp::create(b, a, 0);
+  auto lhsType = cast<RankedTensorType>(lhs.getType());
+  auto outType = MemRefType::get({lhsType.getDimSize(0), plan.n}, f32);
+  Value out = memref::AllocOp::create(
+      b, outType, lhsType.isDynamicDim(0) ? ValueRange{m} : ValueRange{});
+
+  int64_t blockCols = kWarpsPerBlock * kMmaTilesPerWarp * kMmaN;
+  Value one = idx(1);
+  Value gridX = idx((plan.n + blockCols - 1) / blockCols);
+  Value gridY = arith::DivUIOp::create(
+      b, arith::AddIOp::create(b, m, idx(kMmaM - 1)), idx(kMmaM));
+  auto launch = gpu::LaunchOp::create(
+      b, gridX, gridY, one, idx(kWarpsPerBlock * kWarpSize), one, one);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&launch.getBody().front());
+  gpu::TerminatorOp::create(b);
+  b.setInsertionPointToStart(&launch.getBody().front());
+
+  Value tid = launch.getThreadIds().x;
+  Value warp = arith::DivUIOp::create(b, tid, idx(kWarpSize));
+  Value lane = arith::RemUIOp::create(b, tid, idx(kWarpSize));
+  Value group = arith::DivUIOp::create(b, lane, idx(4));
+  Value t4 =
+      arith::MulIOp::create(b, arith::RemUIOp::create(b, lane, idx(4)), idx(4));
+  Value m0 = arith::MulIOp::create(b, launch.getBlockIds().y, idx(kMmaM));
+  Value n0 = arith::AddIOp::create(
+      b, arith::MulIOp::create(b, launch.getBlockIds().x, idx(blockCols)),
+      arith::MulIOp::create(b, warp, idx(kMmaTilesPerWarp * kMmaN)));
+  Value row0 = arith::AddIOp::create(b, m0, group);
+  Value row1 = arith::AddIOp::create(b, row0, idx(8));
+  auto less = [&](Value x, Value bound) {
+    return arith::CmpIOp::create(b, arith::CmpIPredicate::ult, x, bound);
+  };
+  Value rowOk0 = less(row0, m), rowOk1 = less(row1, m);
+  SmallVector<Value> cols, colOk;
+  for (int64_t j = 0; j < kMmaTilesPerWarp; ++j) {
+    cols.push_back(arith::AddIOp::create(
+        b, n0, arith::AddIOp::create(b, group, idx(j * kMmaN))));
+    colOk.push_back(less(cols.back(), idx(plan.n)));
+  }
+
+  auto bytes4 = VectorType::get({4}, i8);
+  // Four bytes at (row, col), or zeros where `ok` is false.
+  auto load4 = [&](Value mem, Value row, Value col, Value ok) -> Value {
+    auto ifOk = scf::IfOp::create(b, TypeRange{bytes4}, ok,
+                                  /*withElseRegion=*/true);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(ifOk.thenBlock());
+    scf::YieldOp::create(b, ValueRange{vector::LoadOp::create(
+                                b, bytes4, mem, ValueRange{row, col},
+                                /*nontemporal=*/false, llvm::MaybeAlign(4))});
+    b.setInsertionPointToStart(ifOk.elseBlock());
+    scf::YieldOp::create(
+        b, ValueRange{arith::ConstantOp::create(
+               b, DenseElementsAttr::get(bytes4, b.getI8IntegerAttr(0)))});
+    return ifOk.getResult(0);
+  };
+
+  auto accType = VectorType::get({2, 2}, i32);
+  Value zeroAcc = arith::ConstantOp::create(
+      b, DenseElementsAttr::get(accType, b.getI32IntegerAttr(0)));
+  SmallVector<Value> init(kMmaTilesPerWarp, zeroAcc);
+  auto loop = scf::ForOp::create(b, idx(0), idx(plan.k), idx(kMmaK), init);
+  {
+    OpBuilder::InsertionGuard loopGuard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value k = loop.getInductionVar();
+    Value kLo = arith::AddIOp::create(b, k, t4);
+    Value kHi = arith::AddIOp::create(b, kLo, idx(16));
+    auto aType = VectorType::get({4, 4}, i8);
+    Value aFrag = arith::ConstantOp::create(
+        b, DenseElementsAttr::get(aType, b.getI8IntegerAttr(0)));
+    Value parts[4] = {load4(a, row0, kLo, rowOk0), load4(a, row1, kLo, rowOk1),
+                      load4(a, row0, kHi, rowOk0), load4(a, row1, kHi, rowOk1)};
+    for (int64_t r = 0; r < 4; ++r)
+      aFrag = vector::InsertOp::create(b, parts[r], aFrag, r);
+    SmallVector<Value> next;
+    auto bType = VectorType::get({2, 4}, i8);
+    for (int64_t j = 0; j < kMmaTilesPerWarp; ++j) {
+      Value bFrag = arith::ConstantOp::create(
+          b, DenseElementsAttr::get(bType, b.getI8IntegerAttr(0)));
+      bFrag = vector::InsertOp::create(b, load4(w, cols[j], kLo, colOk[j]),
+                                       bFrag, 0);
+      bFrag = vector::InsertOp::create(b, load4(w, cols[j], kHi, colOk[j]),
+                                       bFrag, 1);
+      next.push_back(
+          nvgpu::MmaSyncOp::create(b, aFrag, bFrag, loop.getRegionIterArgs()[j],
+                                   b.getI64ArrayAttr({kMmaM, kMmaN, kMmaK})));
+    }
+    scf::YieldOp::create(b, next);
+  }
+
+  // Epilogue: accumulator (r, c) of tile j is row group + 8r, column
+  // n0 + 8j + 2t + c.
+  Value zero =
+      arith::ConstantFloatOp::create(b, cast<FloatType>(f32), APFloat(0.0f));
+  Value t2 = arith::DivUIOp::create(b, t4, idx(2));
+  Value c0 = idx(0);
+  for (int64_t j = 0; j < kMmaTilesPerWarp; ++j) {
+    for (int64_t r = 0; r < 2; ++r) {
+      Value row = r == 0 ? row0 : row1;
+      for (int64_t c = 0; c < 2; ++c) {
+        Value col = arith::AddIOp::create(
+            b, n0, arith::AddIOp::create(b, t2, idx(j * kMmaN + c)));
+        Value ok = arith::AndIOp::create(b, r == 0 ? rowOk0 : rowOk1,
+                                         less(col, idx(plan.n)));
+        auto ifOk = scf::IfOp::create(b, ok, /*withElseRegion=*/false);
+        OpBuilder::InsertionGuard g(b);
+        b.setInsertionPointToStart(ifOk.thenBlock());
+        Value sum = vector::ExtractOp::create(b, loop.getResult(j),
+                                              ArrayRef<int64_t>{r, c});
+        Value scale = arith::MulFOp::create(
+            b, memref::LoadOp::create(b, sa, ValueRange{row, c0}),
+            memref::LoadOp::create(b, sw, ValueRange{col, c0}));
+        Value term = arith::MulFOp::create(
+            b, arith::SIToFPOp::create(b, f32, sum), scale);
+        memref::StoreOp::create(b, arith::AddFOp::create(b, zero, term), out,
+                                ValueRange{row, col});
+      }
+    }
+  }
+
+  b.setInsertionPointAfter(launch);
+  return bufferization::ToTensorOp::create(
+      b, RankedTensorType::get({lhsType.getDimSize(0), plan.n}, f32), out,
+      /*restrict=*/true, /*writable=*/true);
+}
+
+bool isServedByGPUKernel(MatmulOp op) {
+  return succeeded(matchGemv(op)) || succeeded(matchInt8Mma(op));
+}
+
 struct MatmulToGPU : public OpConversionPattern<MatmulOp> {
   using OpConversionPattern::OpConversionPattern;
 
   LogicalResult
   matchAndRewrite(MatmulOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    FailureOr<GemvPlan> plan = matchGemv(op);
-    if (failed(plan))
-      return rewriter.notifyMatchFailure(op, "no GPU kernel serves it");
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
-    rewriter.replaceOp(op, lowerGemv(b, *plan, adaptor.getLhs(),
-                                     adaptor.getRhs(), adaptor.getRhsScale()));
-    return success();
+    if (FailureOr<GemvPlan> plan = matchGemv(op); succeeded(plan)) {
+      rewriter.replaceOp(op,
+                         lowerGemv(b, *plan, adaptor.getLhs(), adaptor.getRhs(),
+                                   adaptor.getRhsScale()));
+      return success();
+    }
+    if (FailureOr<Int8MmaPlan> plan = matchInt8Mma(op); succeeded(plan)) {
+      rewriter.replaceOp(
+          op, lowerInt8Mma(b, *plan, adaptor.getLhs(), adaptor.getLhsScale(),
+                           adaptor.getRhs(), adaptor.getRhsScale()));
+      return success();
+    }
+    return rewriter.notifyMatchFailure(op, "no GPU kernel serves it");
   }
 };
 
@@ -260,7 +451,7 @@ struct ConvertLowBitMatmulToGPUPass
     conversionTarget.markUnknownOpDynamicallyLegal(
         [](Operation *) { return true; });
     conversionTarget.addDynamicallyLegalOp<MatmulOp>(
-        [](MatmulOp op) { return failed(matchGemv(op)); });
+        [](MatmulOp op) { return !isServedByGPUKernel(op); });
     RewritePatternSet patterns(ctx);
     patterns.add<MatmulToGPU>(typeConverter, ctx);
     if (failed(applyPartialConversion(getOperation(), conversionTarget,

@@ -58,6 +58,35 @@ func.func @u4_per_channel(%a: tensor<1x2048xf32>, %w: !u4, %s: tensor<8x1xf32>) 
 
 // -----
 
+// W8A8 on tensor cores, any M: a grid of (N / 128) x ceil(M / 16) blocks of
+// four warps; per step of 32 along K each warp loads its A fragment (rows
+// group and group + 8) and four B fragments as 4-byte words (zeros past M
+// and N) and issues four m16n8k32 MMAs; the epilogue is the reference's
+// 0 + float(sum) * (sa * sw).
+// CHECK-LABEL: func.func @w8a8
+// CHECK: %[[M:.*]] = memref.dim %{{.*}}, %c0 : memref<?x256xi8>
+// CHECK: %[[OUT:.*]] = memref.alloc(%[[M]]) : memref<?x100xf32>
+// CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %c1{{.*}}, {{.*}} = %{{.*}}, {{.*}} = %c1{{.*}}) threads({{.*}}) in ({{.*}} = %c128{{.*}}, {{.*}} = %c1{{.*}}, {{.*}} = %c1{{.*}})
+// CHECK: scf.for %{{.*}} = %c0{{.*}} to %c256{{.*}} step %c32{{.*}} iter_args({{.*}}) -> (vector<2x2xi32>, vector<2x2xi32>, vector<2x2xi32>, vector<2x2xi32>)
+// CHECK: vector.load {{.*}} {alignment = 4 : i64} : memref<?x256xi8>, vector<4xi8>
+// CHECK-COUNT-4: nvgpu.mma.sync({{.*}}) {mmaShape = [16, 8, 32]} : (vector<4x4xi8>, vector<2x4xi8>, vector<2x2xi32>) -> vector<2x2xi32>
+// CHECK: vector.extract {{.*}}[0, 0] : i32 from vector<2x2xi32>
+// CHECK: arith.mulf
+// CHECK: arith.sitofp
+// CHECK: arith.mulf
+// CHECK: arith.addf %cst
+// CHECK: memref.store {{.*}}, %[[OUT]]
+// CHECK: bufferization.to_tensor %[[OUT]] restrict writable : memref<?x100xf32> to tensor<?x100xf32>
+!a8 = !lowbit.qtensor<?x256, #lowbit.scheme<i8, per_axis<0>>>
+!w8 = !lowbit.qtensor<100x256, #lowbit.scheme<i8, per_axis<0>>>
+func.func @w8a8(%a: !a8, %sa: tensor<?x1xf32>, %w: !w8, %sw: tensor<100x1xf32>) -> tensor<?x100xf32> {
+  %y = lowbit.matmul %a scale(%sa : tensor<?x1xf32>), %w scale(%sw : tensor<100x1xf32>) transpose_rhs acc(i32)
+      : !a8, !w8 -> tensor<?x100xf32>
+  return %y : tensor<?x100xf32>
+}
+
+// -----
+
 // Not served by a GPU kernel yet: more than 8 rows, groups of 16 (less than
 // one lane's 32 codes), 8-bit codes. Left for the generic lowering.
 // CHECK-LABEL: func.func @generic
