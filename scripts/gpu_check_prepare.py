@@ -40,6 +40,50 @@ func.func @main(%a: !a, %sa: tensor<{m}x1xf32>, %w: !w, %sw: tensor<{n}x1xf32>) 
 }}
 """
 
+W4A4_CLUSTERS = """!a = !lowbit.qtensor<{m}x{k}, #lowbit.scheme<i4, per_cluster<axis = 1, sizes = {sizes}>>>
+!w = !lowbit.qtensor<{n}x{k}, #lowbit.scheme<i4, per_cluster<axis = 1, sizes = {sizes}, per_slice>>>
+func.func @main(%a: !a, %sa: tensor<1x{c}xf32>, %w: !w, %sw: tensor<{n}x{c}xf32>) -> tensor<{m}x{n}xf32> {{
+  %y = lowbit.matmul %a scale(%sa : tensor<1x{c}xf32>), %w scale(%sw : tensor<{n}x{c}xf32>) transpose_rhs acc(i32)
+      : !a, !w -> tensor<{m}x{n}xf32>
+  return %y : tensor<{m}x{n}xf32>
+}}
+"""
+
+
+class Gen:
+    """An input the runner generates itself (large weights need not travel
+    in the bundle): element i is drawn from splitmix64(seed, i), as integers
+    in [lo, hi] or floats lo + (hi - lo) * (top 24 bits / 2^24) rounded to
+    f32. lowbit-gpu-runner implements the same generator."""
+
+    DTYPES = {"i1": np.int8, "f4": np.float32}
+
+    def __init__(self, dtype, seed, lo, hi, shape):
+        self.dtype, self.seed, self.lo, self.hi = dtype, seed, lo, hi
+        self.shape = tuple(shape)
+
+    def array(self):
+        n = int(np.prod(self.shape))
+        with np.errstate(over="ignore"):
+            z = np.uint64(self.seed) + (np.arange(n, dtype=np.uint64) +
+                                        np.uint64(1)) * \
+                np.uint64(0x9E3779B97F4A7C15)
+            z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+            z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+            z = z ^ (z >> np.uint64(31))
+        if self.dtype == "i1":
+            span = np.uint64(int(self.hi) - int(self.lo) + 1)
+            values = (z % span).astype(np.int64) + int(self.lo)
+        else:
+            u = (z >> np.uint64(40)).astype(np.float64) / float(1 << 24)
+            values = self.lo + (self.hi - self.lo) * u
+        return values.astype(self.DTYPES[self.dtype]).reshape(self.shape)
+
+    def directive(self):
+        return "gen {} {} {!r} {!r} {}".format(
+            self.dtype, self.seed, self.lo, self.hi,
+            "x".join(str(d) for d in self.shape))
+
 
 def run(cmd, **kw):
     proc = subprocess.run(cmd, capture_output=True, text=True, **kw)
@@ -72,10 +116,18 @@ class Bundle:
         run([self.cc, "-shared", "-Wl,-Bsymbolic", obj,
              "-o", lib])
         os.remove(obj)
-        args = []
+        args, directives = [], []
         for i, array in enumerate(inputs):
-            path = os.path.join(case_dir, "in%d.npy" % i)
-            np.save(path, array)
+            if isinstance(array, Gen):
+                # Written for the CPU reference only; the runner draws it.
+                path = os.path.join(os.path.dirname(mlir),
+                                    "%s.in%d.npy" % (name, i))
+                np.save(path, array.array())
+                directives.append("input " + array.directive())
+            else:
+                path = os.path.join(case_dir, "in%d.npy" % i)
+                np.save(path, array)
+                directives.append("input {}/in{}.npy".format(name, i))
             args += ["--input", path]
         expected_dir = os.path.join(case_dir, "expected")
         run([self.tool("quant-run"), mlir, "--entry", entry,
@@ -84,8 +136,7 @@ class Bundle:
                          if f.endswith(".npy"))
         self.lines.append("case {} {}/{}.so {} {} {} {}".format(
             name, name, name, entry, tolerance, reps, int(traffic)))
-        self.lines += ["input {}/in{}.npy".format(name, i)
-                       for i in range(len(inputs))]
+        self.lines += directives
         self.lines += ["expect {}/expected/{}".format(name, r)
                        for r in results]
         self.lines.append("end")
@@ -105,10 +156,11 @@ def gemv_case(bundle, work, rng, name, m, n, k, group, signed=True, reps=50):
     with open(path, "w") as f:
         f.write(GEMV.format(m=m, n=n, k=k, t="i4" if signed else "ui4",
                             g=gran, groups=groups))
-    a = rng.normal(0, 1, (m, k)).astype(np.float32)
-    w = rng.integers(-128, 128, (n, k // 2)).astype(np.int8)
-    s = rng.uniform(0.5, 1.5, (n, groups)).astype(np.float32) / 64
-    traffic = w.nbytes + s.nbytes + a.nbytes + 4 * m * n
+    seed = int(rng.integers(1 << 40))
+    a = Gen("f4", seed, -2.0, 2.0, (m, k))
+    w = Gen("i1", seed + 1, -128, 127, (n, k // 2))
+    s = Gen("f4", seed + 2, 0.5 / 64, 1.5 / 64, (n, groups))
+    traffic = n * k // 2 + 4 * n * groups + 4 * m * k + 4 * m * n
     # f32 sums of up to K products in another order: relative to the
     # largest output, far below 1e-4.
     bundle.add(name, path, "main", [a, w, s], 1e-4, reps, traffic)
@@ -118,12 +170,29 @@ def w8a8_case(bundle, work, rng, name, m, n, k, reps=20):
     path = os.path.join(work, name + ".mlir")
     with open(path, "w") as f:
         f.write(W8A8.format(m=m, n=n, k=k))
-    a = rng.integers(-127, 128, (m, k)).astype(np.int8)
-    sa = rng.uniform(0.5, 1.5, (m, 1)).astype(np.float32) / 127
-    w = rng.integers(-127, 128, (n, k)).astype(np.int8)
-    sw = rng.uniform(0.5, 1.5, (n, 1)).astype(np.float32) / 127
-    traffic = a.nbytes + sa.nbytes + w.nbytes + sw.nbytes + 4 * m * n
+    seed = int(rng.integers(1 << 40))
+    a = Gen("i1", seed, -127, 127, (m, k))
+    sa = Gen("f4", seed + 1, 0.5 / 127, 1.5 / 127, (m, 1))
+    w = Gen("i1", seed + 2, -127, 127, (n, k))
+    sw = Gen("f4", seed + 3, 0.5 / 127, 1.5 / 127, (n, 1))
+    traffic = m * k + 4 * m + n * k + 4 * n + 4 * m * n
     # Exact i32 sums and the reference's epilogue: bit-identical.
+    bundle.add(name, path, "main", [a, sa, w, sw], 0, reps, traffic)
+
+
+def w4a4_clusters_case(bundle, work, rng, name, m, n, sizes, reps=20):
+    """W4A4 with RPTQ clusters of the given sizes along K."""
+    k, c = sum(sizes), len(sizes)
+    path = os.path.join(work, name + ".mlir")
+    with open(path, "w") as f:
+        f.write(W4A4_CLUSTERS.format(m=m, n=n, k=k, c=c, sizes=list(sizes)))
+    seed = int(rng.integers(1 << 40))
+    a = Gen("i1", seed, -128, 127, (m, k // 2))
+    sa = Gen("f4", seed + 1, 0.5 / 7, 1.5 / 7, (1, c))
+    w = Gen("i1", seed + 2, -128, 127, (n, k // 2))
+    sw = Gen("f4", seed + 3, 0.5 / 7, 1.5 / 7, (n, c))
+    traffic = m * k // 2 + 4 * c + n * k // 2 + 4 * n * c + 4 * m * n
+    # Exact i32 sums per cluster, scaled in the reference's order.
     bundle.add(name, path, "main", [a, sa, w, sw], 0, reps, traffic)
 
 
@@ -202,10 +271,17 @@ def main():
     gemv_case(bundle, work, rng, "gemv-m8-256x2048-ui4-chan", 8, 256, 2048,
               0, signed=False)
     w8a8_case(bundle, work, rng, "w8a8-ragged-37x100x96", 37, 100, 96)
+    w4a4_clusters_case(bundle, work, rng, "w4a4-clusters-37x100x256", 37, 100,
+                       [21, 15, 15, 4, 4, 3, 1, 1, 64, 32, 96])
     if not args.quick:
         for m in (16, 128):
             w8a8_case(bundle, work, rng, "w8a8-m%d-4096x4096" % m, m, 4096,
                       4096)
+        # 32 clusters of uneven sizes over K = 4096, as RPTQ plans them.
+        sizes = [int(x) for x in rng.multinomial(
+            4096 - 32 * 16, np.full(32, 1 / 32)) + 16]
+        w4a4_clusters_case(bundle, work, rng, "w4a4-rptq32-m128-4096x4096",
+                           128, 4096, sizes)
         for n, k in [(4096, 4096), (11008, 4096), (4096, 11008)]:
             gemv_case(bundle, work, rng, "gemv-w4a16-%dx%d-g128" % (n, k), 1,
                       n, k, 128)

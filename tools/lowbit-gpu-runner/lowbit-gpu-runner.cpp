@@ -1,6 +1,10 @@
 //===- lowbit-gpu-runner.cpp - run compiled GPU cases from a bundle -------===//
 //
 //   lowbit-gpu-runner MANIFEST
+//   lowbit-gpu-runner MANIFEST --write-inputs DIR
+//
+// The second form writes every generated input (below) as
+// DIR/<case>.in<i>.npy and exits, without a GPU: to check the generator.
 //
 // Runs the cases of a GPU check bundle (scripts/gpu-check.sh): each case is
 // a shared library compiled by `quant-compile --device=cuda` whose
@@ -14,7 +18,13 @@
 //
 // Manifest: one directive per line, paths relative to the manifest:
 //   case NAME LIBRARY ENTRY TOLERANCE REPS BYTES
-//   input FILE.npy          (in argument order)
+//   input FILE.npy          (in argument order), or
+//   input gen i1|f4 SEED LO HI D0xD1...
+//                           an array the runner draws itself: element i
+//                           from splitmix64(SEED, i), integers in [LO, HI]
+//                           or floats LO + (HI - LO) * (top 24 bits / 2^24)
+//                           rounded to f32 (as scripts/gpu_check_prepare.py
+//                           draws it for the CPU reference)
 //   expect FILE.npy         (in result order)
 //   end
 // TOLERANCE 0 means bit-identical results; otherwise max |out - ref| /
@@ -137,11 +147,71 @@ double toDouble(const Array &a, int64_t i) {
 
 using Entry = void (*)(...);
 
+uint64_t splitmix64(uint64_t seed, uint64_t i) {
+  uint64_t z = seed + (i + 1) * 0x9E3779B97F4A7C15ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+/// An `input gen ...` directive's array.
+Array generate(const std::string &spec) {
+  std::stringstream words(spec);
+  std::string dtype, shape;
+  uint64_t seed = 0;
+  double lo = 0, hi = 0;
+  if (!(words >> dtype >> seed >> lo >> hi >> shape) ||
+      (dtype != "i1" && dtype != "f4"))
+    die("bad generated input '" + spec + "'");
+  Array a;
+  a.dtype = dtype == "i1" ? "|i1" : "<f4";
+  std::stringstream dims(shape);
+  std::string dim;
+  while (std::getline(dims, dim, 'x'))
+    a.shape.push_back(std::stoll(dim));
+  int64_t n = a.count();
+  a.data.resize(n * a.elementBytes());
+  for (int64_t i = 0; i < n; ++i) {
+    uint64_t z = splitmix64(seed, i);
+    if (dtype == "i1") {
+      uint64_t span = uint64_t(int64_t(hi) - int64_t(lo) + 1);
+      a.data[i] = static_cast<char>(int64_t(z % span) + int64_t(lo));
+    } else {
+      double u = double(z >> 40) / double(1 << 24);
+      float v = static_cast<float>(lo + (hi - lo) * u);
+      std::memcpy(&a.data[4 * i], &v, 4);
+    }
+  }
+  return a;
+}
+
+void writeNpy(const std::string &path, const Array &a) {
+  std::string shape = "(";
+  for (int64_t d : a.shape)
+    shape += std::to_string(d) + ", ";
+  shape += ")";
+  std::string header = "{'descr': '" + a.dtype +
+                       "', 'fortran_order': False, 'shape': " + shape + ", }";
+  while ((10 + header.size() + 1) % 64 != 0)
+    header += ' ';
+  header += '\n';
+  std::ofstream out(path, std::ios::binary);
+  if (!out)
+    die("cannot write " + path);
+  out.write("\x93NUMPY\x01\x00", 8);
+  unsigned char length[2] = {static_cast<unsigned char>(header.size() & 255),
+                             static_cast<unsigned char>(header.size() >> 8)};
+  out.write(reinterpret_cast<char *>(length), 2);
+  out << header;
+  out.write(a.data.data(), a.data.size());
+}
+
 struct Case {
   std::string name, library, entry;
   double tolerance = 0;
   int reps = 1;
   double bytes = 0;
+  /// A .npy path, or "gen ..." for a generated input.
   std::vector<std::string> inputs, expected;
 };
 
@@ -160,8 +230,10 @@ void call(Entry entry, void *result, std::vector<void *> &args) {
 } // namespace
 
 int main(int argc, char **argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: lowbit-gpu-runner MANIFEST\n");
+  bool writeInputs = argc == 4 && std::string(argv[2]) == "--write-inputs";
+  if (argc != 2 && !writeInputs) {
+    std::fprintf(stderr, "usage: lowbit-gpu-runner MANIFEST [--write-inputs "
+                         "DIR]\n");
     return 1;
   }
   std::string manifest = argv[1];
@@ -188,12 +260,28 @@ int main(int argc, char **argv) {
       std::string file;
       if (cases.empty() || !(words >> file))
         die(manifest + ":" + std::to_string(lineNo) + ": bad " + word);
+      if (word == "input" && file == "gen") {
+        std::string rest;
+        std::getline(words, rest);
+        cases.back().inputs.push_back("gen" + rest);
+        continue;
+      }
       (word == "input" ? cases.back().inputs : cases.back().expected)
           .push_back(dir + file);
     } else if (word != "end") {
       die(manifest + ":" + std::to_string(lineNo) + ": unknown directive '" +
           word + "'");
     }
+  }
+
+  if (writeInputs) {
+    for (const Case &c : cases)
+      for (size_t i = 0; i < c.inputs.size(); ++i)
+        if (c.inputs[i].rfind("gen ", 0) == 0)
+          writeNpy(std::string(argv[3]) + "/" + c.name + ".in" +
+                       std::to_string(i) + ".npy",
+                   generate(c.inputs[i].substr(4)));
+    return 0;
   }
 
   char reason[512] = {0};
@@ -219,7 +307,8 @@ int main(int argc, char **argv) {
       die(c.library + ": no _mlir_ciface_" + c.entry);
     std::vector<Array> inputs, expected;
     for (const std::string &f : c.inputs)
-      inputs.push_back(readNpy(f));
+      inputs.push_back(f.rfind("gen ", 0) == 0 ? generate(f.substr(4))
+                                               : readNpy(f));
     for (const std::string &f : c.expected)
       expected.push_back(readNpy(f));
     std::vector<std::vector<int64_t>> descs;

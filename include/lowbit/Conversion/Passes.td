@@ -293,13 +293,18 @@ def ConvertLowBitMatmulToGPU
       activations, scales each group's sum once, and the warp's lanes are
       summed with `gpu.shuffle xor`. Results agree with the reference within
       float reassociation.
-    - W8A8 on tensor cores: i8 `[M, K]` per-token (`per_axis<0>`) times
-      `transpose_rhs` i8 `[N, K]` per-channel, f32 scales, `acc(i32)`, K a
-      multiple of 32, any M (also dynamic). Each warp computes a 16 x 32
-      tile with `nvgpu.mma.sync` (m16n8k32, s8, i32 accumulators),
-      fragments loaded from global memory in the PTX ISA's register layout;
-      the epilogue is the reference's `0 + float(sum) * (sa * sw)`, so
-      results are bit-identical to it.
+    - Integer matmuls on tensor cores (W8A8, W4A8, W4A4, RPTQ clusters):
+      signed, symmetric 4- or 8-bit codes on both operands (`transpose_rhs`),
+      f32 scales per tensor, row, group along K or cluster along K, `acc(i32)`,
+      K a multiple of 32, any M (also dynamic). Each warp computes a 16 x 32
+      tile with `nvgpu.mma.sync` (m16n8k32, s8, i32 accumulators), fragments
+      loaded from global memory in the PTX ISA's register layout; 4-bit codes
+      are unpacked to s8 in registers. The K segments on which both
+      operands' scales are constant (getIntegerMatmulSegments) are summed
+      exactly in i32 and scaled into f32 in increasing k, as the reference
+      lowering does, so results are bit-identical to it: with one segment in
+      an epilogue, with several through a table of pieces (each step of 32
+      once per segment it overlaps, codes outside the segment zeroed).
 
     `chip` must be an NVIDIA architecture name LLVM's NVPTX back end knows
     (`sm_50` ... `sm_121a`); the kernels need `sm_80` or later. A chip that

@@ -10,6 +10,7 @@
 #include "lowbit/Conversion/LowBitToGPU/LowBitToGPU.h"
 
 #include "lowbit/Conversion/LowBitCodegen/PackedStorage.h"
+#include "lowbit/Conversion/LowBitCodegen/SegmentPlan.h"
 #include "lowbit/Dialect/LowBit/IR/LowBitOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -218,54 +219,100 @@ Value lowerGemv(ImplicitLocOpBuilder &b, const GemvPlan &plan, Value lhs,
 }
 
 //===----------------------------------------------------------------------===//
-// W8A8 GEMM on tensor cores
+// Integer GEMM on tensor cores: W8A8, W4A8, W4A4, RPTQ segments
 //===----------------------------------------------------------------------===//
 
 /// Rows of one warp tile (the MMA's M) and columns (four MMAs of n = 8).
 constexpr int64_t kMmaM = 16, kMmaN = 8, kMmaK = 32;
 constexpr int64_t kMmaTilesPerWarp = 4;
 
-struct Int8MmaPlan {
-  int64_t n, k;
-};
-
-/// W8A8: i8 [M, K] per-token times i8 [N, K] per-channel, i32 accumulation,
-/// K a multiple of the MMA's 32.
-FailureOr<Int8MmaPlan> matchInt8Mma(MatmulOp op) {
-  if (!hasBasicShape(op) || !op.getAccType().isInteger(32))
+/// Integer matmuls with signed, symmetric 4- or 8-bit codes on both sides
+/// and scales per tensor, row, group or cluster (SegmentPlan.h), K a
+/// multiple of the MMA's 32.
+FailureOr<SegmentedIntegerPlan> matchIntegerMma(MatmulOp op) {
+  FailureOr<SegmentedIntegerPlan> plan = matchSegmentedInteger(op);
+  if (failed(plan) || plan->k % kMmaK != 0)
     return failure();
-  auto lhs = dyn_cast<QTensorType>(op.getLhs().getType());
-  auto rhs = cast<QTensorType>(op.getRhs().getType());
-  if (!lhs)
-    return failure();
-  for (SchemeAttr scheme : {lhs.getScheme(), rhs.getScheme()})
-    if (!isPlainIntegerScheme(scheme) || scheme.getBitWidth() != 8 ||
-        !scheme.isSignedInteger() || !isPerRow(scheme))
+  for (const SegmentScales &scales : {plan->lhs, plan->rhs})
+    if (!scales.isSigned || scales.zeroPoint)
       return failure();
-  Int8MmaPlan plan{rhs.getShape()[0], rhs.getShape()[1]};
-  if (plan.k % kMmaK != 0)
-    return failure();
   return plan;
 }
 
-/// out[m, n] = 0 + float(sum_k a[m, k] * w[n, k]) * (sa[m] * sw[n]), the
-/// sum exact in i32: the reference lowering's arithmetic, so results are
-/// bit-identical to it.
+/// One piece of the K loop: the step of 32 at `k0`, restricted to the codes
+/// in [lo, hi) of segment `segment`; `flush` when the segment ends in it.
+struct Piece {
+  int64_t k0, lo, hi;
+  bool flush;
+  int64_t segment;
+};
+
+SmallVector<Piece> getPieces(const SegmentedIntegerPlan &plan) {
+  SmallVector<Piece> pieces;
+  ArrayRef<int64_t> bounds = plan.bounds;
+  size_t seg = 0;
+  for (int64_t k0 = 0; k0 < plan.k; k0 += kMmaK) {
+    while (seg + 1 < bounds.size() && bounds[seg + 1] <= k0)
+      ++seg;
+    for (size_t s = seg; s + 1 < bounds.size() && bounds[s] < k0 + kMmaK;
+         ++s)
+      pieces.push_back({k0, std::max(bounds[s], k0),
+                        std::min(bounds[s + 1], k0 + kMmaK),
+                        bounds[s + 1] <= k0 + kMmaK, int64_t(s)});
+  }
+  return pieces;
+}
+
+/// out[m, n] = sum over the segments s of K, in increasing k, of
+/// float(sum_{k in s} a[m, k] * w[n, k]) * (sa[m, s] * sw[n, s]), each
+/// segment's sum exact in i32, starting from 0: the reference lowering's
+/// arithmetic, so results are bit-identical to it.
 ///
 /// Each warp computes a 16 x 32 tile with four `mma.sync.m16n8k32` (s8,
 /// i32 accumulators) per step of 32 along K; a block's four warps take
 /// neighbouring 32-column tiles of the same 16 rows. Fragments are loaded
 /// straight from global memory in the PTX ISA's register layout for this
-/// shape (thread `lane` = 4 * group + t): A rows group and group + 8,
-/// bytes 4t..4t+3 and 16 + 4t..; B column (weight row) group, the same
-/// bytes; accumulator rows group, group + 8, columns 2t, 2t + 1. Rows past
-/// M and columns past N read zeros and are not written.
-Value lowerInt8Mma(ImplicitLocOpBuilder &b, const Int8MmaPlan &plan, Value lhs,
-                   Value lhsScale, Value rhs, Value rhsScale) {
+/// shape (thread `lane` = 4 * group + t): A rows group and group + 8, codes
+/// 4t..4t+3 and 16 + 4t..; B column (weight row) group, the same codes;
+/// accumulator rows group, group + 8, columns 2t, 2t + 1. 4-bit codes are
+/// loaded as 2 bytes and unpacked to s8 in registers (sign-extended
+/// nibbles), on every chip. Rows past M and columns past N read zeros and
+/// are not written.
+///
+/// With one segment (per-token x per-channel scales) the K loop is a plain
+/// loop of MMAs and the scaling one epilogue. With several (groups, RPTQ
+/// clusters, of any sizes), the loop runs over a table of pieces: each
+/// step of 32 once per segment it overlaps, with the A codes outside the
+/// segment zeroed, and where a segment ends its i32 sums are scaled into
+/// the f32 accumulators and cleared.
+Value lowerIntegerMma(ImplicitLocOpBuilder &b,
+                      const SegmentedIntegerPlan &plan, Value lhs,
+                      Value lhsScale, Value rhs, Value rhsScale) {
   Type f32 = b.getF32Type(), i8 = b.getI8Type(), i32 = b.getI32Type();
   auto idx = [&](int64_t v) -> Value {
     return arith::ConstantIndexOp::create(b, v);
   };
+  auto i32c = [&](int64_t v) -> Value {
+    return arith::ConstantIntOp::create(b, i32, v);
+  };
+  SmallVector<Piece> pieces = getPieces(plan);
+  bool segmented = plan.bounds.size() > 2;
+
+  // The pieces as an i32 [P, 6] table (k0, lo, hi, flush, lhs scale
+  // column, rhs scale column), a constant the kernel reads.
+  Value table;
+  if (segmented) {
+    SmallVector<int32_t> rows;
+    for (const Piece &p : pieces)
+      rows.append({int32_t(p.k0), int32_t(p.lo), int32_t(p.hi),
+                   int32_t(p.flush),
+                   int32_t(plan.lhs.columns[p.segment]),
+                   int32_t(plan.rhs.columns[p.segment])});
+    auto type = RankedTensorType::get({int64_t(pieces.size()), 6}, i32);
+    table = toBuffer(b, arith::ConstantOp::create(
+                            b, DenseElementsAttr::get(type, ArrayRef(rows))));
+  }
+
   Value a = toBuffer(b, lhs), sa = toBuffer(b, lhsScale);
   Value w = toBuffer(b, rhs), sw = toBuffer(b, rhsScale);
   Value m = memref::DimOp::create(b, a, 0);
@@ -279,8 +326,9 @@ Value lowerInt8Mma(ImplicitLocOpBuilder &b, const Int8MmaPlan &plan, Value lhs,
   Value gridX = idx((plan.n + blockCols - 1) / blockCols);
   Value gridY = arith::DivUIOp::create(
       b, arith::AddIOp::create(b, m, idx(kMmaM - 1)), idx(kMmaM));
-  auto launch = gpu::LaunchOp::create(
-      b, gridX, gridY, one, idx(kWarpsPerBlock * kWarpSize), one, one);
+  auto launch = gpu::LaunchOp::create(b, gridX, gridY, one,
+                                      idx(kWarpsPerBlock * kWarpSize), one,
+                                      one);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&launch.getBody().front());
   gpu::TerminatorOp::create(b);
@@ -290,18 +338,20 @@ Value lowerInt8Mma(ImplicitLocOpBuilder &b, const Int8MmaPlan &plan, Value lhs,
   Value warp = arith::DivUIOp::create(b, tid, idx(kWarpSize));
   Value lane = arith::RemUIOp::create(b, tid, idx(kWarpSize));
   Value group = arith::DivUIOp::create(b, lane, idx(4));
-  Value t4 =
-      arith::MulIOp::create(b, arith::RemUIOp::create(b, lane, idx(4)), idx(4));
+  Value t4 = arith::MulIOp::create(b, arith::RemUIOp::create(b, lane, idx(4)),
+                                   idx(4));
   Value m0 = arith::MulIOp::create(b, launch.getBlockIds().y, idx(kMmaM));
   Value n0 = arith::AddIOp::create(
       b, arith::MulIOp::create(b, launch.getBlockIds().x, idx(blockCols)),
       arith::MulIOp::create(b, warp, idx(kMmaTilesPerWarp * kMmaN)));
-  Value row0 = arith::AddIOp::create(b, m0, group);
-  Value row1 = arith::AddIOp::create(b, row0, idx(8));
   auto less = [&](Value x, Value bound) {
     return arith::CmpIOp::create(b, arith::CmpIPredicate::ult, x, bound);
   };
-  Value rowOk0 = less(row0, m), rowOk1 = less(row1, m);
+  Value rows[2], rowOk[2];
+  rows[0] = arith::AddIOp::create(b, m0, group);
+  rows[1] = arith::AddIOp::create(b, rows[0], idx(8));
+  for (int r = 0; r < 2; ++r)
+    rowOk[r] = less(rows[r], m);
   SmallVector<Value> cols, colOk;
   for (int64_t j = 0; j < kMmaTilesPerWarp; ++j) {
     cols.push_back(arith::AddIOp::create(
@@ -309,83 +359,209 @@ Value lowerInt8Mma(ImplicitLocOpBuilder &b, const Int8MmaPlan &plan, Value lhs,
     colOk.push_back(less(cols.back(), idx(plan.n)));
   }
 
-  auto bytes4 = VectorType::get({4}, i8);
-  // Four bytes at (row, col), or zeros where `ok` is false.
-  auto load4 = [&](Value mem, Value row, Value col, Value ok) -> Value {
-    auto ifOk = scf::IfOp::create(b, TypeRange{bytes4}, ok,
+  auto codes4 = VectorType::get({4}, i8);
+  auto zeros = [&](VectorType type, Type elem) -> Value {
+    return arith::ConstantOp::create(
+        b, DenseElementsAttr::get(type, b.getIntegerAttr(elem, 0)));
+  };
+  // The four codes at (row, k .. k + 3) as s8, or zeros where `ok` is false.
+  auto loadCodes = [&](Value mem, unsigned bits, Value row, Value k,
+                       Value ok) -> Value {
+    auto ifOk = scf::IfOp::create(b, TypeRange{codes4}, ok,
                                   /*withElseRegion=*/true);
     OpBuilder::InsertionGuard g(b);
-    b.setInsertionPointToStart(ifOk.thenBlock());
-    scf::YieldOp::create(b, ValueRange{vector::LoadOp::create(
-                                b, bytes4, mem, ValueRange{row, col},
-                                /*nontemporal=*/false, llvm::MaybeAlign(4))});
     b.setInsertionPointToStart(ifOk.elseBlock());
-    scf::YieldOp::create(
-        b, ValueRange{arith::ConstantOp::create(
-               b, DenseElementsAttr::get(bytes4, b.getI8IntegerAttr(0)))});
+    scf::YieldOp::create(b, ValueRange{zeros(codes4, i8)});
+    b.setInsertionPointToStart(ifOk.thenBlock());
+    Value codes;
+    if (bits == 8) {
+      codes = vector::LoadOp::create(b, codes4, mem, ValueRange{row, k},
+                                     /*nontemporal=*/false,
+                                     llvm::MaybeAlign(4));
+    } else {
+      // Two bytes, low nibble first: sign-extend each nibble to a byte.
+      Value packed = vector::LoadOp::create(
+          b, VectorType::get({2}, i8), mem,
+          ValueRange{row, arith::DivUIOp::create(b, k, idx(2))},
+          /*nontemporal=*/false, llvm::MaybeAlign(2));
+      Value word = arith::ExtUIOp::create(
+          b, i32,
+          vector::ExtractOp::create(
+              b,
+              vector::BitCastOp::create(
+                  b, VectorType::get({1}, b.getI16Type()), packed),
+              0));
+      SmallVector<Value> bytes;
+      for (int64_t i = 0; i < 4; ++i) {
+        Value nibble = arith::AndIOp::create(
+            b, i == 0 ? word : arith::ShRUIOp::create(b, word, i32c(4 * i)),
+            i32c(0xF));
+        Value value = arith::SubIOp::create(
+            b, arith::XOrIOp::create(b, nibble, i32c(8)), i32c(8));
+        bytes.push_back(arith::TruncIOp::create(b, i8, value));
+      }
+      codes = vector::FromElementsOp::create(b, codes4, bytes);
+    }
+    scf::YieldOp::create(b, ValueRange{codes});
     return ifOk.getResult(0);
+  };
+  // Zeroes the codes of `codes` (at k .. k + 3) outside [lo, hi).
+  auto maskCodes = [&](Value codes, Value k, Value lo, Value hi) -> Value {
+    for (int64_t i = 0; i < 4; ++i) {
+      Value pos = arith::AddIOp::create(b, k, idx(i));
+      Value in = arith::AndIOp::create(
+          b,
+          arith::CmpIOp::create(b, arith::CmpIPredicate::uge, pos, lo),
+          less(pos, hi));
+      Value code = vector::ExtractOp::create(b, codes, i);
+      codes = vector::InsertOp::create(
+          b,
+          arith::SelectOp::create(b, in, code,
+                                  arith::ConstantIntOp::create(b, i8, 0)),
+          codes, i);
+    }
+    return codes;
   };
 
   auto accType = VectorType::get({2, 2}, i32);
-  Value zeroAcc = arith::ConstantOp::create(
-      b, DenseElementsAttr::get(accType, b.getI32IntegerAttr(0)));
-  SmallVector<Value> init(kMmaTilesPerWarp, zeroAcc);
-  auto loop = scf::ForOp::create(b, idx(0), idx(plan.k), idx(kMmaK), init);
-  {
-    OpBuilder::InsertionGuard loopGuard(b);
-    b.setInsertionPointToStart(loop.getBody());
-    Value k = loop.getInductionVar();
+  auto sumType = VectorType::get({2, 2}, f32);
+  Value zeroAcc = zeros(accType, i32);
+  Value zeroSum = arith::ConstantOp::create(
+      b, DenseElementsAttr::get(sumType, b.getF32FloatAttr(0.0f)));
+  Value c0 = idx(0);
+  Value t2 = arith::DivUIOp::create(b, t4, idx(2));
+  // Output columns of accumulator (tile j, column c).
+  auto outCol = [&](int64_t j, int64_t c) -> Value {
+    return arith::AddIOp::create(
+        b, n0, arith::AddIOp::create(b, t2, idx(j * kMmaN + c)));
+  };
+  // sums + float(acc) * (sa[row, colA] * sw[col, colW]) for every
+  // accumulator of tile j; rows and columns past M and N read row 0.
+  auto scaleInto = [&](int64_t j, Value acc, Value sums, Value colA,
+                       Value colW) -> Value {
+    for (int64_t r = 0; r < 2; ++r) {
+      Value row = plan.lhs.rowScale
+                      ? arith::SelectOp::create(b, rowOk[r], rows[r], c0)
+                            .getResult()
+                      : c0;
+      Value scaleA = memref::LoadOp::create(b, sa, ValueRange{row, colA});
+      for (int64_t c = 0; c < 2; ++c) {
+        Value col = outCol(j, c);
+        Value wRow =
+            plan.rhs.rowScale
+                ? arith::SelectOp::create(b, less(col, idx(plan.n)), col, c0)
+                      .getResult()
+                : c0;
+        Value scale = arith::MulFOp::create(
+            b, scaleA, memref::LoadOp::create(b, sw, ValueRange{wRow, colW}));
+        Value sum = vector::ExtractOp::create(b, acc, ArrayRef<int64_t>{r, c});
+        Value term = arith::MulFOp::create(
+            b, arith::SIToFPOp::create(b, f32, sum), scale);
+        Value prev = vector::ExtractOp::create(b, sums, ArrayRef<int64_t>{r, c});
+        sums = vector::InsertOp::create(
+            b, arith::AddFOp::create(b, prev, term), sums,
+            ArrayRef<int64_t>{r, c});
+      }
+    }
+    return sums;
+  };
+  // The four MMAs of one step at k (codes outside [lo, hi) zeroed).
+  auto mmaStep = [&](Value k, Value lo, Value hi,
+                     ValueRange acc) -> SmallVector<Value> {
     Value kLo = arith::AddIOp::create(b, k, t4);
     Value kHi = arith::AddIOp::create(b, kLo, idx(16));
-    auto aType = VectorType::get({4, 4}, i8);
-    Value aFrag = arith::ConstantOp::create(
-        b, DenseElementsAttr::get(aType, b.getI8IntegerAttr(0)));
-    Value parts[4] = {load4(a, row0, kLo, rowOk0), load4(a, row1, kLo, rowOk1),
-                      load4(a, row0, kHi, rowOk0), load4(a, row1, kHi, rowOk1)};
-    for (int64_t r = 0; r < 4; ++r)
-      aFrag = vector::InsertOp::create(b, parts[r], aFrag, r);
-    SmallVector<Value> next;
-    auto bType = VectorType::get({2, 4}, i8);
-    for (int64_t j = 0; j < kMmaTilesPerWarp; ++j) {
-      Value bFrag = arith::ConstantOp::create(
-          b, DenseElementsAttr::get(bType, b.getI8IntegerAttr(0)));
-      bFrag = vector::InsertOp::create(b, load4(w, cols[j], kLo, colOk[j]),
-                                       bFrag, 0);
-      bFrag = vector::InsertOp::create(b, load4(w, cols[j], kHi, colOk[j]),
-                                       bFrag, 1);
-      next.push_back(
-          nvgpu::MmaSyncOp::create(b, aFrag, bFrag, loop.getRegionIterArgs()[j],
-                                   b.getI64ArrayAttr({kMmaM, kMmaN, kMmaK})));
+    Value aFrag = zeros(VectorType::get({4, 4}, i8), i8);
+    Value ks[4] = {kLo, kLo, kHi, kHi};
+    for (int64_t r = 0; r < 4; ++r) {
+      Value codes =
+          loadCodes(a, plan.lhs.bits, rows[r % 2], ks[r], rowOk[r % 2]);
+      if (lo)
+        codes = maskCodes(codes, ks[r], lo, hi);
+      aFrag = vector::InsertOp::create(b, codes, aFrag, r);
     }
-    scf::YieldOp::create(b, next);
+    SmallVector<Value> next;
+    for (int64_t j = 0; j < kMmaTilesPerWarp; ++j) {
+      Value bFrag = zeros(VectorType::get({2, 4}, i8), i8);
+      bFrag = vector::InsertOp::create(
+          b, loadCodes(w, plan.rhs.bits, cols[j], kLo, colOk[j]), bFrag, 0);
+      bFrag = vector::InsertOp::create(
+          b, loadCodes(w, plan.rhs.bits, cols[j], kHi, colOk[j]), bFrag, 1);
+      next.push_back(nvgpu::MmaSyncOp::create(
+          b, aFrag, bFrag, acc[j], b.getI64ArrayAttr({kMmaM, kMmaN, kMmaK})));
+    }
+    return next;
+  };
+
+  SmallVector<Value> sums(kMmaTilesPerWarp, zeroSum);
+  if (!segmented) {
+    SmallVector<Value> init(kMmaTilesPerWarp, zeroAcc);
+    auto loop = scf::ForOp::create(b, idx(0), idx(plan.k), idx(kMmaK), init);
+    {
+      OpBuilder::InsertionGuard loopGuard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      scf::YieldOp::create(b, mmaStep(loop.getInductionVar(), Value(), Value(),
+                                      loop.getRegionIterArgs()));
+    }
+    Value col0 = idx(plan.lhs.columns[0]), colW = idx(plan.rhs.columns[0]);
+    for (int64_t j = 0; j < kMmaTilesPerWarp; ++j)
+      sums[j] = scaleInto(j, loop.getResult(j), sums[j], col0, colW);
+  } else {
+    SmallVector<Value> init(kMmaTilesPerWarp, zeroAcc);
+    init.append(sums);
+    auto loop = scf::ForOp::create(b, idx(0), idx(pieces.size()), one, init);
+    {
+      OpBuilder::InsertionGuard loopGuard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value p = loop.getInductionVar();
+      auto field = [&](int64_t f) -> Value {
+        return arith::IndexCastOp::create(
+            b, b.getIndexType(),
+            memref::LoadOp::create(b, table, ValueRange{p, idx(f)}));
+      };
+      ValueRange args = loop.getRegionIterArgs();
+      SmallVector<Value> acc =
+          mmaStep(field(0), field(1), field(2),
+                  args.take_front(kMmaTilesPerWarp));
+      Value flush = arith::CmpIOp::create(b, arith::CmpIPredicate::ne,
+                                          field(3), idx(0));
+      SmallVector<Type> types(2 * kMmaTilesPerWarp, accType);
+      for (int64_t j = 0; j < kMmaTilesPerWarp; ++j)
+        types[kMmaTilesPerWarp + j] = sumType;
+      auto ifFlush = scf::IfOp::create(b, types, flush,
+                                       /*withElseRegion=*/true);
+      {
+        OpBuilder::InsertionGuard g(b);
+        b.setInsertionPointToStart(ifFlush.thenBlock());
+        Value colA = field(4), colW = field(5);
+        SmallVector<Value> yielded(kMmaTilesPerWarp, zeroAcc);
+        for (int64_t j = 0; j < kMmaTilesPerWarp; ++j)
+          yielded.push_back(scaleInto(j, acc[j],
+                                      args[kMmaTilesPerWarp + j], colA, colW));
+        scf::YieldOp::create(b, yielded);
+        b.setInsertionPointToStart(ifFlush.elseBlock());
+        SmallVector<Value> kept(acc);
+        kept.append(args.begin() + kMmaTilesPerWarp, args.end());
+        scf::YieldOp::create(b, kept);
+      }
+      scf::YieldOp::create(b, ifFlush.getResults());
+    }
+    for (int64_t j = 0; j < kMmaTilesPerWarp; ++j)
+      sums[j] = loop.getResult(kMmaTilesPerWarp + j);
   }
 
-  // Epilogue: accumulator (r, c) of tile j is row group + 8r, column
+  // Write the tile: accumulator (r, c) of tile j is row group + 8r, column
   // n0 + 8j + 2t + c.
-  Value zero =
-      arith::ConstantFloatOp::create(b, cast<FloatType>(f32), APFloat(0.0f));
-  Value t2 = arith::DivUIOp::create(b, t4, idx(2));
-  Value c0 = idx(0);
   for (int64_t j = 0; j < kMmaTilesPerWarp; ++j) {
     for (int64_t r = 0; r < 2; ++r) {
-      Value row = r == 0 ? row0 : row1;
       for (int64_t c = 0; c < 2; ++c) {
-        Value col = arith::AddIOp::create(
-            b, n0, arith::AddIOp::create(b, t2, idx(j * kMmaN + c)));
-        Value ok = arith::AndIOp::create(b, r == 0 ? rowOk0 : rowOk1,
-                                         less(col, idx(plan.n)));
+        Value col = outCol(j, c);
+        Value ok = arith::AndIOp::create(b, rowOk[r], less(col, idx(plan.n)));
         auto ifOk = scf::IfOp::create(b, ok, /*withElseRegion=*/false);
         OpBuilder::InsertionGuard g(b);
         b.setInsertionPointToStart(ifOk.thenBlock());
-        Value sum = vector::ExtractOp::create(b, loop.getResult(j),
-                                              ArrayRef<int64_t>{r, c});
-        Value scale = arith::MulFOp::create(
-            b, memref::LoadOp::create(b, sa, ValueRange{row, c0}),
-            memref::LoadOp::create(b, sw, ValueRange{col, c0}));
-        Value term = arith::MulFOp::create(
-            b, arith::SIToFPOp::create(b, f32, sum), scale);
-        memref::StoreOp::create(b, arith::AddFOp::create(b, zero, term), out,
-                                ValueRange{row, col});
+        memref::StoreOp::create(
+            b, vector::ExtractOp::create(b, sums[j], ArrayRef<int64_t>{r, c}),
+            out, ValueRange{rows[r], col});
       }
     }
   }
@@ -397,7 +573,7 @@ Value lowerInt8Mma(ImplicitLocOpBuilder &b, const Int8MmaPlan &plan, Value lhs,
 }
 
 bool isServedByGPUKernel(MatmulOp op) {
-  return succeeded(matchGemv(op)) || succeeded(matchInt8Mma(op));
+  return succeeded(matchGemv(op)) || succeeded(matchIntegerMma(op));
 }
 
 struct MatmulToGPU : public OpConversionPattern<MatmulOp> {
@@ -413,9 +589,10 @@ struct MatmulToGPU : public OpConversionPattern<MatmulOp> {
                                    adaptor.getRhsScale()));
       return success();
     }
-    if (FailureOr<Int8MmaPlan> plan = matchInt8Mma(op); succeeded(plan)) {
+    if (FailureOr<SegmentedIntegerPlan> plan = matchIntegerMma(op);
+        succeeded(plan)) {
       rewriter.replaceOp(
-          op, lowerInt8Mma(b, *plan, adaptor.getLhs(), adaptor.getLhsScale(),
+          op, lowerIntegerMma(b, *plan, adaptor.getLhs(), adaptor.getLhsScale(),
                            adaptor.getRhs(), adaptor.getRhsScale()));
       return success();
     }

@@ -62,19 +62,20 @@ func.func @u4_per_channel(%a: tensor<1x2048xf32>, %w: !u4, %s: tensor<8x1xf32>) 
 // four warps; per step of 32 along K each warp loads its A fragment (rows
 // group and group + 8) and four B fragments as 4-byte words (zeros past M
 // and N) and issues four m16n8k32 MMAs; the epilogue is the reference's
-// 0 + float(sum) * (sa * sw).
+// 0 + float(sum) * (sa * sw); one segment, so no table.
 // CHECK-LABEL: func.func @w8a8
+// CHECK-NOT: tensor<{{.*}}x6xi32>
 // CHECK: %[[M:.*]] = memref.dim %{{.*}}, %c0 : memref<?x256xi8>
 // CHECK: %[[OUT:.*]] = memref.alloc(%[[M]]) : memref<?x100xf32>
 // CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %c1{{.*}}, {{.*}} = %{{.*}}, {{.*}} = %c1{{.*}}) threads({{.*}}) in ({{.*}} = %c128{{.*}}, {{.*}} = %c1{{.*}}, {{.*}} = %c1{{.*}})
 // CHECK: scf.for %{{.*}} = %c0{{.*}} to %c256{{.*}} step %c32{{.*}} iter_args({{.*}}) -> (vector<2x2xi32>, vector<2x2xi32>, vector<2x2xi32>, vector<2x2xi32>)
 // CHECK: vector.load {{.*}} {alignment = 4 : i64} : memref<?x256xi8>, vector<4xi8>
 // CHECK-COUNT-4: nvgpu.mma.sync({{.*}}) {mmaShape = [16, 8, 32]} : (vector<4x4xi8>, vector<2x4xi8>, vector<2x2xi32>) -> vector<2x2xi32>
-// CHECK: vector.extract {{.*}}[0, 0] : i32 from vector<2x2xi32>
-// CHECK: arith.mulf
-// CHECK: arith.sitofp
-// CHECK: arith.mulf
-// CHECK: arith.addf %cst
+// CHECK: %[[SCALE:.*]] = arith.mulf
+// CHECK: %[[SUM:.*]] = vector.extract {{.*}}[0, 0] : i32 from vector<2x2xi32>
+// CHECK: %[[F:.*]] = arith.sitofp %[[SUM]]
+// CHECK: %[[TERM:.*]] = arith.mulf %[[F]], %[[SCALE]]
+// CHECK: arith.addf %{{.*}}, %[[TERM]]
 // CHECK: memref.store {{.*}}, %[[OUT]]
 // CHECK: bufferization.to_tensor %[[OUT]] restrict writable : memref<?x100xf32> to tensor<?x100xf32>
 !a8 = !lowbit.qtensor<?x256, #lowbit.scheme<i8, per_axis<0>>>
@@ -83,6 +84,34 @@ func.func @w8a8(%a: !a8, %sa: tensor<?x1xf32>, %w: !w8, %sw: tensor<100x1xf32>) 
   %y = lowbit.matmul %a scale(%sa : tensor<?x1xf32>), %w scale(%sw : tensor<100x1xf32>) transpose_rhs acc(i32)
       : !a8, !w8 -> tensor<?x100xf32>
   return %y : tensor<?x100xf32>
+}
+
+// -----
+
+// W4A4 with RPTQ clusters [3, 64, 61]: the K loop runs over a table of
+// pieces (k0, lo, hi, flush, activation scale column, weight scale column):
+// each step of 32 once per cluster it overlaps, codes outside the cluster
+// zeroed, i32 sums scaled into the f32 accumulators where a cluster ends.
+// Nibbles are unpacked to s8 (2-byte loads, sign-extended) for the s8 MMA.
+// CHECK-LABEL: func.func @w4a4_clusters
+// CHECK: arith.constant dense<{{\[}}[0, 0, 3, 1, 0, 0], [0, 3, 32, 0, 1, 1], [32, 32, 64, 0, 1, 1], [64, 64, 67, 1, 1, 1], [64, 67, 96, 0, 2, 2], [96, 96, 128, 1, 2, 2]]> : tensor<6x6xi32>
+// CHECK: gpu.launch
+// CHECK: scf.for %{{.*}} = %c0{{.*}} to %c6{{.*}} step %c1{{.*}} iter_args({{.*}}) -> (vector<2x2xi32>, vector<2x2xi32>, vector<2x2xi32>, vector<2x2xi32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>)
+// CHECK: vector.load {{.*}} {alignment = 2 : i64} : memref<?x64xi8>, vector<2xi8>
+// CHECK: arith.xori
+// CHECK: arith.subi
+// CHECK: vector.from_elements
+// CHECK: arith.select
+// CHECK-COUNT-4: nvgpu.mma.sync
+// CHECK: scf.if
+// CHECK: arith.sitofp
+// CHECK: arith.addf
+!qa = !lowbit.qtensor<?x128, #lowbit.scheme<i4, per_cluster<axis = 1, sizes = [3, 64, 61]>>>
+!qw = !lowbit.qtensor<32x128, #lowbit.scheme<i4, per_cluster<axis = 1, sizes = [3, 64, 61], per_slice>>>
+func.func @w4a4_clusters(%a: !qa, %sa: tensor<1x3xf32>, %w: !qw, %sw: tensor<32x3xf32>) -> tensor<?x32xf32> {
+  %y = lowbit.matmul %a scale(%sa : tensor<1x3xf32>), %w scale(%sw : tensor<32x3xf32>) transpose_rhs acc(i32)
+      : !qa, !qw -> tensor<?x32xf32>
+  return %y : tensor<?x32xf32>
 }
 
 // -----

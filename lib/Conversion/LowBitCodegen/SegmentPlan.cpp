@@ -1,20 +1,13 @@
-//===- SegmentedIntegerMatch.cpp - which integer matmuls the kernel takes -===//
-//
-// The planning stage of SegmentedIntegerKernel: a lowbit.matmul with
-// integer codes on both sides and its segments of K (see
-// SegmentedIntegerKernel.h); the emission is in SegmentedIntegerKernel.cpp.
-//
-//===----------------------------------------------------------------------===//
+//===- SegmentPlan.cpp - scales of an integer matmul per K segment --------===//
 
-#include "SegmentedIntegerKernel.h"
-
-#include "KernelCommon.h"
+#include "lowbit/Conversion/LowBitCodegen/SegmentPlan.h"
 
 #include "lowbit/Conversion/LowBitCodegen/PackedStorage.h"
 
+#include <functional>
+
 using namespace mlir;
 using namespace mlir::lowbit;
-using namespace mlir::lowbit::tiled;
 
 /// Where `type`'s scale for each segment of `bounds` is, if its granularity
 /// is one the kernel reads.
@@ -66,7 +59,7 @@ matchScales(QTensorType type, ArrayRef<int64_t> bounds, bool activations) {
   return scales;
 }
 
-FailureOr<SegmentedIntegerPlan> tiled::matchSegmentedInteger(MatmulOp op) {
+FailureOr<SegmentedIntegerPlan> lowbit::matchSegmentedInteger(MatmulOp op) {
   auto lhs = dyn_cast<QTensorType>(op.getLhs().getType());
   if (!hasBasicShape(op) || !op.getAccType().isInteger(32) || !lhs)
     return failure();
