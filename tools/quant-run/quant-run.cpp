@@ -13,12 +13,13 @@
 //===----------------------------------------------------------------------===//
 
 #include "lowbit/Conversion/LowBitToGPU/LowBitToGPU.h"
+#include "lowbit/Conversion/LowBitToLLVM/LowBitToLLVM.h"
 #include "lowbit/Conversion/LowBitToLinalg/LowBitToLinalg.h"
 #include "lowbit/Runner/JitRunner.h"
 #include "lowbit/Runner/Npy.h"
-#include "lowbit/Conversion/LowBitToLLVM/LowBitToLLVM.h"
 #include "lowbit/Runner/ToolDiagnostics.h"
 #include "lowbit/Runtime/CUDARuntime.h"
+#include "lowbit/Runtime/GPUEmulator.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -93,10 +94,13 @@ static cl::opt<bool>
 
 static cl::opt<std::string> device(
     "device",
-    cl::desc("Where the program runs: cpu (default) or cuda (lowbit-to-nvvm: "
+    cl::desc("Where the program runs: cpu (default), cuda (lowbit-to-nvvm: "
              "kernels on GPU 0 through the CUDA driver; exit status 77 when "
-             "there is no driver or GPU)"),
-    cl::value_desc("cpu|cuda"), cl::init("cpu"), cl::cat(category));
+             "there is no driver or GPU) or gpu-emulator (the same GPU "
+             "kernels run on CPU threads, one per GPU thread: for checking "
+             "them without a GPU; slow)"),
+    cl::value_desc("cpu|cuda|gpu-emulator"), cl::init("cpu"),
+    cl::cat(category));
 static cl::opt<std::string>
     chip("chip",
          cl::desc("With --device=cuda: the GPU architecture to compile for "
@@ -130,13 +134,14 @@ int main(int argc, char **argv) {
     return fail(llvm::formatv("-O {0}: the optimization level is 0-3",
                               optLevel.getValue())
                     .str());
-  bool cuda = device == "cuda";
-  if (!cuda && device != "cpu")
-    return fail("--device=" + device + ": expected cpu or cuda");
-  if (!cuda && (!chip.empty() || !dumpKernels.empty()))
-    return fail(llvm::Twine(chip.empty() ? "--dump-kernels" : "--chip") +
-                " applies to --device=cuda only");
-  if (cuda && threads != 1)
+  bool cuda = device == "cuda", emulate = device == "gpu-emulator";
+  if (!cuda && !emulate && device != "cpu")
+    return fail("--device=" + device + ": expected cpu, cuda or gpu-emulator");
+  if (!cuda && !dumpKernels.empty())
+    return fail("--dump-kernels applies to --device=cuda only");
+  if (!cuda && !emulate && !chip.empty())
+    return fail("--chip applies to --device=cuda and gpu-emulator only");
+  if ((cuda || emulate) && threads != 1)
     return fail("--matmul-threads applies to --device=cpu only");
 
   using Clock = std::chrono::steady_clock;
@@ -236,6 +241,22 @@ int main(int argc, char **argv) {
       return diagnostics.reported() ? 1 : fail("lowering to LLVM failed");
     size_t count = 0;
     const LowbitCudaSymbol *symbols = lowbitCudaSymbols(&count);
+    for (size_t i = 0; i < count; ++i)
+      runtimeSymbols.emplace_back(symbols[i].name, symbols[i].address);
+  } else if (emulate) {
+    // The kernels as for a GPU, outlined but not compiled for it; then
+    // each GPU thread becomes a CPU thread.
+    LowBitToNVVMOptions options;
+    options.chip = chip.empty() ? std::string("sm_80") : chip.getValue();
+    options.referenceOnly = referenceLowering;
+    options.kernelsOnly = true;
+    if (failed(runPipelineToLLVM(*module, [&](OpPassManager &pm) {
+          buildLowBitToGPUBinaryPipeline(pm, options);
+          buildGPUEmulatorToLLVMPipeline(pm);
+        })))
+      return diagnostics.reported() ? 1 : fail("lowering to LLVM failed");
+    size_t count = 0;
+    const LowbitEmuSymbol *symbols = lowbitEmuSymbols(&count);
     for (size_t i = 0; i < count; ++i)
       runtimeSymbols.emplace_back(symbols[i].name, symbols[i].address);
   } else if (failed(lowerToLLVM(

@@ -372,4 +372,33 @@ def LowBitGPUMapParallelLoops
                            "::mlir::scf::SCFDialect"];
 }
 
+def LowBitGPUEmulate : Pass<"lowbit-gpu-emulate", "::mlir::ModuleOp"> {
+  let summary = "Turn outlined GPU kernels into CPU code that runs one thread "
+                "per GPU thread, for checking kernels without a GPU";
+  let description = [{
+    Runs on the output of `lowbit-to-nvvm{kernels-only}`. Each kernel
+    (`gpu.func` of a `gpu.module`) becomes a `func.func` taking the kernel's
+    arguments and the block and thread ids and dimensions; each
+    `gpu.launch_func` becomes loops over the blocks around an `scf.parallel`
+    over the block's threads (an OpenMP loop with one OS thread per GPU
+    thread once lowered with `num_threads` at least the block size), and
+    the host's `gpu.alloc`, `gpu.memcpy`, `gpu.dealloc` and `gpu.wait`
+    become memref ops. Warp collectives call the emulator runtime
+    (lowbit/Runtime/GPUEmulator.h): `gpu.shuffle` of 32-bit values,
+    `nvgpu.mma.sync` m16n8k32 on s8 (fragments assembled by the PTX ISA's
+    register layout), `gpu.barrier`. Any other GPU op, or a kernel with
+    workgroup or private memory, is an error naming it.
+
+    The kernels' index arithmetic, masking, loads and stores run exactly as
+    written, so `quant-run --device=gpu-emulator` checks them against the
+    reference lowering on the CPU (docs/gpu.md).
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 #endif // LOWBIT_CONVERSION_PASSES_TD

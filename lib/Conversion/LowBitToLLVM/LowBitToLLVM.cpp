@@ -253,7 +253,10 @@ void lowbit::buildTensorToLLVMPipeline(OpPassManager &pm,
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createConvertBufferizationToMemRefPass());
+  buildBuffersToLLVMPipeline(pm, threads);
+}
 
+void lowbit::buildBuffersToLLVMPipeline(OpPassManager &pm, unsigned threads) {
   // 2b. scf.forall (the column chunks of the vector kernels) to scf.parallel,
   // which runs as sequential loops, or with threads > 1 as an OpenMP
   // parallel loop on that many threads (one chunk per thread; the runtime's

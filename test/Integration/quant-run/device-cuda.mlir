@@ -15,8 +15,8 @@
 // CHECK: quant-run: error: --device=cuda: {{no CUDA driver|no CUDA device|cuInit}}
 // CHECK-NEXT: exit status 77
 // DUMP: main_kernel.ptx
-// DEVICE: quant-run: error: --device=tpu: expected cpu or cuda
-// CHIP: quant-run: error: --chip applies to --device=cuda only
+// DEVICE: quant-run: error: --device=tpu: expected cpu, cuda or gpu-emulator
+// CHIP: quant-run: error: --chip applies to --device=cuda and gpu-emulator only
 // THREADS: quant-run: error: --matmul-threads applies to --device=cpu only
 // BADCHIP: error: unsupported GPU chip 'sm_1'
 

@@ -41,6 +41,7 @@ namespace mlir::lowbit {
 #define GEN_PASS_DECL_CONVERTLOWBITMATMULTOGPU
 #define GEN_PASS_DECL_LOWBITGPUHOSTMEMORY
 #define GEN_PASS_DECL_LOWBITGPUMAPPARALLELLOOPS
+#define GEN_PASS_DECL_LOWBITGPUEMULATE
 #include "lowbit/Conversion/Passes.h.inc"
 
 /// An NVIDIA GPU architecture, parsed from `sm_NN` or `sm_NNa`.
@@ -119,6 +120,12 @@ void buildLowBitToGPUBinaryPipeline(OpPassManager &pm,
 /// Its second part: host code to the LLVM dialect; `gpu.launch_func` and
 /// `gpu.binary` become calls of the mgpu* runtime ABI and embedded data.
 void buildGPUHostToLLVMPipeline(OpPassManager &pm);
+
+/// The GPU emulator: `lowbit-gpu-emulate` and the CPU lowering after it,
+/// for a module that went through buildLowBitToGPUBinaryPipeline with
+/// kernelsOnly. Blocks of up to `maxBlockThreads` threads.
+void buildGPUEmulatorToLLVMPipeline(OpPassManager &pm,
+                                    unsigned maxBlockThreads = 1024);
 
 /// Writes the object of every `gpu.binary` op in `module` (after
 /// buildLowBitToGPUBinaryPipeline) to `dir`, created if missing, as

@@ -73,6 +73,11 @@ void registerLowBitToLLVMDialects(DialectRegistry &registry);
 /// loops run as OpenMP parallel loops on that many threads.
 void buildTensorToLLVMPipeline(OpPassManager &pm, unsigned threads = 1);
 
+/// Its second half, for programs already on buffers: loops (scf.parallel
+/// as OpenMP loops on `threads` threads when `threads` > 1) and everything
+/// to the LLVM dialect.
+void buildBuffersToLLVMPipeline(OpPassManager &pm, unsigned threads = 1);
+
 /// The LowBit passes of stages 0, 3 and 4 (declared in Passes.td):
 /// createLowBitDecomposeAggregatedOps(), createLowBitMemRefCopyToLinalg(),
 /// createLowBitInlineAllocaScopes().
