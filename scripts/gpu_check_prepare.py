@@ -166,6 +166,30 @@ def gemv_case(bundle, work, rng, name, m, n, k, group, signed=True, reps=50):
     bundle.add(name, path, "main", [a, w, s], 1e-4, reps, traffic)
 
 
+GEMM = """!w = !lowbit.qtensor<{n}x{k}, #lowbit.scheme<i4, per_group<axis = 1, size = {g}>>>
+func.func @main(%a: tensor<{m}x{k}xf16>, %w: !w, %s: tensor<{n}x{groups}xf32>) -> tensor<{m}x{n}xf32> {{
+  %y = lowbit.matmul %a, %w scale(%s : tensor<{n}x{groups}xf32>) transpose_rhs acc(f32)
+      : tensor<{m}x{k}xf16>, !w -> tensor<{m}x{n}xf32>
+  return %y : tensor<{m}x{n}xf32>
+}}
+"""
+
+
+def w4a16_gemm_case(bundle, work, rng, name, m, n, k, group, reps=20):
+    """W4A16 on tensor cores: f16 activations (stored), generated weights."""
+    groups = k // group
+    path = os.path.join(work, name + ".mlir")
+    with open(path, "w") as f:
+        f.write(GEMM.format(m=m, n=n, k=k, g=group, groups=groups))
+    seed = int(rng.integers(1 << 40))
+    a = rng.uniform(-2, 2, (m, k)).astype(np.float16)
+    w = Gen("i1", seed, -128, 127, (n, k // 2))
+    sc = Gen("f4", seed + 1, 0.5 / 64, 1.5 / 64, (n, groups))
+    traffic = a.nbytes + n * k // 2 + 4 * n * groups + 4 * m * n
+    # f32 sums of exact products in another order.
+    bundle.add(name, path, "main", [a, w, sc], 1e-4, reps, traffic)
+
+
 def w8a8_case(bundle, work, rng, name, m, n, k, reps=20):
     path = os.path.join(work, name + ".mlir")
     with open(path, "w") as f:
@@ -273,6 +297,8 @@ def main():
     w8a8_case(bundle, work, rng, "w8a8-ragged-37x100x96", 37, 100, 96)
     w4a4_clusters_case(bundle, work, rng, "w4a4-clusters-37x100x256", 37, 100,
                        [21, 15, 15, 4, 4, 3, 1, 1, 64, 32, 96])
+    w4a16_gemm_case(bundle, work, rng, "w4a16-gemm-20x100x256-g64", 20, 100,
+                    256, 64)
     if not args.quick:
         for m in (16, 128):
             w8a8_case(bundle, work, rng, "w8a8-m%d-4096x4096" % m, m, 4096,
@@ -282,6 +308,10 @@ def main():
             4096 - 32 * 16, np.full(32, 1 / 32)) + 16]
         w4a4_clusters_case(bundle, work, rng, "w4a4-rptq32-m128-4096x4096",
                            128, 4096, sizes)
+        for m in (16, 128):
+            w4a16_gemm_case(bundle, work, rng,
+                            "w4a16-gemm-m%d-4096x4096-g128" % m, m, 4096,
+                            4096, 128)
         for n, k in [(4096, 4096), (11008, 4096), (4096, 11008)]:
             gemv_case(bundle, work, rng, "gemv-w4a16-%dx%d-g128" % (n, k), 1,
                       n, k, 128)

@@ -6,6 +6,7 @@
 
 #include "lowbit/Runtime/GPUEmulator.h"
 
+#include <cmath>
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
@@ -160,6 +161,74 @@ void lowbit_emu_mma_m16n8k32_s8(int64_t aPtr, int64_t bPtr, int64_t cPtr,
   std::memcpy(reinterpret_cast<void *>(dPtr), d, 16);
 }
 
+namespace {
+/// An IEEE binary16 value, exactly, as a float.
+float halfToFloat(uint16_t h) {
+  int sign = h >> 15, exponent = (h >> 10) & 31, mantissa = h & 1023;
+  float magnitude;
+  if (exponent == 0)
+    magnitude = std::ldexp(float(mantissa), -24);
+  else if (exponent == 31)
+    magnitude = mantissa ? NAN : INFINITY;
+  else
+    magnitude = std::ldexp(float(mantissa | 1024), exponent - 25);
+  return sign ? -magnitude : magnitude;
+}
+} // namespace
+
+void lowbit_emu_mma_m16n8k16_f16(int64_t aPtr, int64_t bPtr, int64_t cPtr,
+                                 int64_t dPtr, int64_t tid) {
+  Block &blk = block();
+  int warp = static_cast<int>(tid / kWarp),
+      lane = static_cast<int>(tid % kWarp);
+  std::memcpy(blk.a[warp][lane], reinterpret_cast<void *>(aPtr), 16);
+  std::memcpy(blk.b[warp][lane], reinterpret_cast<void *>(bPtr), 8);
+  std::memcpy(blk.c[warp][lane], reinterpret_cast<void *>(cPtr), 16);
+  blk.warpBarrier[warp].wait();
+
+  // The PTX ISA's fragment layout of m16n8k16 with .f16 operands and .f32
+  // accumulators, for lane L = 4 * groupID + threadID_in_group:
+  //   A (16 x 16), elements a0..a7 (2 per 32-bit register):
+  //     row = groupID for a0, a1, a4, a5, groupID + 8 otherwise;
+  //     col = threadID_in_group * 2 + (i & 1), + 8 for a4..a7.
+  //   B (16 x 8), elements b0..b3:
+  //     row = threadID_in_group * 2 + (i & 1), + 8 for b2, b3;
+  //     col = groupID.
+  //   C, D (16 x 8, f32): as for m16n8k32 above.
+  float A[16][16], B[16][8], C[16][8];
+  auto half = [](int32_t word, int i) {
+    return halfToFloat(
+        static_cast<uint16_t>(static_cast<uint32_t>(word) >> (16 * i)));
+  };
+  for (int l = 0; l < kWarp; ++l) {
+    int g = l / 4, t = l % 4;
+    for (int i = 0; i < 8; ++i) {
+      int row = (i < 2 || (i >= 4 && i < 6)) ? g : g + 8;
+      A[row][t * 2 + (i & 1) + (i >= 4 ? 8 : 0)] =
+          half(blk.a[warp][l][i / 2], i % 2);
+    }
+    for (int i = 0; i < 4; ++i)
+      B[t * 2 + (i & 1) + (i >= 2 ? 8 : 0)][g] =
+          half(blk.b[warp][l][i / 2], i % 2);
+    for (int i = 0; i < 4; ++i)
+      std::memcpy(&C[i < 2 ? g : g + 8][t * 2 + (i & 1)], &blk.c[warp][l][i],
+                  4);
+  }
+  int g = lane / 4, t = lane % 4;
+  float d[4];
+  for (int i = 0; i < 4; ++i) {
+    int row = i < 2 ? g : g + 8, col = t * 2 + (i & 1);
+    // Products of halves are exact in f32; the hardware's summation order
+    // is unspecified, this one sums in k order after C.
+    float sum = C[row][col];
+    for (int k = 0; k < 16; ++k)
+      sum += A[row][k] * B[k][col];
+    d[i] = sum;
+  }
+  blk.warpBarrier[warp].wait();
+  std::memcpy(reinterpret_cast<void *>(dPtr), d, 16);
+}
+
 void lowbit_emu_block_barrier(int64_t) { block().blockBarrier.wait(); }
 
 const LowbitEmuSymbol *lowbitEmuSymbols(size_t *count) {
@@ -169,6 +238,7 @@ const LowbitEmuSymbol *lowbitEmuSymbols(size_t *count) {
       LOWBIT_SYMBOL(lowbit_emu_block_begin),
       LOWBIT_SYMBOL(lowbit_emu_shuffle),
       LOWBIT_SYMBOL(lowbit_emu_mma_m16n8k32_s8),
+      LOWBIT_SYMBOL(lowbit_emu_mma_m16n8k16_f16),
       LOWBIT_SYMBOL(lowbit_emu_block_barrier),
   };
 #undef LOWBIT_SYMBOL

@@ -283,8 +283,9 @@ def ConvertLowBitMatmulToGPU
     the generic lowering (`convert-lowbit-to-linalg`, then loops mapped to
     blocks and threads by `lowbit-gpu-map-parallel-loops`).
 
-    - W4A16 GEMV: f32 `[M, K]` activations with a static M of at most 8
-      times `transpose_rhs` weights `!lowbit.qtensor<NxK>` of `i4` or `ui4`
+    - W4A16 GEMV: f32 `[M, K]` activations (any M, also dynamic: a block
+      takes up to 8 rows, larger M is spread over the grid's y dimension
+      and reads the weights once per 8 rows) times `transpose_rhs` weights `!lowbit.qtensor<NxK>` of `i4` or `ui4`
       codes, symmetric, `per_group<axis = 1>` (group a multiple of 32) or
       `per_axis<0>`, f32 scales, `acc(f32)`, K a multiple of 32. One warp
       per output column; each lane loads 16 bytes (32 codes) per step,
@@ -305,10 +306,20 @@ def ConvertLowBitMatmulToGPU
       lowering does, so results are bit-identical to it: with one segment in
       an epilogue, with several through a table of pieces (each step of 32
       once per segment it overlaps, codes outside the segment zeroed).
+    - W4A16 GEMM on tensor cores: f16 `[M, K]` activations (any M) times
+      `transpose_rhs` `i4`/`ui4` weights, symmetric, `per_group<axis = 1>`
+      (a multiple of 16) or `per_axis<0>`, f32 scales, `acc(f32)`, K a
+      multiple of 16: `nvgpu.mma.sync` m16n8k16 with f32 accumulators, the
+      two codes of a weight byte decoded to an f16 pair per register, each
+      group's sums scaled once. Within float reassociation of the reference.
 
     `chip` must be an NVIDIA architecture name LLVM's NVPTX back end knows
-    (`sm_50` ... `sm_121a`); the kernels need `sm_80` or later. A chip that
-    is not one is reported as an error and the pass fails. With
+    (`sm_50` ... `sm_121a`); the kernels need `sm_80` or later. `features`,
+    if given, must be `+ptxNN` with a PTX ISA version LLVM knows that is at
+    least the one that introduced the chip, and `format` one of `isa`,
+    `bin`, `fatbin`, `offload`. Anything else is reported as one error and
+    the pass fails (LLVM would warn and ignore an unknown feature, and abort
+    on a PTX version too old for the chip). With
     `fast-kernels=false` only the chip is checked.
   }];
   let options = [
@@ -317,6 +328,11 @@ def ConvertLowBitMatmulToGPU
     Option<"fastKernels", "fast-kernels", "bool", /*default=*/"true",
            "Lower the matmuls that a kernel serves (false: check the chip "
            "only, everything takes the generic lowering)">,
+    Option<"features", "features", "std::string", /*default=*/"\"\"",
+           "PTX features to check with the chip: `+ptxNN`, a PTX ISA version "
+           "LLVM knows and at least the chip's">,
+    Option<"format", "format", "std::string", /*default=*/"\"isa\"",
+           "The binary format to check: isa, bin, fatbin or offload">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::bufferization::BufferizationDialect",

@@ -36,6 +36,11 @@ int32_t lowbit_emu_shuffle(int32_t value, int32_t offset, int32_t width,
 void lowbit_emu_mma_m16n8k32_s8(int64_t a, int64_t b, int64_t c, int64_t d,
                                 int64_t tid);
 
+/// mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 of thread `tid`: A 4
+/// words of 2 f16, B 2 words, C and D 4 f32.
+void lowbit_emu_mma_m16n8k16_f16(int64_t a, int64_t b, int64_t c, int64_t d,
+                                 int64_t tid);
+
 /// gpu.barrier of thread `tid`.
 void lowbit_emu_block_barrier(int64_t tid);
 

@@ -94,6 +94,9 @@ struct EmulatePass
                 FunctionType::get(ctx, {i32, i32, i32, i32, i64}, {i32}));
     auto mmaFn = declare(module, "lowbit_emu_mma_m16n8k32_s8",
                          FunctionType::get(ctx, {i64, i64, i64, i64, i64}, {}));
+    auto mmaHalfFn =
+        declare(module, "lowbit_emu_mma_m16n8k16_f16",
+                FunctionType::get(ctx, {i64, i64, i64, i64, i64}, {}));
     auto barrierFn = declare(module, "lowbit_emu_block_barrier",
                              FunctionType::get(ctx, {i64}, {}));
 
@@ -155,10 +158,17 @@ struct EmulatePass
       } else if (auto mma = dyn_cast<nvgpu::MmaSyncOp>(op)) {
         auto shape = mma.getMmaShapeAsArray();
         auto aType = cast<VectorType>(mma.getMatrixA().getType());
-        if (shape != std::array<int64_t, 3>{16, 8, 32} ||
-            !aType.getElementType().isInteger(8))
+        bool s8 = shape == std::array<int64_t, 3>{16, 8, 32} &&
+                  aType.getElementType().isInteger(8);
+        bool f16 = shape == std::array<int64_t, 3>{16, 8, 16} &&
+                   aType.getElementType().isF16() &&
+                   cast<VectorType>(mma.getMatrixC().getType())
+                       .getElementType()
+                       .isF32();
+        if (!s8 && !f16)
           return mma.emitError("cannot emulate this mma.sync (only m16n8k32 "
-                               "on s8)");
+                               "on s8 and m16n8k16 on f16 with f32 "
+                               "accumulators)");
         // Each fragment flattened to 32-bit words in register order.
         auto store = [&](Value fragment, Value buffer, int64_t wordCount) {
           auto type = cast<VectorType>(fragment.getType());
@@ -175,11 +185,14 @@ struct EmulatePass
         store(mma.getMatrixB(), fragB, 2);
         store(mma.getMatrixC(), fragC, 4);
         func::CallOp::create(
-            b, mmaFn,
+            b, s8 ? mmaFn : mmaHalfFn,
             ValueRange{pointerOf(b, fragA), pointerOf(b, fragB),
                        pointerOf(b, fragC), pointerOf(b, fragD), tid64});
         Value d = vector::LoadOp::create(b, VectorType::get({4}, i32), fragD,
                                          ValueRange{c0});
+        if (f16)
+          d = vector::BitCastOp::create(b, VectorType::get({4}, b.getF32Type()),
+                                        d);
         mma.getResult().replaceAllUsesWith(
             vector::ShapeCastOp::create(b, mma.getResult().getType(), d)
                 .getResult());

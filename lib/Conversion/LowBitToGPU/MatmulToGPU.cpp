@@ -43,10 +43,12 @@ constexpr int64_t kCodesPerLane = 32;
 constexpr int64_t kWarpSize = 32;
 /// Warps per block, one output column each.
 constexpr int64_t kWarpsPerBlock = 4;
-/// Largest M the GEMV kernel takes (one accumulator per row and lane).
+/// Rows of the activations one block takes (one accumulator per row and
+/// lane); larger M is split over the grid's y dimension.
 constexpr int64_t kMaxGemvRows = 8;
 
 struct GemvPlan {
+  /// M (ShapedType::kDynamic if dynamic), N, K.
   int64_t m, n, k;
   /// Elements per scale along K (K for per-channel scales).
   int64_t group;
@@ -57,8 +59,7 @@ FailureOr<GemvPlan> matchGemv(MatmulOp op) {
   if (!hasBasicShape(op) || !op.getAccType().isF32())
     return failure();
   auto lhs = dyn_cast<RankedTensorType>(op.getLhs().getType());
-  if (!lhs || !lhs.getElementType().isF32() || lhs.isDynamicDim(0) ||
-      lhs.getDimSize(0) > kMaxGemvRows)
+  if (!lhs || !lhs.getElementType().isF32())
     return failure();
   auto rhs = cast<QTensorType>(op.getRhs().getType());
   SchemeAttr scheme = rhs.getScheme();
@@ -110,13 +111,25 @@ Value lowerGemv(ImplicitLocOpBuilder &b, const GemvPlan &plan, Value lhs,
   };
 
   Value a = toBuffer(b, lhs), w = toBuffer(b, codes), s = toBuffer(b, scales);
+  bool dynamicM = ShapedType::isDynamic(plan.m);
+  Value m = memref::DimOp::create(b, a, 0);
   auto outType = MemRefType::get({plan.m, plan.n}, f32);
-  Value out = memref::AllocOp::create(b, outType);
+  Value out = memref::AllocOp::create(b, outType,
+                                      dynamicM ? ValueRange{m} : ValueRange{});
+  // Rows per block: all of a small static M, else blocks of kMaxGemvRows.
+  int64_t rowsPerBlock =
+      dynamicM ? kMaxGemvRows : std::min(plan.m, kMaxGemvRows);
 
   Value one = idx(1);
   Value blocks = idx((plan.n + kWarpsPerBlock - 1) / kWarpsPerBlock);
+  Value rowBlocks =
+      dynamicM ? arith::DivUIOp::create(
+                     b, arith::AddIOp::create(b, m, idx(rowsPerBlock - 1)),
+                     idx(rowsPerBlock))
+                     .getResult()
+               : idx((plan.m + rowsPerBlock - 1) / rowsPerBlock);
   auto launch = gpu::LaunchOp::create(
-      b, blocks, one, one, idx(kWarpsPerBlock * kWarpSize), one, one);
+      b, blocks, rowBlocks, one, idx(kWarpsPerBlock * kWarpSize), one, one);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&launch.getBody().front());
   gpu::TerminatorOp::create(b);
@@ -131,11 +144,22 @@ Value lowerGemv(ImplicitLocOpBuilder &b, const GemvPlan &plan, Value lhs,
       arith::CmpIOp::create(b, arith::CmpIPredicate::ult, n, idx(plan.n));
   auto ifColumn = scf::IfOp::create(b, inRange, /*withElseRegion=*/false);
   b.setInsertionPointToStart(ifColumn.thenBlock());
+  // This block's rows; a row past M reads row M - 1 and is not written.
+  Value m0 =
+      arith::MulIOp::create(b, launch.getBlockIds().y, idx(rowsPerBlock));
+  Value lastRow = arith::SubIOp::create(b, m, one);
+  SmallVector<Value> rows, rowOk;
+  for (int64_t r = 0; r < rowsPerBlock; ++r) {
+    Value row = arith::AddIOp::create(b, m0, idx(r));
+    rowOk.push_back(
+        arith::CmpIOp::create(b, arith::CmpIPredicate::ult, row, m));
+    rows.push_back(arith::MinUIOp::create(b, row, lastRow));
+  }
 
   // Steps over K: each covers kWarpSize * kCodesPerLane codes of the row.
   int64_t perStep = kWarpSize * kCodesPerLane;
   int64_t steps = (plan.k + perStep - 1) / perStep;
-  SmallVector<Value> init(plan.m, f32c(0.0));
+  SmallVector<Value> init(rowsPerBlock, f32c(0.0));
   auto loop = scf::ForOp::create(b, idx(0), idx(steps), one, init);
   {
     OpBuilder::InsertionGuard loopGuard(b);
@@ -179,18 +203,18 @@ Value lowerGemv(ImplicitLocOpBuilder &b, const GemvPlan &plan, Value lhs,
         b, s, ValueRange{n, arith::DivUIOp::create(b, k0, idx(plan.group))});
     SmallVector<Value> next;
     auto act4 = VectorType::get({4}, f32);
-    for (int64_t m = 0; m < plan.m; ++m) {
+    for (int64_t r = 0; r < rowsPerBlock; ++r) {
       Value sum = f32c(0.0);
       for (int64_t q = 0; q < kCodesPerLane / 4; ++q) {
         Value chunk = vector::LoadOp::create(
             b, act4, a,
-            ValueRange{idx(m), arith::AddIOp::create(b, k0, idx(4 * q))},
+            ValueRange{rows[r], arith::AddIOp::create(b, k0, idx(4 * q))},
             /*nontemporal=*/false, llvm::MaybeAlign(16));
         for (int64_t e = 0; e < 4; ++e)
           sum = math::FmaOp::create(b, vector::ExtractOp::create(b, chunk, e),
                                     values[4 * q + e], sum);
       }
-      next.push_back(math::FmaOp::create(b, scale, sum, acc[m]));
+      next.push_back(math::FmaOp::create(b, scale, sum, acc[r]));
     }
     scf::YieldOp::create(b, next);
     b.setInsertionPointAfter(ifK);
@@ -209,8 +233,14 @@ Value lowerGemv(ImplicitLocOpBuilder &b, const GemvPlan &plan, Value lhs,
       arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lane, idx(0));
   auto ifFirst = scf::IfOp::create(b, first, /*withElseRegion=*/false);
   b.setInsertionPointToStart(ifFirst.thenBlock());
-  for (int64_t m = 0; m < plan.m; ++m)
-    memref::StoreOp::create(b, totals[m], out, ValueRange{idx(m), n});
+  for (int64_t r = 0; r < rowsPerBlock; ++r) {
+    OpBuilder::InsertionGuard g(b);
+    if (dynamicM || plan.m % rowsPerBlock != 0) {
+      auto ifRow = scf::IfOp::create(b, rowOk[r], /*withElseRegion=*/false);
+      b.setInsertionPointToStart(ifRow.thenBlock());
+    }
+    memref::StoreOp::create(b, totals[r], out, ValueRange{rows[r], n});
+  }
 
   b.setInsertionPointAfter(launch);
   return bufferization::ToTensorOp::create(
@@ -254,8 +284,7 @@ SmallVector<Piece> getPieces(const SegmentedIntegerPlan &plan) {
   for (int64_t k0 = 0; k0 < plan.k; k0 += kMmaK) {
     while (seg + 1 < bounds.size() && bounds[seg + 1] <= k0)
       ++seg;
-    for (size_t s = seg; s + 1 < bounds.size() && bounds[s] < k0 + kMmaK;
-         ++s)
+    for (size_t s = seg; s + 1 < bounds.size() && bounds[s] < k0 + kMmaK; ++s)
       pieces.push_back({k0, std::max(bounds[s], k0),
                         std::min(bounds[s + 1], k0 + kMmaK),
                         bounds[s + 1] <= k0 + kMmaK, int64_t(s)});
@@ -285,9 +314,8 @@ SmallVector<Piece> getPieces(const SegmentedIntegerPlan &plan) {
 /// step of 32 once per segment it overlaps, with the A codes outside the
 /// segment zeroed, and where a segment ends its i32 sums are scaled into
 /// the f32 accumulators and cleared.
-Value lowerIntegerMma(ImplicitLocOpBuilder &b,
-                      const SegmentedIntegerPlan &plan, Value lhs,
-                      Value lhsScale, Value rhs, Value rhsScale) {
+Value lowerIntegerMma(ImplicitLocOpBuilder &b, const SegmentedIntegerPlan &plan,
+                      Value lhs, Value lhsScale, Value rhs, Value rhsScale) {
   Type f32 = b.getF32Type(), i8 = b.getI8Type(), i32 = b.getI32Type();
   auto idx = [&](int64_t v) -> Value {
     return arith::ConstantIndexOp::create(b, v);
@@ -305,8 +333,7 @@ Value lowerIntegerMma(ImplicitLocOpBuilder &b,
     SmallVector<int32_t> rows;
     for (const Piece &p : pieces)
       rows.append({int32_t(p.k0), int32_t(p.lo), int32_t(p.hi),
-                   int32_t(p.flush),
-                   int32_t(plan.lhs.columns[p.segment]),
+                   int32_t(p.flush), int32_t(plan.lhs.columns[p.segment]),
                    int32_t(plan.rhs.columns[p.segment])});
     auto type = RankedTensorType::get({int64_t(pieces.size()), 6}, i32);
     table = toBuffer(b, arith::ConstantOp::create(
@@ -326,9 +353,8 @@ Value lowerIntegerMma(ImplicitLocOpBuilder &b,
   Value gridX = idx((plan.n + blockCols - 1) / blockCols);
   Value gridY = arith::DivUIOp::create(
       b, arith::AddIOp::create(b, m, idx(kMmaM - 1)), idx(kMmaM));
-  auto launch = gpu::LaunchOp::create(b, gridX, gridY, one,
-                                      idx(kWarpsPerBlock * kWarpSize), one,
-                                      one);
+  auto launch = gpu::LaunchOp::create(
+      b, gridX, gridY, one, idx(kWarpsPerBlock * kWarpSize), one, one);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(&launch.getBody().front());
   gpu::TerminatorOp::create(b);
@@ -338,8 +364,8 @@ Value lowerIntegerMma(ImplicitLocOpBuilder &b,
   Value warp = arith::DivUIOp::create(b, tid, idx(kWarpSize));
   Value lane = arith::RemUIOp::create(b, tid, idx(kWarpSize));
   Value group = arith::DivUIOp::create(b, lane, idx(4));
-  Value t4 = arith::MulIOp::create(b, arith::RemUIOp::create(b, lane, idx(4)),
-                                   idx(4));
+  Value t4 =
+      arith::MulIOp::create(b, arith::RemUIOp::create(b, lane, idx(4)), idx(4));
   Value m0 = arith::MulIOp::create(b, launch.getBlockIds().y, idx(kMmaM));
   Value n0 = arith::AddIOp::create(
       b, arith::MulIOp::create(b, launch.getBlockIds().x, idx(blockCols)),
@@ -375,9 +401,9 @@ Value lowerIntegerMma(ImplicitLocOpBuilder &b,
     b.setInsertionPointToStart(ifOk.thenBlock());
     Value codes;
     if (bits == 8) {
-      codes = vector::LoadOp::create(b, codes4, mem, ValueRange{row, k},
-                                     /*nontemporal=*/false,
-                                     llvm::MaybeAlign(4));
+      codes =
+          vector::LoadOp::create(b, codes4, mem, ValueRange{row, k},
+                                 /*nontemporal=*/false, llvm::MaybeAlign(4));
     } else {
       // Two bytes, low nibble first: sign-extend each nibble to a byte.
       Value packed = vector::LoadOp::create(
@@ -388,8 +414,8 @@ Value lowerIntegerMma(ImplicitLocOpBuilder &b,
           b, i32,
           vector::ExtractOp::create(
               b,
-              vector::BitCastOp::create(
-                  b, VectorType::get({1}, b.getI16Type()), packed),
+              vector::BitCastOp::create(b, VectorType::get({1}, b.getI16Type()),
+                                        packed),
               0));
       SmallVector<Value> bytes;
       for (int64_t i = 0; i < 4; ++i) {
@@ -410,8 +436,7 @@ Value lowerIntegerMma(ImplicitLocOpBuilder &b,
     for (int64_t i = 0; i < 4; ++i) {
       Value pos = arith::AddIOp::create(b, k, idx(i));
       Value in = arith::AndIOp::create(
-          b,
-          arith::CmpIOp::create(b, arith::CmpIPredicate::uge, pos, lo),
+          b, arith::CmpIOp::create(b, arith::CmpIPredicate::uge, pos, lo),
           less(pos, hi));
       Value code = vector::ExtractOp::create(b, codes, i);
       codes = vector::InsertOp::create(
@@ -440,10 +465,10 @@ Value lowerIntegerMma(ImplicitLocOpBuilder &b,
   auto scaleInto = [&](int64_t j, Value acc, Value sums, Value colA,
                        Value colW) -> Value {
     for (int64_t r = 0; r < 2; ++r) {
-      Value row = plan.lhs.rowScale
-                      ? arith::SelectOp::create(b, rowOk[r], rows[r], c0)
-                            .getResult()
-                      : c0;
+      Value row =
+          plan.lhs.rowScale
+              ? arith::SelectOp::create(b, rowOk[r], rows[r], c0).getResult()
+              : c0;
       Value scaleA = memref::LoadOp::create(b, sa, ValueRange{row, colA});
       for (int64_t c = 0; c < 2; ++c) {
         Value col = outCol(j, c);
@@ -457,10 +482,10 @@ Value lowerIntegerMma(ImplicitLocOpBuilder &b,
         Value sum = vector::ExtractOp::create(b, acc, ArrayRef<int64_t>{r, c});
         Value term = arith::MulFOp::create(
             b, arith::SIToFPOp::create(b, f32, sum), scale);
-        Value prev = vector::ExtractOp::create(b, sums, ArrayRef<int64_t>{r, c});
-        sums = vector::InsertOp::create(
-            b, arith::AddFOp::create(b, prev, term), sums,
-            ArrayRef<int64_t>{r, c});
+        Value prev =
+            vector::ExtractOp::create(b, sums, ArrayRef<int64_t>{r, c});
+        sums = vector::InsertOp::create(b, arith::AddFOp::create(b, prev, term),
+                                        sums, ArrayRef<int64_t>{r, c});
       }
     }
     return sums;
@@ -519,11 +544,10 @@ Value lowerIntegerMma(ImplicitLocOpBuilder &b,
             memref::LoadOp::create(b, table, ValueRange{p, idx(f)}));
       };
       ValueRange args = loop.getRegionIterArgs();
-      SmallVector<Value> acc =
-          mmaStep(field(0), field(1), field(2),
-                  args.take_front(kMmaTilesPerWarp));
-      Value flush = arith::CmpIOp::create(b, arith::CmpIPredicate::ne,
-                                          field(3), idx(0));
+      SmallVector<Value> acc = mmaStep(field(0), field(1), field(2),
+                                       args.take_front(kMmaTilesPerWarp));
+      Value flush =
+          arith::CmpIOp::create(b, arith::CmpIPredicate::ne, field(3), idx(0));
       SmallVector<Type> types(2 * kMmaTilesPerWarp, accType);
       for (int64_t j = 0; j < kMmaTilesPerWarp; ++j)
         types[kMmaTilesPerWarp + j] = sumType;
@@ -535,8 +559,8 @@ Value lowerIntegerMma(ImplicitLocOpBuilder &b,
         Value colA = field(4), colW = field(5);
         SmallVector<Value> yielded(kMmaTilesPerWarp, zeroAcc);
         for (int64_t j = 0; j < kMmaTilesPerWarp; ++j)
-          yielded.push_back(scaleInto(j, acc[j],
-                                      args[kMmaTilesPerWarp + j], colA, colW));
+          yielded.push_back(
+              scaleInto(j, acc[j], args[kMmaTilesPerWarp + j], colA, colW));
         scf::YieldOp::create(b, yielded);
         b.setInsertionPointToStart(ifFlush.elseBlock());
         SmallVector<Value> kept(acc);
@@ -572,8 +596,255 @@ Value lowerIntegerMma(ImplicitLocOpBuilder &b,
       /*restrict=*/true, /*writable=*/true);
 }
 
+//===----------------------------------------------------------------------===//
+// W4A16 GEMM on tensor cores (f16 activations)
+//===----------------------------------------------------------------------===//
+
+constexpr int64_t kHalfMmaK = 16;
+
+struct HalfGemmPlan {
+  int64_t n, k;
+  /// Elements per scale along K (K for per-channel scales).
+  int64_t group;
+  bool isSigned;
+};
+
+/// f16 [M, K] activations (any M) times `transpose_rhs` i4/ui4 weights,
+/// symmetric, per-channel or per_group along K (a multiple of 16), f32
+/// scales, `acc(f32)`, K a multiple of 16.
+FailureOr<HalfGemmPlan> matchHalfGemm(MatmulOp op) {
+  if (!hasBasicShape(op) || !op.getAccType().isF32())
+    return failure();
+  auto lhs = dyn_cast<RankedTensorType>(op.getLhs().getType());
+  if (!lhs || !lhs.getElementType().isF16())
+    return failure();
+  auto rhs = cast<QTensorType>(op.getRhs().getType());
+  SchemeAttr scheme = rhs.getScheme();
+  if (!isPlainIntegerScheme(scheme) || scheme.getBitWidth() != 4)
+    return failure();
+  HalfGemmPlan plan{rhs.getShape()[0], rhs.getShape()[1], rhs.getShape()[1],
+                    scheme.isSignedInteger()};
+  if (plan.k % kHalfMmaK != 0)
+    return failure();
+  if (auto group = dyn_cast<PerGroupAttr>(scheme.getGranularity())) {
+    if (group.getAxis() != 1 || group.getSize() % kHalfMmaK != 0 ||
+        plan.k % group.getSize() != 0)
+      return failure();
+    plan.group = group.getSize();
+  } else if (!isPerRow(scheme)) {
+    return failure();
+  }
+  return plan;
+}
+
+/// out[m, n] = sum over the groups g of scale[n, g] * (sum_{k in g} a[m, k]
+/// * code[n, k]): the reference's sum of a * (scale * code) reassociated,
+/// within float rounding of it.
+///
+/// The warp tiling and the fragment loading of the integer GEMM, with
+/// `mma.sync.m16n8k16` on f16 operands and f32 accumulators: A fragments
+/// (rows group, group + 8; halves 2t, 2t + 1 and 8 + 2t, 9 + 2t) are 4-byte
+/// loads of the activations; each B register holds the two codes of one
+/// byte of the packed weights (codes 2t, 2t + 1 and 8 + 2t, 9 + 2t of the
+/// step), decoded to f16 exactly. Each group's products are accumulated in
+/// the MMA's f32 accumulators and scaled once per group.
+Value lowerHalfGemm(ImplicitLocOpBuilder &b, const HalfGemmPlan &plan,
+                    Value lhs, Value codes, Value scales) {
+  Type f32 = b.getF32Type(), f16 = b.getF16Type(), i8 = b.getI8Type(),
+       i32 = b.getI32Type();
+  auto idx = [&](int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(b, v);
+  };
+  auto i32c = [&](int64_t v) -> Value {
+    return arith::ConstantIntOp::create(b, i32, v);
+  };
+  Value a = toBuffer(b, lhs), w = toBuffer(b, codes), s = toBuffer(b, scales);
+  Value m = memref::DimOp::create(b, a, 0);
+  auto lhsType = cast<RankedTensorType>(lhs.getType());
+  auto outType = MemRefType::get({lhsType.getDimSize(0), plan.n}, f32);
+  Value out = memref::AllocOp::create(
+      b, outType, lhsType.isDynamicDim(0) ? ValueRange{m} : ValueRange{});
+
+  int64_t blockCols = kWarpsPerBlock * kMmaTilesPerWarp * kMmaN;
+  Value one = idx(1);
+  Value gridY = arith::DivUIOp::create(
+      b, arith::AddIOp::create(b, m, idx(kMmaM - 1)), idx(kMmaM));
+  auto launch =
+      gpu::LaunchOp::create(b, idx((plan.n + blockCols - 1) / blockCols), gridY,
+                            one, idx(kWarpsPerBlock * kWarpSize), one, one);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(&launch.getBody().front());
+  gpu::TerminatorOp::create(b);
+  b.setInsertionPointToStart(&launch.getBody().front());
+
+  Value tid = launch.getThreadIds().x;
+  Value warp = arith::DivUIOp::create(b, tid, idx(kWarpSize));
+  Value lane = arith::RemUIOp::create(b, tid, idx(kWarpSize));
+  Value group = arith::DivUIOp::create(b, lane, idx(4));
+  Value t2 =
+      arith::MulIOp::create(b, arith::RemUIOp::create(b, lane, idx(4)), idx(2));
+  Value m0 = arith::MulIOp::create(b, launch.getBlockIds().y, idx(kMmaM));
+  Value n0 = arith::AddIOp::create(
+      b, arith::MulIOp::create(b, launch.getBlockIds().x, idx(blockCols)),
+      arith::MulIOp::create(b, warp, idx(kMmaTilesPerWarp * kMmaN)));
+  auto less = [&](Value x, Value bound) {
+    return arith::CmpIOp::create(b, arith::CmpIPredicate::ult, x, bound);
+  };
+  Value rows[2], rowOk[2];
+  rows[0] = arith::AddIOp::create(b, m0, group);
+  rows[1] = arith::AddIOp::create(b, rows[0], idx(8));
+  for (int r = 0; r < 2; ++r)
+    rowOk[r] = less(rows[r], m);
+  SmallVector<Value> cols, colOk;
+  for (int64_t j = 0; j < kMmaTilesPerWarp; ++j) {
+    cols.push_back(arith::AddIOp::create(
+        b, n0, arith::AddIOp::create(b, group, idx(j * kMmaN))));
+    colOk.push_back(less(cols.back(), idx(plan.n)));
+  }
+  auto halves2 = VectorType::get({2}, f16);
+  auto guarded = [&](Value ok, function_ref<Value()> load) -> Value {
+    auto ifOk = scf::IfOp::create(b, TypeRange{halves2}, ok,
+                                  /*withElseRegion=*/true);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(ifOk.elseBlock());
+    scf::YieldOp::create(
+        b, ValueRange{arith::ConstantOp::create(
+               b, DenseElementsAttr::get(halves2, b.getF16FloatAttr(0.0f)))});
+    b.setInsertionPointToStart(ifOk.thenBlock());
+    scf::YieldOp::create(b, ValueRange{load()});
+    return ifOk.getResult(0);
+  };
+  // Two activations at (row, k), (row, k + 1).
+  auto loadA = [&](int r, Value k) {
+    return guarded(rowOk[r], [&] {
+      return vector::LoadOp::create(b, halves2, a, ValueRange{rows[r], k},
+                                    /*nontemporal=*/false, llvm::MaybeAlign(4))
+          .getResult();
+    });
+  };
+  // The two codes of weight row `col` at k, k + 1 (one byte), as f16.
+  auto loadB = [&](int64_t j, Value k) {
+    return guarded(colOk[j], [&] {
+      Value byte = memref::LoadOp::create(
+          b, w, ValueRange{cols[j], arith::DivUIOp::create(b, k, idx(2))});
+      Value word = arith::ExtUIOp::create(b, i32, byte);
+      SmallVector<Value> values;
+      for (int64_t i = 0; i < 2; ++i) {
+        Value code = arith::AndIOp::create(
+            b, i == 0 ? word : arith::ShRUIOp::create(b, word, i32c(4)),
+            i32c(0xF));
+        Value value =
+            plan.isSigned
+                ? arith::SIToFPOp::create(
+                      b, f16,
+                      arith::SubIOp::create(
+                          b, arith::XOrIOp::create(b, code, i32c(8)), i32c(8)))
+                      .getResult()
+                : arith::UIToFPOp::create(b, f16, code).getResult();
+        values.push_back(value);
+      }
+      return vector::FromElementsOp::create(b, halves2, values).getResult();
+    });
+  };
+  (void)i8;
+
+  auto accType = VectorType::get({2, 2}, f32);
+  Value zeroAcc = arith::ConstantOp::create(
+      b, DenseElementsAttr::get(accType, b.getF32FloatAttr(0.0f)));
+  SmallVector<Value> init(2 * kMmaTilesPerWarp, zeroAcc);
+  int64_t groups = plan.k / plan.group;
+  auto groupLoop = scf::ForOp::create(b, idx(0), idx(groups), one, init);
+  {
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(groupLoop.getBody());
+    Value gIdx = groupLoop.getInductionVar();
+    Value kStart = arith::MulIOp::create(b, gIdx, idx(plan.group));
+    ValueRange outer = groupLoop.getRegionIterArgs();
+    SmallVector<Value> zeros(kMmaTilesPerWarp, zeroAcc);
+    auto stepLoop =
+        scf::ForOp::create(b, idx(0), idx(plan.group), idx(kHalfMmaK), zeros);
+    {
+      OpBuilder::InsertionGuard g2(b);
+      b.setInsertionPointToStart(stepLoop.getBody());
+      Value k = arith::AddIOp::create(b, kStart, stepLoop.getInductionVar());
+      Value kLo = arith::AddIOp::create(b, k, t2);
+      Value kHi = arith::AddIOp::create(b, kLo, idx(8));
+      Value aFrag = arith::ConstantOp::create(
+          b, DenseElementsAttr::get(VectorType::get({4, 2}, f16),
+                                    b.getF16FloatAttr(0.0f)));
+      Value parts[4] = {loadA(0, kLo), loadA(1, kLo), loadA(0, kHi),
+                        loadA(1, kHi)};
+      for (int64_t r = 0; r < 4; ++r)
+        aFrag = vector::InsertOp::create(b, parts[r], aFrag, r);
+      SmallVector<Value> next;
+      for (int64_t j = 0; j < kMmaTilesPerWarp; ++j) {
+        Value bFrag = arith::ConstantOp::create(
+            b, DenseElementsAttr::get(VectorType::get({2, 2}, f16),
+                                      b.getF16FloatAttr(0.0f)));
+        bFrag = vector::InsertOp::create(b, loadB(j, kLo), bFrag, 0);
+        bFrag = vector::InsertOp::create(b, loadB(j, kHi), bFrag, 1);
+        next.push_back(nvgpu::MmaSyncOp::create(
+            b, aFrag, bFrag, stepLoop.getRegionIterArgs()[j],
+            b.getI64ArrayAttr({kMmaM, kMmaN, kHalfMmaK})));
+      }
+      scf::YieldOp::create(b, next);
+    }
+    // sums += group sums * scale[n, g].
+    SmallVector<Value> sums;
+    Value c0 = idx(0);
+    for (int64_t j = 0; j < kMmaTilesPerWarp; ++j) {
+      Value acc = stepLoop.getResult(j), total = outer[j];
+      for (int64_t c = 0; c < 2; ++c) {
+        Value col = arith::AddIOp::create(
+            b, n0, arith::AddIOp::create(b, t2, idx(j * kMmaN + c)));
+        Value sRow =
+            arith::SelectOp::create(b, less(col, idx(plan.n)), col, c0);
+        Value scale = memref::LoadOp::create(b, s, ValueRange{sRow, gIdx});
+        for (int64_t r = 0; r < 2; ++r) {
+          Value part =
+              vector::ExtractOp::create(b, acc, ArrayRef<int64_t>{r, c});
+          Value prev =
+              vector::ExtractOp::create(b, total, ArrayRef<int64_t>{r, c});
+          total = vector::InsertOp::create(
+              b,
+              arith::AddFOp::create(b, prev,
+                                    arith::MulFOp::create(b, part, scale)),
+              total, ArrayRef<int64_t>{r, c});
+        }
+      }
+      sums.push_back(total);
+    }
+    sums.resize(2 * kMmaTilesPerWarp, zeroAcc);
+    scf::YieldOp::create(b, sums);
+  }
+
+  for (int64_t j = 0; j < kMmaTilesPerWarp; ++j) {
+    for (int64_t r = 0; r < 2; ++r) {
+      for (int64_t c = 0; c < 2; ++c) {
+        Value col = arith::AddIOp::create(
+            b, n0, arith::AddIOp::create(b, t2, idx(j * kMmaN + c)));
+        Value ok = arith::AndIOp::create(b, rowOk[r], less(col, idx(plan.n)));
+        auto ifOk = scf::IfOp::create(b, ok, /*withElseRegion=*/false);
+        OpBuilder::InsertionGuard g(b);
+        b.setInsertionPointToStart(ifOk.thenBlock());
+        memref::StoreOp::create(
+            b,
+            vector::ExtractOp::create(b, groupLoop.getResult(j),
+                                      ArrayRef<int64_t>{r, c}),
+            out, ValueRange{rows[r], col});
+      }
+    }
+  }
+
+  b.setInsertionPointAfter(launch);
+  return bufferization::ToTensorOp::create(
+      b, RankedTensorType::get({lhsType.getDimSize(0), plan.n}, f32), out,
+      /*restrict=*/true, /*writable=*/true);
+}
+
 bool isServedByGPUKernel(MatmulOp op) {
-  return succeeded(matchGemv(op)) || succeeded(matchIntegerMma(op));
+  return succeeded(matchGemv(op)) || succeeded(matchIntegerMma(op)) ||
+         succeeded(matchHalfGemm(op));
 }
 
 struct MatmulToGPU : public OpConversionPattern<MatmulOp> {
@@ -593,7 +864,13 @@ struct MatmulToGPU : public OpConversionPattern<MatmulOp> {
         succeeded(plan)) {
       rewriter.replaceOp(
           op, lowerIntegerMma(b, *plan, adaptor.getLhs(), adaptor.getLhsScale(),
-                           adaptor.getRhs(), adaptor.getRhsScale()));
+                              adaptor.getRhs(), adaptor.getRhsScale()));
+      return success();
+    }
+    if (FailureOr<HalfGemmPlan> plan = matchHalfGemm(op); succeeded(plan)) {
+      rewriter.replaceOp(op, lowerHalfGemm(b, *plan, adaptor.getLhs(),
+                                           adaptor.getRhs(),
+                                           adaptor.getRhsScale()));
       return success();
     }
     return rewriter.notifyMatchFailure(op, "no GPU kernel serves it");
@@ -611,6 +888,36 @@ struct ConvertLowBitMatmulToGPUPass
     if (!target) {
       getOperation().emitError("unsupported GPU chip '")
           << chip << "': " << reason;
+      return signalPassFailure();
+    }
+    if (!features.empty()) {
+      StringRef feature = features;
+      unsigned ptx = 0;
+      // The PTX ISA versions of LLVM's NVPTX back end (llc -march=nvptx64
+      // -mattr=help).
+      static const unsigned known[] = {
+          32, 40, 41, 42, 43, 50, 60, 61, 62, 63, 64, 65, 70, 71, 72, 73,
+          74, 75, 76, 77, 78, 80, 81, 82, 83, 84, 85, 86, 87, 88, 90};
+      if (!feature.consume_front("+ptx") || feature.getAsInteger(10, ptx) ||
+          !llvm::is_contained(known, ptx)) {
+        getOperation().emitError("unsupported PTX features '")
+            << features.getValue()
+            << "': expected +ptxNN with a PTX ISA version from 3.2 to 9.0";
+        return signalPassFailure();
+      }
+      if (ptx < target->minPTXVersion) {
+        getOperation().emitError("PTX ")
+            << ptx / 10 << "." << ptx % 10 << " (features '"
+            << features.getValue() << "') cannot target '" << chip.getValue()
+            << "', which needs PTX " << target->minPTXVersion / 10 << "."
+            << target->minPTXVersion % 10 << " or later";
+        return signalPassFailure();
+      }
+    }
+    if (!llvm::is_contained({"isa", "bin", "fatbin", "offload"},
+                            StringRef(format))) {
+      getOperation().emitError("unsupported binary format '")
+          << format.getValue() << "': expected isa, bin, fatbin or offload";
       return signalPassFailure();
     }
     if (!fastKernels)

@@ -107,6 +107,8 @@ void lowbit::buildLowBitToGPUBinaryPipeline(
   ConvertLowBitMatmulToGPUOptions kernels;
   kernels.chip = options.chip;
   kernels.fastKernels = !options.referenceOnly;
+  kernels.features = options.features;
+  kernels.format = options.format;
   pm.addPass(createConvertLowBitMatmulToGPU(kernels));
   pm.addPass(createConvertLowBitToLinalg());
   pm.addPass(createReconcileUnrealizedCastsPass());

@@ -45,7 +45,7 @@ func.func @w4_gemv(%a: tensor<2x256xf32>, %w: !w4, %s: tensor<64x2xf32>) -> tens
 // loop covers K = 2048 in two steps of 1024 codes.
 // CHECK-LABEL: func.func @u4_per_channel
 // CHECK: gpu.launch
-// CHECK: scf.for %{{.*}} = %c0 to %c2{{.*}} step %c1
+// CHECK: scf.for %{{.*}} = %c0{{.*}} to %c2{{.*}} step %c1
 // CHECK-NOT: arith.xori
 // CHECK: arith.ori
 // CHECK: gpu.shuffle
@@ -116,21 +116,62 @@ func.func @w4a4_clusters(%a: !qa, %sa: tensor<1x3xf32>, %w: !qw, %sw: tensor<32x
 
 // -----
 
-// Not served by a GPU kernel yet: more than 8 rows, groups of 16 (less than
-// one lane's 32 codes), 8-bit codes. Left for the generic lowering.
+// W4A16 GEMM with f16 activations: groups of 64 in an outer loop, steps of
+// 16 inside with four m16n8k16 MMAs (f16 fragments, f32 accumulators); the
+// codes of one weight byte become an f16 pair; each group's sums are scaled
+// once.
+// CHECK-LABEL: func.func @w4a16_gemm
+// CHECK: gpu.launch
+// CHECK: scf.for %{{.*}} = %c0{{.*}} to %c4{{.*}} step %c1{{.*}} iter_args
+// CHECK: scf.for %{{.*}} = %c0{{.*}} to %c64{{.*}} step %c16{{.*}} iter_args
+// CHECK: vector.load {{.*}} {alignment = 4 : i64} : memref<20x256xf16>, vector<2xf16>
+// CHECK: arith.sitofp {{.*}} : i32 to f16
+// CHECK-COUNT-4: nvgpu.mma.sync({{.*}}) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
+// CHECK: memref.load %{{.*}} : memref<100x4xf32>
+// CHECK: arith.mulf
+// CHECK: arith.addf
+!w16 = !lowbit.qtensor<100x256, #lowbit.scheme<i4, per_group<axis = 1, size = 64>>>
+func.func @w4a16_gemm(%a: tensor<20x256xf16>, %w: !w16, %s: tensor<100x4xf32>) -> tensor<20x100xf32> {
+  %y = lowbit.matmul %a, %w scale(%s : tensor<100x4xf32>) transpose_rhs acc(f32)
+      : tensor<20x256xf16>, !w16 -> tensor<20x100xf32>
+  return %y : tensor<20x100xf32>
+}
+
+// -----
+
+// Not served by a GPU kernel yet: groups of 16 (less than one lane's 32
+// codes), 8-bit weight-only codes. Left for the generic lowering.
 // CHECK-LABEL: func.func @generic
 // CHECK-NOT: gpu.launch
-// CHECK-COUNT-3: lowbit.matmul
+// CHECK-COUNT-2: lowbit.matmul
 !g16 = !lowbit.qtensor<64x256, #lowbit.scheme<i4, per_group<axis = 1, size = 16>>>
 !w8 = !lowbit.qtensor<64x256, #lowbit.scheme<i8, per_axis<0>>>
-!w4b = !lowbit.qtensor<64x256, #lowbit.scheme<i4, per_axis<0>>>
-func.func @generic(%a: tensor<16x256xf32>, %a1: tensor<1x256xf32>, %w: !g16, %s: tensor<64x16xf32>,
-                   %w8: !w8, %s8: tensor<64x1xf32>, %w4: !w4b) -> (tensor<1x64xf32>, tensor<1x64xf32>, tensor<16x64xf32>) {
+func.func @generic(%a1: tensor<1x256xf32>, %w: !g16, %s: tensor<64x16xf32>,
+                   %w8: !w8, %s8: tensor<64x1xf32>) -> (tensor<1x64xf32>, tensor<1x64xf32>) {
   %y = lowbit.matmul %a1, %w scale(%s : tensor<64x16xf32>) transpose_rhs acc(f32)
       : tensor<1x256xf32>, !g16 -> tensor<1x64xf32>
   %z = lowbit.matmul %a1, %w8 scale(%s8 : tensor<64x1xf32>) transpose_rhs acc(f32)
       : tensor<1x256xf32>, !w8 -> tensor<1x64xf32>
-  %m = lowbit.matmul %a, %w4 scale(%s8 : tensor<64x1xf32>) transpose_rhs acc(f32)
-      : tensor<16x256xf32>, !w4b -> tensor<16x64xf32>
-  return %y, %z, %m : tensor<1x64xf32>, tensor<1x64xf32>, tensor<16x64xf32>
+  return %y, %z : tensor<1x64xf32>, tensor<1x64xf32>
+}
+
+// -----
+
+// More than 8 rows (here a dynamic M): the GEMV kernel in blocks of 8 rows
+// along the grid's y dimension; rows past M read row M - 1 and are not
+// written.
+// CHECK-LABEL: func.func @gemv_rows
+// CHECK: %[[M:.*]] = memref.dim %{{.*}}, %c0 : memref<?x256xf32>
+// CHECK: %[[OUT:.*]] = memref.alloc(%[[M]]) : memref<?x64xf32>
+// CHECK: %[[Y:.*]] = arith.divui %{{.*}}, %c8
+// CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %c16{{.*}}, {{.*}} = %[[Y]], {{.*}} = %c1{{.*}})
+// CHECK-COUNT-8: arith.minui
+// CHECK: scf.for {{.*}} -> (f32, f32, f32, f32, f32, f32, f32, f32)
+// CHECK: scf.if
+// CHECK: memref.store {{.*}}, %[[OUT]]
+!w4r = !lowbit.qtensor<64x256, #lowbit.scheme<i4, per_axis<0>>>
+func.func @gemv_rows(%a: tensor<?x256xf32>, %w: !w4r, %s: tensor<64x1xf32>) -> tensor<?x64xf32> {
+  %y = lowbit.matmul %a, %w scale(%s : tensor<64x1xf32>) transpose_rhs acc(f32)
+      : tensor<?x256xf32>, !w4r -> tensor<?x64xf32>
+  return %y : tensor<?x64xf32>
 }
