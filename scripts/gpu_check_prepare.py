@@ -327,9 +327,10 @@ def main():
     shutil.copy(os.path.join(REPO, "tools", "lowbit-gpu-runner",
                              "lowbit-gpu-runner.cpp"), src)
     shutil.copy(os.path.join(REPO, "lib", "Runtime", "CUDARuntime.cpp"), src)
-    shutil.copy(os.path.join(REPO, "include", "lowbit", "Runtime",
-                             "CUDARuntime.h"),
-                os.path.join(src, "lowbit", "Runtime"))
+    for header in ("CUDARuntime.h", "RuntimeSymbols.h"):
+        shutil.copy(os.path.join(REPO, "include", "lowbit", "Runtime",
+                                 header),
+                    os.path.join(src, "lowbit", "Runtime"))
     shutil.copy(os.path.join(args.bin, "lowbit-gpu-runner"),
                 os.path.join(args.bundle, "lowbit-gpu-runner.prebuilt"))
     size = sum(os.path.getsize(os.path.join(d, f))

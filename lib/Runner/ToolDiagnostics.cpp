@@ -2,6 +2,10 @@
 
 #include "lowbit/Runner/ToolDiagnostics.h"
 
+#include "mlir/Parser/Parser.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/SourceMgr.h"
+
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Location.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -43,4 +47,21 @@ int mlir::lowbit::runner::failTool(StringRef tool, const llvm::Twine &message) {
 
 int mlir::lowbit::runner::failTool(StringRef tool, llvm::Error error) {
   return failTool(tool, llvm::toString(std::move(error)));
+}
+
+OwningOpRef<ModuleOp>
+mlir::lowbit::runner::parseModuleFile(StringRef tool, StringRef path,
+                                      MLIRContext &context,
+                                      const OneLineDiagnostics &diagnostics) {
+  auto file = llvm::MemoryBuffer::getFileOrSTDIN(path, /*IsText=*/true);
+  if (!file) {
+    failTool(tool, "cannot open '" + path + "': " + file.getError().message());
+    return nullptr;
+  }
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(std::move(*file), llvm::SMLoc());
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  if (!module && !diagnostics.reported())
+    failTool(tool, "cannot parse " + path);
+  return module;
 }

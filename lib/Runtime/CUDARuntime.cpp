@@ -393,10 +393,10 @@ double lowbitCudaCopyBandwidth(size_t bytes, int reps) {
   return best > 0 ? 2.0 * bytes / (best * 1e-3) / 1e9 : 0;
 }
 
-const LowbitCudaSymbol *lowbitCudaSymbols(size_t *count) {
+const LowbitRuntimeSymbol *lowbitCudaSymbols(size_t *count) {
 #define LOWBIT_SYMBOL(name)                                                    \
   { #name, reinterpret_cast < void *>(&name) }
-  static const LowbitCudaSymbol symbols[] = {
+  static const LowbitRuntimeSymbol symbols[] = {
       LOWBIT_SYMBOL(mgpuModuleLoad),       LOWBIT_SYMBOL(mgpuModuleLoadJIT),
       LOWBIT_SYMBOL(mgpuModuleUnload),     LOWBIT_SYMBOL(mgpuModuleGetFunction),
       LOWBIT_SYMBOL(mgpuLaunchKernel),     LOWBIT_SYMBOL(mgpuStreamCreate),

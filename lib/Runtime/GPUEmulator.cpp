@@ -63,6 +63,19 @@ int lanesOf(int warp) {
   return rest < kWarp ? rest : kWarp;
 }
 
+/// Puts thread `tid`'s A (4 words), B (2 words) and C (4 words) fragments
+/// where its warp can read them, and waits for the warp's other lanes.
+void publishFragments(int64_t tid, int64_t aPtr, int64_t bPtr, int64_t cPtr,
+                      int &warp, int &lane) {
+  Block &blk = block();
+  warp = static_cast<int>(tid / kWarp);
+  lane = static_cast<int>(tid % kWarp);
+  std::memcpy(blk.a[warp][lane], reinterpret_cast<void *>(aPtr), 16);
+  std::memcpy(blk.b[warp][lane], reinterpret_cast<void *>(bPtr), 8);
+  std::memcpy(blk.c[warp][lane], reinterpret_cast<void *>(cPtr), 16);
+  blk.warpBarrier[warp].wait();
+}
+
 int8_t byteOf(int32_t word, int i) {
   return static_cast<int8_t>((static_cast<uint32_t>(word) >> (8 * i)) & 0xFF);
 }
@@ -113,12 +126,8 @@ int32_t lowbit_emu_shuffle(int32_t value, int32_t offset, int32_t width,
 void lowbit_emu_mma_m16n8k32_s8(int64_t aPtr, int64_t bPtr, int64_t cPtr,
                                 int64_t dPtr, int64_t tid) {
   Block &blk = block();
-  int warp = static_cast<int>(tid / kWarp),
-      lane = static_cast<int>(tid % kWarp);
-  std::memcpy(blk.a[warp][lane], reinterpret_cast<void *>(aPtr), 16);
-  std::memcpy(blk.b[warp][lane], reinterpret_cast<void *>(bPtr), 8);
-  std::memcpy(blk.c[warp][lane], reinterpret_cast<void *>(cPtr), 16);
-  blk.warpBarrier[warp].wait();
+  int warp = 0, lane = 0;
+  publishFragments(tid, aPtr, bPtr, cPtr, warp, lane);
 
   // The PTX ISA's fragment layout of m16n8k32 with .s8 operands, for lane
   // L = 4 * groupID + threadID_in_group:
@@ -179,12 +188,8 @@ float halfToFloat(uint16_t h) {
 void lowbit_emu_mma_m16n8k16_f16(int64_t aPtr, int64_t bPtr, int64_t cPtr,
                                  int64_t dPtr, int64_t tid) {
   Block &blk = block();
-  int warp = static_cast<int>(tid / kWarp),
-      lane = static_cast<int>(tid % kWarp);
-  std::memcpy(blk.a[warp][lane], reinterpret_cast<void *>(aPtr), 16);
-  std::memcpy(blk.b[warp][lane], reinterpret_cast<void *>(bPtr), 8);
-  std::memcpy(blk.c[warp][lane], reinterpret_cast<void *>(cPtr), 16);
-  blk.warpBarrier[warp].wait();
+  int warp = 0, lane = 0;
+  publishFragments(tid, aPtr, bPtr, cPtr, warp, lane);
 
   // The PTX ISA's fragment layout of m16n8k16 with .f16 operands and .f32
   // accumulators, for lane L = 4 * groupID + threadID_in_group:
@@ -231,10 +236,10 @@ void lowbit_emu_mma_m16n8k16_f16(int64_t aPtr, int64_t bPtr, int64_t cPtr,
 
 void lowbit_emu_block_barrier(int64_t) { block().blockBarrier.wait(); }
 
-const LowbitEmuSymbol *lowbitEmuSymbols(size_t *count) {
+const LowbitRuntimeSymbol *lowbitEmuSymbols(size_t *count) {
 #define LOWBIT_SYMBOL(name)                                                    \
   { #name, reinterpret_cast < void *>(&name) }
-  static const LowbitEmuSymbol symbols[] = {
+  static const LowbitRuntimeSymbol symbols[] = {
       LOWBIT_SYMBOL(lowbit_emu_block_begin),
       LOWBIT_SYMBOL(lowbit_emu_shuffle),
       LOWBIT_SYMBOL(lowbit_emu_mma_m16n8k32_s8),

@@ -113,16 +113,10 @@ int main(int argc, char **argv) {
   MLIRContext context(registry, MLIRContext::Threading::DISABLED);
   runner::OneLineDiagnostics diagnostics(context, "quant-compile");
 
-  auto file =
-      llvm::MemoryBuffer::getFileOrSTDIN(inputFilename, /*IsText=*/true);
-  if (!file)
-    return fail("cannot open '" + inputFilename +
-                "': " + file.getError().message());
-  llvm::SourceMgr sourceMgr;
-  sourceMgr.AddNewSourceBuffer(std::move(*file), llvm::SMLoc());
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module = runner::parseModuleFile(
+      "quant-compile", inputFilename, context, diagnostics);
   if (!module)
-    return diagnostics.reported() ? 1 : fail("cannot parse " + inputFilename);
+    return 1;
   if (failed(runner::prepareEntry(*module, entryName)))
     return 1;
 

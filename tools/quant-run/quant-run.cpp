@@ -160,15 +160,10 @@ int main(int argc, char **argv) {
   runner::OneLineDiagnostics diagnostics(context, "quant-run");
 
   // Parse and verify the IR.
-  auto file = llvm::MemoryBuffer::getFileOrSTDIN(inputFilename, /*IsText=*/true);
-  if (!file)
-    return fail("cannot open '" + inputFilename +
-                "': " + file.getError().message());
-  llvm::SourceMgr sourceMgr;
-  sourceMgr.AddNewSourceBuffer(std::move(*file), llvm::SMLoc());
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module =
+      runner::parseModuleFile("quant-run", inputFilename, context, diagnostics);
   if (!module)
-    return diagnostics.reported() ? 1 : fail("cannot parse " + inputFilename);
+    return 1;
 
   FailureOr<runner::EntrySignature> signature =
       runner::prepareEntry(*module, entryName);
@@ -240,7 +235,7 @@ int main(int argc, char **argv) {
     if (failed(runPipelineToLLVM(*module, buildGPUHostToLLVMPipeline)))
       return diagnostics.reported() ? 1 : fail("lowering to LLVM failed");
     size_t count = 0;
-    const LowbitCudaSymbol *symbols = lowbitCudaSymbols(&count);
+    const LowbitRuntimeSymbol *symbols = lowbitCudaSymbols(&count);
     for (size_t i = 0; i < count; ++i)
       runtimeSymbols.emplace_back(symbols[i].name, symbols[i].address);
   } else if (emulate) {
@@ -256,7 +251,7 @@ int main(int argc, char **argv) {
         })))
       return diagnostics.reported() ? 1 : fail("lowering to LLVM failed");
     size_t count = 0;
-    const LowbitEmuSymbol *symbols = lowbitEmuSymbols(&count);
+    const LowbitRuntimeSymbol *symbols = lowbitEmuSymbols(&count);
     for (size_t i = 0; i < count; ++i)
       runtimeSymbols.emplace_back(symbols[i].name, symbols[i].address);
   } else if (failed(lowerToLLVM(

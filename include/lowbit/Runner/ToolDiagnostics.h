@@ -10,8 +10,10 @@
 #ifndef LOWBIT_RUNNER_TOOLDIAGNOSTICS_H
 #define LOWBIT_RUNNER_TOOLDIAGNOSTICS_H
 
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/Twine.h"
 #include "llvm/Support/Error.h"
 
@@ -37,6 +39,14 @@ private:
 
 /// Prints `tool: error: message` and returns the exit code 1.
 int failTool(StringRef tool, const llvm::Twine &message);
+
+/// Reads and parses the MLIR file `path` ("-" for stdin) into a module. On
+/// failure the problem has been reported, as one line ("<tool>: error:
+/// cannot open ..." or the parser's located diagnostic through
+/// `diagnostics`), and the result is null.
+OwningOpRef<ModuleOp> parseModuleFile(StringRef tool, StringRef path,
+                                      MLIRContext &context,
+                                      const OneLineDiagnostics &diagnostics);
 int failTool(StringRef tool, llvm::Error error);
 
 } // namespace mlir::lowbit::runner

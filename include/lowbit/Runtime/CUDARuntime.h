@@ -18,6 +18,8 @@
 #ifndef LOWBIT_RUNTIME_CUDARUNTIME_H
 #define LOWBIT_RUNTIME_CUDARUNTIME_H
 
+#include "lowbit/Runtime/RuntimeSymbols.h"
+
 #include <cstddef>
 
 /// The exit status of tools that need a GPU and find none (no driver, no
@@ -55,15 +57,8 @@ void lowbitCudaProfileReset();
 /// second) of a device-to-device copy of `bytes`, the best of `reps`.
 double lowbitCudaCopyBandwidth(size_t bytes, int reps);
 
-/// One function of the runtime by name, for JITs that resolve the symbols
-/// of compiled GPU host code explicitly.
-struct LowbitCudaSymbol {
-  const char *name;
-  void *address;
-};
-
 /// Every mgpu* function this runtime defines; `count` receives their number.
-const LowbitCudaSymbol *lowbitCudaSymbols(size_t *count);
+const LowbitRuntimeSymbol *lowbitCudaSymbols(size_t *count);
 
 } // extern "C"
 

@@ -15,6 +15,8 @@
 #ifndef LOWBIT_RUNTIME_GPUEMULATOR_H
 #define LOWBIT_RUNTIME_GPUEMULATOR_H
 
+#include "lowbit/Runtime/RuntimeSymbols.h"
+
 #include <cstddef>
 #include <cstdint>
 
@@ -44,13 +46,8 @@ void lowbit_emu_mma_m16n8k16_f16(int64_t a, int64_t b, int64_t c, int64_t d,
 /// gpu.barrier of thread `tid`.
 void lowbit_emu_block_barrier(int64_t tid);
 
-struct LowbitEmuSymbol {
-  const char *name;
-  void *address;
-};
-
 /// The functions above by name, for the JIT.
-const LowbitEmuSymbol *lowbitEmuSymbols(size_t *count);
+const LowbitRuntimeSymbol *lowbitEmuSymbols(size_t *count);
 
 } // extern "C"
 

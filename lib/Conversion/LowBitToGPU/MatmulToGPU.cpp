@@ -55,11 +55,16 @@ struct GemvPlan {
   bool isSigned;
 };
 
-FailureOr<GemvPlan> matchGemv(MatmulOp op) {
+/// A weight-only matmul with `activation` elements times symmetric 4-bit
+/// integer weights, per-channel or per_group along K, f32 scales,
+/// `acc(f32)`, K and the group a multiple of `step`: (M, N, K, elements
+/// per scale, signed codes).
+FailureOr<GemvPlan> matchNibbleWeights(MatmulOp op, Type activation,
+                                       int64_t step) {
   if (!hasBasicShape(op) || !op.getAccType().isF32())
     return failure();
   auto lhs = dyn_cast<RankedTensorType>(op.getLhs().getType());
-  if (!lhs || !lhs.getElementType().isF32())
+  if (!lhs || lhs.getElementType() != activation)
     return failure();
   auto rhs = cast<QTensorType>(op.getRhs().getType());
   SchemeAttr scheme = rhs.getScheme();
@@ -67,10 +72,10 @@ FailureOr<GemvPlan> matchGemv(MatmulOp op) {
     return failure();
   GemvPlan plan{lhs.getDimSize(0), rhs.getShape()[0], rhs.getShape()[1],
                 rhs.getShape()[1], scheme.isSignedInteger()};
-  if (plan.k % kCodesPerLane != 0)
+  if (plan.k % step != 0)
     return failure();
   if (auto group = dyn_cast<PerGroupAttr>(scheme.getGranularity())) {
-    if (group.getAxis() != 1 || group.getSize() % kCodesPerLane != 0 ||
+    if (group.getAxis() != 1 || group.getSize() % step != 0 ||
         plan.k % group.getSize() != 0)
       return failure();
     plan.group = group.getSize();
@@ -78,6 +83,11 @@ FailureOr<GemvPlan> matchGemv(MatmulOp op) {
     return failure();
   }
   return plan;
+}
+
+FailureOr<GemvPlan> matchGemv(MatmulOp op) {
+  return matchNibbleWeights(op, Float32Type::get(op.getContext()),
+                            kCodesPerLane);
 }
 
 Value toBuffer(ImplicitLocOpBuilder &b, Value tensor) {
@@ -256,6 +266,105 @@ Value lowerGemv(ImplicitLocOpBuilder &b, const GemvPlan &plan, Value lhs,
 constexpr int64_t kMmaM = 16, kMmaN = 8, kMmaK = 32;
 constexpr int64_t kMmaTilesPerWarp = 4;
 
+/// The warp tiling of the tensor-core kernels: ceil(N / 128) x ceil(M / 16)
+/// blocks of four warps; warp w of block (bx, by) computes the 16 x 32 tile
+/// at rows 16 by.., columns n0 = 128 bx + 32 w.., as four MMAs of n = 8.
+/// Lane = 4 group + t; its rows are group and group + 8, its weight rows
+/// (B columns) n0 + 8j + group. Creating it emits the result buffer and the
+/// launch, and leaves the builder in the launch body.
+struct MmaWarpTile {
+  Value out, m;
+  gpu::LaunchOp launch;
+  Value group, t, n0;
+  Value rows[2], rowOk[2];
+  SmallVector<Value> cols, colOk;
+  int64_t n;
+  RankedTensorType resultType;
+
+  MmaWarpTile(ImplicitLocOpBuilder &b, Value a, RankedTensorType lhsType,
+              int64_t n)
+      : n(n) {
+    Type f32 = b.getF32Type();
+    m = memref::DimOp::create(b, a, 0);
+    resultType = RankedTensorType::get({lhsType.getDimSize(0), n}, f32);
+    out = memref::AllocOp::create(
+        b, MemRefType::get(resultType.getShape(), f32),
+        lhsType.isDynamicDim(0) ? ValueRange{m} : ValueRange{});
+    int64_t blockCols = kWarpsPerBlock * kMmaTilesPerWarp * kMmaN;
+    Value one = idx(b, 1);
+    Value gridY = arith::DivUIOp::create(
+        b, arith::AddIOp::create(b, m, idx(b, kMmaM - 1)), idx(b, kMmaM));
+    launch = gpu::LaunchOp::create(
+        b, idx(b, (n + blockCols - 1) / blockCols), gridY, one,
+        idx(b, kWarpsPerBlock * kWarpSize), one, one);
+    b.setInsertionPointToStart(&launch.getBody().front());
+    gpu::TerminatorOp::create(b);
+    b.setInsertionPointToStart(&launch.getBody().front());
+
+    Value tid = launch.getThreadIds().x;
+    Value warp = arith::DivUIOp::create(b, tid, idx(b, kWarpSize));
+    Value lane = arith::RemUIOp::create(b, tid, idx(b, kWarpSize));
+    group = arith::DivUIOp::create(b, lane, idx(b, 4));
+    t = arith::RemUIOp::create(b, lane, idx(b, 4));
+    Value m0 = arith::MulIOp::create(b, launch.getBlockIds().y, idx(b, kMmaM));
+    n0 = arith::AddIOp::create(
+        b, arith::MulIOp::create(b, launch.getBlockIds().x, idx(b, blockCols)),
+        arith::MulIOp::create(b, warp, idx(b, kMmaTilesPerWarp * kMmaN)));
+    rows[0] = arith::AddIOp::create(b, m0, group);
+    rows[1] = arith::AddIOp::create(b, rows[0], idx(b, 8));
+    for (int r = 0; r < 2; ++r)
+      rowOk[r] = less(b, rows[r], m);
+    for (int64_t j = 0; j < kMmaTilesPerWarp; ++j) {
+      cols.push_back(arith::AddIOp::create(
+          b, n0, arith::AddIOp::create(b, group, idx(b, j * kMmaN))));
+      colOk.push_back(less(b, cols.back(), idx(b, n)));
+    }
+  }
+
+  static Value idx(ImplicitLocOpBuilder &b, int64_t v) {
+    return arith::ConstantIndexOp::create(b, v);
+  }
+  static Value less(ImplicitLocOpBuilder &b, Value x, Value bound) {
+    return arith::CmpIOp::create(b, arith::CmpIPredicate::ult, x, bound);
+  }
+
+  /// t times `factor`: the first element a lane holds of a fragment row.
+  Value tTimes(ImplicitLocOpBuilder &b, int64_t factor) const {
+    return arith::MulIOp::create(b, t, idx(b, factor));
+  }
+
+  /// The output column of accumulator column c of tile j: n0 + 8j + 2t + c.
+  Value outCol(ImplicitLocOpBuilder &b, int64_t j, int64_t c) const {
+    return arith::AddIOp::create(
+        b, n0, arith::AddIOp::create(b, tTimes(b, 2), idx(b, j * kMmaN + c)));
+  }
+
+  /// Writes accumulator (r, c) of tile j (`sums[j]`, vector<2x2xf32>) to row
+  /// rows[r], column outCol(j, c), where both are in range; then leaves the
+  /// launch and returns the result tensor.
+  Value finish(ImplicitLocOpBuilder &b, ArrayRef<Value> sums) {
+    for (int64_t j = 0; j < kMmaTilesPerWarp; ++j) {
+      for (int64_t r = 0; r < 2; ++r) {
+        for (int64_t c = 0; c < 2; ++c) {
+          Value col = outCol(b, j, c);
+          Value ok =
+              arith::AndIOp::create(b, rowOk[r], less(b, col, idx(b, n)));
+          auto ifOk = scf::IfOp::create(b, ok, /*withElseRegion=*/false);
+          OpBuilder::InsertionGuard g(b);
+          b.setInsertionPointToStart(ifOk.thenBlock());
+          memref::StoreOp::create(
+              b, vector::ExtractOp::create(b, sums[j], ArrayRef<int64_t>{r, c}),
+              out, ValueRange{rows[r], col});
+        }
+      }
+    }
+    b.setInsertionPointAfter(launch);
+    return bufferization::ToTensorOp::create(b, resultType, out,
+                                             /*restrict=*/true,
+                                             /*writable=*/true);
+  }
+};
+
 /// Integer matmuls with signed, symmetric 4- or 8-bit codes on both sides
 /// and scales per tensor, row, group or cluster (SegmentPlan.h), K a
 /// multiple of the MMA's 32.
@@ -342,48 +451,15 @@ Value lowerIntegerMma(ImplicitLocOpBuilder &b, const SegmentedIntegerPlan &plan,
 
   Value a = toBuffer(b, lhs), sa = toBuffer(b, lhsScale);
   Value w = toBuffer(b, rhs), sw = toBuffer(b, rhsScale);
-  Value m = memref::DimOp::create(b, a, 0);
-  auto lhsType = cast<RankedTensorType>(lhs.getType());
-  auto outType = MemRefType::get({lhsType.getDimSize(0), plan.n}, f32);
-  Value out = memref::AllocOp::create(
-      b, outType, lhsType.isDynamicDim(0) ? ValueRange{m} : ValueRange{});
-
-  int64_t blockCols = kWarpsPerBlock * kMmaTilesPerWarp * kMmaN;
-  Value one = idx(1);
-  Value gridX = idx((plan.n + blockCols - 1) / blockCols);
-  Value gridY = arith::DivUIOp::create(
-      b, arith::AddIOp::create(b, m, idx(kMmaM - 1)), idx(kMmaM));
-  auto launch = gpu::LaunchOp::create(
-      b, gridX, gridY, one, idx(kWarpsPerBlock * kWarpSize), one, one);
   OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(&launch.getBody().front());
-  gpu::TerminatorOp::create(b);
-  b.setInsertionPointToStart(&launch.getBody().front());
-
-  Value tid = launch.getThreadIds().x;
-  Value warp = arith::DivUIOp::create(b, tid, idx(kWarpSize));
-  Value lane = arith::RemUIOp::create(b, tid, idx(kWarpSize));
-  Value group = arith::DivUIOp::create(b, lane, idx(4));
-  Value t4 =
-      arith::MulIOp::create(b, arith::RemUIOp::create(b, lane, idx(4)), idx(4));
-  Value m0 = arith::MulIOp::create(b, launch.getBlockIds().y, idx(kMmaM));
-  Value n0 = arith::AddIOp::create(
-      b, arith::MulIOp::create(b, launch.getBlockIds().x, idx(blockCols)),
-      arith::MulIOp::create(b, warp, idx(kMmaTilesPerWarp * kMmaN)));
+  MmaWarpTile tile(b, a, cast<RankedTensorType>(lhs.getType()), plan.n);
+  Value one = idx(1);
+  Value t4 = tile.tTimes(b, 4);
   auto less = [&](Value x, Value bound) {
-    return arith::CmpIOp::create(b, arith::CmpIPredicate::ult, x, bound);
+    return MmaWarpTile::less(b, x, bound);
   };
-  Value rows[2], rowOk[2];
-  rows[0] = arith::AddIOp::create(b, m0, group);
-  rows[1] = arith::AddIOp::create(b, rows[0], idx(8));
-  for (int r = 0; r < 2; ++r)
-    rowOk[r] = less(rows[r], m);
-  SmallVector<Value> cols, colOk;
-  for (int64_t j = 0; j < kMmaTilesPerWarp; ++j) {
-    cols.push_back(arith::AddIOp::create(
-        b, n0, arith::AddIOp::create(b, group, idx(j * kMmaN))));
-    colOk.push_back(less(cols.back(), idx(plan.n)));
-  }
+  Value *rows = tile.rows, *rowOk = tile.rowOk;
+  ArrayRef<Value> cols = tile.cols, colOk = tile.colOk;
 
   auto codes4 = VectorType::get({4}, i8);
   auto zeros = [&](VectorType type, Type elem) -> Value {
@@ -454,12 +530,7 @@ Value lowerIntegerMma(ImplicitLocOpBuilder &b, const SegmentedIntegerPlan &plan,
   Value zeroSum = arith::ConstantOp::create(
       b, DenseElementsAttr::get(sumType, b.getF32FloatAttr(0.0f)));
   Value c0 = idx(0);
-  Value t2 = arith::DivUIOp::create(b, t4, idx(2));
-  // Output columns of accumulator (tile j, column c).
-  auto outCol = [&](int64_t j, int64_t c) -> Value {
-    return arith::AddIOp::create(
-        b, n0, arith::AddIOp::create(b, t2, idx(j * kMmaN + c)));
-  };
+  auto outCol = [&](int64_t j, int64_t c) { return tile.outCol(b, j, c); };
   // sums + float(acc) * (sa[row, colA] * sw[col, colW]) for every
   // accumulator of tile j; rows and columns past M and N read row 0.
   auto scaleInto = [&](int64_t j, Value acc, Value sums, Value colA,
@@ -573,27 +644,7 @@ Value lowerIntegerMma(ImplicitLocOpBuilder &b, const SegmentedIntegerPlan &plan,
       sums[j] = loop.getResult(kMmaTilesPerWarp + j);
   }
 
-  // Write the tile: accumulator (r, c) of tile j is row group + 8r, column
-  // n0 + 8j + 2t + c.
-  for (int64_t j = 0; j < kMmaTilesPerWarp; ++j) {
-    for (int64_t r = 0; r < 2; ++r) {
-      for (int64_t c = 0; c < 2; ++c) {
-        Value col = outCol(j, c);
-        Value ok = arith::AndIOp::create(b, rowOk[r], less(col, idx(plan.n)));
-        auto ifOk = scf::IfOp::create(b, ok, /*withElseRegion=*/false);
-        OpBuilder::InsertionGuard g(b);
-        b.setInsertionPointToStart(ifOk.thenBlock());
-        memref::StoreOp::create(
-            b, vector::ExtractOp::create(b, sums[j], ArrayRef<int64_t>{r, c}),
-            out, ValueRange{rows[r], col});
-      }
-    }
-  }
-
-  b.setInsertionPointAfter(launch);
-  return bufferization::ToTensorOp::create(
-      b, RankedTensorType::get({lhsType.getDimSize(0), plan.n}, f32), out,
-      /*restrict=*/true, /*writable=*/true);
+  return tile.finish(b, sums);
 }
 
 //===----------------------------------------------------------------------===//
@@ -602,39 +653,13 @@ Value lowerIntegerMma(ImplicitLocOpBuilder &b, const SegmentedIntegerPlan &plan,
 
 constexpr int64_t kHalfMmaK = 16;
 
-struct HalfGemmPlan {
-  int64_t n, k;
-  /// Elements per scale along K (K for per-channel scales).
-  int64_t group;
-  bool isSigned;
-};
+using HalfGemmPlan = GemvPlan;
 
 /// f16 [M, K] activations (any M) times `transpose_rhs` i4/ui4 weights,
 /// symmetric, per-channel or per_group along K (a multiple of 16), f32
 /// scales, `acc(f32)`, K a multiple of 16.
 FailureOr<HalfGemmPlan> matchHalfGemm(MatmulOp op) {
-  if (!hasBasicShape(op) || !op.getAccType().isF32())
-    return failure();
-  auto lhs = dyn_cast<RankedTensorType>(op.getLhs().getType());
-  if (!lhs || !lhs.getElementType().isF16())
-    return failure();
-  auto rhs = cast<QTensorType>(op.getRhs().getType());
-  SchemeAttr scheme = rhs.getScheme();
-  if (!isPlainIntegerScheme(scheme) || scheme.getBitWidth() != 4)
-    return failure();
-  HalfGemmPlan plan{rhs.getShape()[0], rhs.getShape()[1], rhs.getShape()[1],
-                    scheme.isSignedInteger()};
-  if (plan.k % kHalfMmaK != 0)
-    return failure();
-  if (auto group = dyn_cast<PerGroupAttr>(scheme.getGranularity())) {
-    if (group.getAxis() != 1 || group.getSize() % kHalfMmaK != 0 ||
-        plan.k % group.getSize() != 0)
-      return failure();
-    plan.group = group.getSize();
-  } else if (!isPerRow(scheme)) {
-    return failure();
-  }
-  return plan;
+  return matchNibbleWeights(op, Float16Type::get(op.getContext()), kHalfMmaK);
 }
 
 /// out[m, n] = sum over the groups g of scale[n, g] * (sum_{k in g} a[m, k]
@@ -659,48 +684,15 @@ Value lowerHalfGemm(ImplicitLocOpBuilder &b, const HalfGemmPlan &plan,
     return arith::ConstantIntOp::create(b, i32, v);
   };
   Value a = toBuffer(b, lhs), w = toBuffer(b, codes), s = toBuffer(b, scales);
-  Value m = memref::DimOp::create(b, a, 0);
-  auto lhsType = cast<RankedTensorType>(lhs.getType());
-  auto outType = MemRefType::get({lhsType.getDimSize(0), plan.n}, f32);
-  Value out = memref::AllocOp::create(
-      b, outType, lhsType.isDynamicDim(0) ? ValueRange{m} : ValueRange{});
-
-  int64_t blockCols = kWarpsPerBlock * kMmaTilesPerWarp * kMmaN;
-  Value one = idx(1);
-  Value gridY = arith::DivUIOp::create(
-      b, arith::AddIOp::create(b, m, idx(kMmaM - 1)), idx(kMmaM));
-  auto launch =
-      gpu::LaunchOp::create(b, idx((plan.n + blockCols - 1) / blockCols), gridY,
-                            one, idx(kWarpsPerBlock * kWarpSize), one, one);
   OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(&launch.getBody().front());
-  gpu::TerminatorOp::create(b);
-  b.setInsertionPointToStart(&launch.getBody().front());
-
-  Value tid = launch.getThreadIds().x;
-  Value warp = arith::DivUIOp::create(b, tid, idx(kWarpSize));
-  Value lane = arith::RemUIOp::create(b, tid, idx(kWarpSize));
-  Value group = arith::DivUIOp::create(b, lane, idx(4));
-  Value t2 =
-      arith::MulIOp::create(b, arith::RemUIOp::create(b, lane, idx(4)), idx(2));
-  Value m0 = arith::MulIOp::create(b, launch.getBlockIds().y, idx(kMmaM));
-  Value n0 = arith::AddIOp::create(
-      b, arith::MulIOp::create(b, launch.getBlockIds().x, idx(blockCols)),
-      arith::MulIOp::create(b, warp, idx(kMmaTilesPerWarp * kMmaN)));
+  MmaWarpTile tile(b, a, cast<RankedTensorType>(lhs.getType()), plan.n);
+  Value one = idx(1);
+  Value t2 = tile.tTimes(b, 2);
   auto less = [&](Value x, Value bound) {
-    return arith::CmpIOp::create(b, arith::CmpIPredicate::ult, x, bound);
+    return MmaWarpTile::less(b, x, bound);
   };
-  Value rows[2], rowOk[2];
-  rows[0] = arith::AddIOp::create(b, m0, group);
-  rows[1] = arith::AddIOp::create(b, rows[0], idx(8));
-  for (int r = 0; r < 2; ++r)
-    rowOk[r] = less(rows[r], m);
-  SmallVector<Value> cols, colOk;
-  for (int64_t j = 0; j < kMmaTilesPerWarp; ++j) {
-    cols.push_back(arith::AddIOp::create(
-        b, n0, arith::AddIOp::create(b, group, idx(j * kMmaN))));
-    colOk.push_back(less(cols.back(), idx(plan.n)));
-  }
+  Value *rows = tile.rows, *rowOk = tile.rowOk;
+  ArrayRef<Value> cols = tile.cols, colOk = tile.colOk;
   auto halves2 = VectorType::get({2}, f16);
   auto guarded = [&](Value ok, function_ref<Value()> load) -> Value {
     auto ifOk = scf::IfOp::create(b, TypeRange{halves2}, ok,
@@ -795,8 +787,7 @@ Value lowerHalfGemm(ImplicitLocOpBuilder &b, const HalfGemmPlan &plan,
     for (int64_t j = 0; j < kMmaTilesPerWarp; ++j) {
       Value acc = stepLoop.getResult(j), total = outer[j];
       for (int64_t c = 0; c < 2; ++c) {
-        Value col = arith::AddIOp::create(
-            b, n0, arith::AddIOp::create(b, t2, idx(j * kMmaN + c)));
+        Value col = tile.outCol(b, j, c);
         Value sRow =
             arith::SelectOp::create(b, less(col, idx(plan.n)), col, c0);
         Value scale = memref::LoadOp::create(b, s, ValueRange{sRow, gIdx});
@@ -818,28 +809,10 @@ Value lowerHalfGemm(ImplicitLocOpBuilder &b, const HalfGemmPlan &plan,
     scf::YieldOp::create(b, sums);
   }
 
-  for (int64_t j = 0; j < kMmaTilesPerWarp; ++j) {
-    for (int64_t r = 0; r < 2; ++r) {
-      for (int64_t c = 0; c < 2; ++c) {
-        Value col = arith::AddIOp::create(
-            b, n0, arith::AddIOp::create(b, t2, idx(j * kMmaN + c)));
-        Value ok = arith::AndIOp::create(b, rowOk[r], less(col, idx(plan.n)));
-        auto ifOk = scf::IfOp::create(b, ok, /*withElseRegion=*/false);
-        OpBuilder::InsertionGuard g(b);
-        b.setInsertionPointToStart(ifOk.thenBlock());
-        memref::StoreOp::create(
-            b,
-            vector::ExtractOp::create(b, groupLoop.getResult(j),
-                                      ArrayRef<int64_t>{r, c}),
-            out, ValueRange{rows[r], col});
-      }
-    }
-  }
-
-  b.setInsertionPointAfter(launch);
-  return bufferization::ToTensorOp::create(
-      b, RankedTensorType::get({lhsType.getDimSize(0), plan.n}, f32), out,
-      /*restrict=*/true, /*writable=*/true);
+  SmallVector<Value> sums;
+  for (int64_t j = 0; j < kMmaTilesPerWarp; ++j)
+    sums.push_back(groupLoop.getResult(j));
+  return tile.finish(b, sums);
 }
 
 bool isServedByGPUKernel(MatmulOp op) {

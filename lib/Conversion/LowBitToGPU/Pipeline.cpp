@@ -115,16 +115,7 @@ void lowbit::buildLowBitToGPUBinaryPipeline(
 
   // 2. Tensors to buffers, as lowbit-to-llvm does; elementwise chains fused
   // into one linalg.generic first, so that each becomes one kernel.
-  pm.addPass(createLowBitDecomposeAggregatedOps());
-  pm.addPass(createConvertElementwiseToLinalgPass());
-  pm.addPass(createLinalgElementwiseOpFusionPass());
-  bufferization::OneShotBufferizePassOptions bufferize;
-  bufferize.bufferizeFunctionBoundaries = true;
-  bufferize.functionBoundaryTypeConversion =
-      bufferization::LayoutMapOption::IdentityLayoutMap;
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
-  bufferization::buildBufferDeallocationPipeline(pm);
-  pm.addPass(createConvertBufferizationToMemRefPass());
+  buildTensorToBuffersPipeline(pm, /*fuseElementwise=*/true);
 
   // 3. Buffers in GPU-reachable memory, structured ops to parallel loops,
   // loops to blocks and threads, launches to kernels.
@@ -187,15 +178,7 @@ void lowbit::buildGPUHostToLLVMPipeline(OpPassManager &pm) {
   GpuToLLVMConversionPassOptions gpuToLLVM;
   gpuToLLVM.kernelBarePtrCallConv = false;
   pm.addPass(createGpuToLLVMConversionPass(gpuToLLVM));
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
-  pm.addPass(createConvertMathToLLVMPass());
-  pm.addPass(createConvertMathToLibmPass());
-  pm.addPass(createArithToLLVMConversionPass());
-  pm.addPass(createConvertIndexToLLVMPass());
-  pm.addPass(createConvertFuncToLLVMPass());
-  pm.addPass(createConvertControlFlowToLLVMPass());
-  pm.addPass(createUBToLLVMConversionPass());
-  pm.addPass(createReconcileUnrealizedCastsPass());
+  buildStandardToLLVMPasses(pm);
 }
 
 void lowbit::buildLowBitToNVVMPipeline(OpPassManager &pm,

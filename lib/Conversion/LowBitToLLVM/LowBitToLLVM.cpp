@@ -239,10 +239,19 @@ struct DecomposeAggregatedOpsPass
 
 void lowbit::buildTensorToLLVMPipeline(OpPassManager &pm,
                                                unsigned threads) {
+  buildTensorToBuffersPipeline(pm);
+  buildBuffersToLLVMPipeline(pm, threads);
+}
+
+void lowbit::buildTensorToBuffersPipeline(OpPassManager &pm,
+                                          bool fuseElementwise) {
   // 0. Aggregated ops (linalg.softmax) to the structured ops they stand for,
-  // elementwise arith/math ops on tensors to linalg.generic.
+  // elementwise arith/math ops on tensors to linalg.generic (fused into
+  // chains on request).
   pm.addPass(createLowBitDecomposeAggregatedOps());
   pm.addPass(createConvertElementwiseToLinalgPass());
+  if (fuseElementwise)
+    pm.addPass(createLinalgElementwiseOpFusionPass());
 
   // 1-2. Tensors to buffers; every buffer the function returns is a fresh
   // allocation owned by the caller.
@@ -253,7 +262,6 @@ void lowbit::buildTensorToLLVMPipeline(OpPassManager &pm,
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createConvertBufferizationToMemRefPass());
-  buildBuffersToLLVMPipeline(pm, threads);
 }
 
 void lowbit::buildBuffersToLLVMPipeline(OpPassManager &pm, unsigned threads) {
@@ -300,6 +308,10 @@ void lowbit::buildBuffersToLLVMPipeline(OpPassManager &pm, unsigned threads) {
     pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
+  buildStandardToLLVMPasses(pm);
+}
+
+void lowbit::buildStandardToLLVMPasses(OpPassManager &pm) {
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());

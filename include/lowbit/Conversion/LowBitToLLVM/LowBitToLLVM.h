@@ -73,10 +73,22 @@ void registerLowBitToLLVMDialects(DialectRegistry &registry);
 /// loops run as OpenMP parallel loops on that many threads.
 void buildTensorToLLVMPipeline(OpPassManager &pm, unsigned threads = 1);
 
+/// Its first half: aggregated ops decomposed, elementwise ops to
+/// linalg.generic (fused into chains when `fuseElementwise`), tensors to
+/// buffers with identity layouts at function boundaries, buffer
+/// deallocation.
+void buildTensorToBuffersPipeline(OpPassManager &pm,
+                                  bool fuseElementwise = false);
+
 /// Its second half, for programs already on buffers: loops (scf.parallel
 /// as OpenMP loops on `threads` threads when `threads` > 1) and everything
 /// to the LLVM dialect.
 void buildBuffersToLLVMPipeline(OpPassManager &pm, unsigned threads = 1);
+
+/// The last step of both: memref (strided metadata already expanded),
+/// math, arith, index, func, cf and ub to the LLVM dialect, casts
+/// reconciled.
+void buildStandardToLLVMPasses(OpPassManager &pm);
 
 /// The LowBit passes of stages 0, 3 and 4 (declared in Passes.td):
 /// createLowBitDecomposeAggregatedOps(), createLowBitMemRefCopyToLinalg(),
