@@ -83,14 +83,16 @@ void freeSync(OpBuilder &b, Location loc, Value buffer) {
 
 /// Whether host code only hands `buffer` (and views of it) to what runs on
 /// the GPU or copies it: linalg ops (kernels once loops are mapped), GPU
-/// ops, deallocation, shape queries and the return (copied out). Such a
+/// ops and the bodies of gpu.launch (the fast kernels), deallocation, shape
+/// queries and the return (copied out). Such a
 /// buffer can live in device memory; any other host use (a memref.load, a
 /// call, a loop-carried value) needs memory the host reaches too.
 bool onlyUsedByDeviceCode(Value buffer) {
   for (Operation *user : buffer.getUsers()) {
     if (isa<linalg::LinalgOp, memref::DeallocOp, memref::DimOp, func::ReturnOp>(
             user) ||
-        isa_and_nonnull<gpu::GPUDialect>(user->getDialect()))
+        isa_and_nonnull<gpu::GPUDialect>(user->getDialect()) ||
+        user->getParentOfType<gpu::LaunchOp>())
       continue;
     if (auto view = dyn_cast<ViewLikeOpInterface>(user)) {
       if (view.getViewSource() == buffer &&
