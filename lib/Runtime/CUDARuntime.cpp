@@ -164,12 +164,17 @@ void initialize() {
   d.ready = true;
 }
 
+/// The driver after its one initialization (which may have failed).
+Driver &initialized() {
+  static std::once_flag once;
+  std::call_once(once, initialize);
+  return driver();
+}
+
 /// The driver, ready for use; exits with LOWBIT_EXIT_NO_GPU if there is
 /// none (compiled GPU code was run without a probe).
 Driver &ready() {
-  static std::once_flag once;
-  std::call_once(once, initialize);
-  Driver &d = driver();
+  Driver &d = initialized();
   if (!d.ready) {
     std::fprintf(stderr, "lowbit-cuda: error: %s\n", d.failure.c_str());
     std::exit(LOWBIT_EXIT_NO_GPU);
@@ -190,9 +195,7 @@ void check(CUresult result, const char *call) {
 extern "C" {
 
 int lowbitCudaProbe(char *message, size_t size) {
-  static std::once_flag once;
-  std::call_once(once, initialize);
-  Driver &d = driver();
+  Driver &d = initialized();
   if (d.ready)
     return 0;
   if (message && size > 0)

@@ -103,8 +103,9 @@ static cl::opt<std::string> device(
     cl::cat(category));
 static cl::opt<std::string>
     chip("chip",
-         cl::desc("With --device=cuda: the GPU architecture to compile for "
-                  "(default: GPU 0's; sm_80 when there is none)"),
+         cl::desc("With --device=cuda or gpu-emulator: the GPU architecture "
+                  "to compile for (default: GPU 0's; sm_80 when there is "
+                  "none)"),
          cl::value_desc("sm_NN"), cl::init(""), cl::cat(category));
 static cl::opt<std::string> dumpKernels(
     "dump-kernels",

@@ -89,16 +89,21 @@ struct EmulatePass
                                   arith::MulIOp::create(b, ids[7], ids[5]))));
     Value tid64 = arith::IndexCastOp::create(b, i64, tid);
 
-    auto shuffleFn =
-        declare(module, "lowbit_emu_shuffle",
-                FunctionType::get(ctx, {i32, i32, i32, i32, i64}, {i32}));
-    auto mmaFn = declare(module, "lowbit_emu_mma_m16n8k32_s8",
-                         FunctionType::get(ctx, {i64, i64, i64, i64, i64}, {}));
-    auto mmaHalfFn =
-        declare(module, "lowbit_emu_mma_m16n8k16_f16",
-                FunctionType::get(ctx, {i64, i64, i64, i64, i64}, {}));
-    auto barrierFn = declare(module, "lowbit_emu_block_barrier",
-                             FunctionType::get(ctx, {i64}, {}));
+    // The runtime functions, declared where first used.
+    auto shuffleFn = [&] {
+      return declare(module, "lowbit_emu_shuffle",
+                     FunctionType::get(ctx, {i32, i32, i32, i32, i64}, {i32}));
+    };
+    auto mmaFn = [&](bool s8) {
+      return declare(module,
+                     s8 ? "lowbit_emu_mma_m16n8k32_s8"
+                        : "lowbit_emu_mma_m16n8k16_f16",
+                     FunctionType::get(ctx, {i64, i64, i64, i64, i64}, {}));
+    };
+    auto barrierFn = [&] {
+      return declare(module, "lowbit_emu_block_barrier",
+                     FunctionType::get(ctx, {i64}, {}));
+    };
 
     Value fragA, fragB, fragC, fragD;
     auto words = [&](int64_t n) -> Value {
@@ -145,7 +150,7 @@ struct EmulatePass
         Value mode = arith::ConstantIntOp::create(
             b, i32, static_cast<int64_t>(shuffle.getMode()));
         Value result =
-            func::CallOp::create(b, shuffleFn,
+            func::CallOp::create(b, shuffleFn(),
                                  ValueRange{bits, shuffle.getOffset(),
                                             shuffle.getWidth(), mode, tid64})
                 .getResult(0);
@@ -185,7 +190,7 @@ struct EmulatePass
         store(mma.getMatrixB(), fragB, 2);
         store(mma.getMatrixC(), fragC, 4);
         func::CallOp::create(
-            b, s8 ? mmaFn : mmaHalfFn,
+            b, mmaFn(s8),
             ValueRange{pointerOf(b, fragA), pointerOf(b, fragB),
                        pointerOf(b, fragC), pointerOf(b, fragD), tid64});
         Value d = vector::LoadOp::create(b, VectorType::get({4}, i32), fragD,
@@ -198,7 +203,7 @@ struct EmulatePass
                 .getResult());
         mma.erase();
       } else if (isa<gpu::BarrierOp>(op)) {
-        func::CallOp::create(b, barrierFn, ValueRange{tid64});
+        func::CallOp::create(b, barrierFn(), ValueRange{tid64});
         op->erase();
       } else if (isa_and_nonnull<gpu::GPUDialect, nvgpu::NVGPUDialect>(
                      op->getDialect())) {

@@ -47,8 +47,8 @@ Value createAlloc(OpBuilder &b, Location loc, MemRefType type,
 
 /// A buffer of `like`'s shape (identity layout), with its dynamic sizes; in
 /// managed memory unless `deviceOnly`.
-Value allocManaged(OpBuilder &b, Location loc, Value like,
-                   bool deviceOnly = false) {
+Value allocLike(OpBuilder &b, Location loc, Value like,
+                bool deviceOnly = false) {
   auto type = cast<MemRefType>(like.getType());
   auto identity =
       MemRefType::get(type.getShape(), type.getElementType(),
@@ -166,7 +166,7 @@ struct HostMemoryPass
       if (!isa<MemRefType>(arg.getType()) || arg.use_empty())
         continue;
       Value buffer =
-          allocManaged(b, func.getLoc(), arg, onlyUsedByDeviceCode(arg));
+          allocLike(b, func.getLoc(), arg, onlyUsedByDeviceCode(arg));
       Operation *copy = copySync(b, func.getLoc(), buffer, arg);
       arg.replaceAllUsesExcept(buffer, copy);
       // The memcpy reads the argument itself; the dim ops of dynamic
@@ -182,8 +182,8 @@ struct HostMemoryPass
     for (memref::GetGlobalOp global : globals) {
       global->moveBefore(&entry, b.getInsertionPoint());
       b.setInsertionPointAfter(global);
-      Value buffer = allocManaged(b, global.getLoc(), global.getResult(),
-                                  onlyUsedByDeviceCode(global.getResult()));
+      Value buffer = allocLike(b, global.getLoc(), global.getResult(),
+                               onlyUsedByDeviceCode(global.getResult()));
       Operation *copy =
           copySync(b, global.getLoc(), buffer, global.getResult());
       global.getResult().replaceAllUsesExcept(buffer, copy);
@@ -215,8 +215,8 @@ struct HostMemoryPass
         if (!type.getLayout().isIdentity()) {
           // gpu.memcpy needs equal types: copy the view into a managed
           // buffer with a kernel first.
-          Value dense = allocManaged(b, ret.getLoc(), value,
-                                     /*deviceOnly=*/true);
+          Value dense = allocLike(b, ret.getLoc(), value,
+                                  /*deviceOnly=*/true);
           linalg::CopyOp::create(b, ret.getLoc(), ValueRange{value},
                                  ValueRange{dense});
           copySync(b, ret.getLoc(), host, dense);

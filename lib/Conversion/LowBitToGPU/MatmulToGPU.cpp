@@ -675,8 +675,7 @@ FailureOr<HalfGemmPlan> matchHalfGemm(MatmulOp op) {
 /// the MMA's f32 accumulators and scaled once per group.
 Value lowerHalfGemm(ImplicitLocOpBuilder &b, const HalfGemmPlan &plan,
                     Value lhs, Value codes, Value scales) {
-  Type f32 = b.getF32Type(), f16 = b.getF16Type(), i8 = b.getI8Type(),
-       i32 = b.getI32Type();
+  Type f32 = b.getF32Type(), f16 = b.getF16Type(), i32 = b.getI32Type();
   auto idx = [&](int64_t v) -> Value {
     return arith::ConstantIndexOp::create(b, v);
   };
@@ -738,7 +737,6 @@ Value lowerHalfGemm(ImplicitLocOpBuilder &b, const HalfGemmPlan &plan,
       return vector::FromElementsOp::create(b, halves2, values).getResult();
     });
   };
-  (void)i8;
 
   auto accType = VectorType::get({2, 2}, f32);
   Value zeroAcc = arith::ConstantOp::create(

@@ -420,6 +420,27 @@ struct SchemeOptions {
 };
 } // namespace
 
+/// Parses `= keyword` into the enum value `symbolize` gives for it; an
+/// unknown keyword (or one `accept` refuses) is reported at `loc` as
+/// "unknown <what> 'keyword'<hint>".
+template <typename EnumT>
+static ParseResult parseEnumOption(AsmParser &parser, SMLoc loc, StringRef what,
+                                   std::optional<EnumT> (*symbolize)(StringRef),
+                                   EnumT &result,
+                                   function_ref<bool(EnumT)> accept = nullptr,
+                                   StringRef hint = "") {
+  StringRef value;
+  if (parser.parseEqual() || parser.parseKeyword(&value))
+    return failure();
+  std::optional<EnumT> parsed = symbolize(value);
+  if (!parsed || (accept && !accept(*parsed)))
+    return parser.emitError(loc)
+               << "unknown " << what << " '" << value << "'" << hint,
+           failure();
+  result = *parsed;
+  return success();
+}
+
 /// Parses one `, option` of a scheme into `o`.
 static ParseResult parseSchemeOption(AsmParser &parser, SchemeOptions &o) {
   SMLoc optLoc = parser.getCurrentLocation();
@@ -436,39 +457,23 @@ static ParseResult parseSchemeOption(AsmParser &parser, SchemeOptions &o) {
     if (parser.parseEqual() || parser.parseType(o.scaleType))
       return failure();
   } else if (option == "rounding") {
-    StringRef value;
-    if (parser.parseEqual() || parser.parseKeyword(&value))
+    if (parseEnumOption<RoundingMode>(parser, optLoc, "rounding mode",
+                                      symbolizeRoundingMode, o.rounding))
       return failure();
-    std::optional<RoundingMode> mode = symbolizeRoundingMode(value);
-    if (!mode)
-      return parser.emitError(optLoc) << "unknown rounding mode '" << value
-                                      << "'",
-             failure();
-    o.rounding = *mode;
   } else if (option == "clip") {
-    StringRef value;
-    if (parser.parseEqual() || parser.parseKeyword(&value))
+    if (parseEnumOption<ClipKind>(parser, optLoc, "clip policy",
+                                  symbolizeClipKind, o.clipKind))
       return failure();
-    std::optional<ClipKind> kind = symbolizeClipKind(value);
-    if (!kind)
-      return parser.emitError(optLoc) << "unknown clip policy '" << value
-                                      << "'",
-             failure();
-    o.clipKind = *kind;
     if (o.clipKind == ClipKind::Ratio || o.clipKind == ClipKind::Percentile)
       if (parser.parseLParen() || parser.parseFloat(o.clipValue) ||
           parser.parseRParen())
         return failure();
   } else if (option == "family") {
-    StringRef value;
-    if (parser.parseEqual() || parser.parseKeyword(&value))
+    if (parseEnumOption<Family>(
+            parser, optLoc, "family", symbolizeFamily, o.family,
+            [](Family f) { return f != Family::None; },
+            " (expected mx or nvfp4)"))
       return failure();
-    std::optional<Family> parsed = symbolizeFamily(value);
-    if (!parsed || *parsed == Family::None)
-      return parser.emitError(optLoc) << "unknown family '" << value
-                                      << "' (expected mx or nvfp4)",
-             failure();
-    o.family = *parsed;
   } else {
     return parser.emitError(optLoc) << "unknown scheme option '" << option
                                     << "'",
